@@ -1,0 +1,132 @@
+"""The ``anvil`` command line: a thin adapter over the oracle and the engine.
+
+Exit codes (ARCHITECTURE.md): 0 pass, 1 not pass, 2 usage or infrastructure error (a one-line
+reason on stderr). Logs go to stderr; stdout carries results only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or input files: exit 2 with the message."""
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anvil", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"anvil {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="simulate RTL against a testbench and print the verdict")
+    check.add_argument("rtl", nargs="+", type=Path, help="the design file(s) to judge ('-': standard input)")
+    check.add_argument("--tb", required=True, type=Path, help="the testbench")
+    check.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
+                       help="extra source compiled with the testbench (repeatable); NAME_ref.sv beside "
+                            "NAME_test.sv is added automatically")
+    check.add_argument("--top", default="TopModule", help="module the design must define (default TopModule)")
+    check.add_argument("--timeout", type=_positive_float, default=30.0, metavar="S",
+                       help="wall-clock limit for compile + simulation (default 30)")
+    check.add_argument("--max-mismatches", type=int, default=8, metavar="K",
+                       help="failing samples to report (default 8)")
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+    doctor = sub.add_parser("doctor", help="check the simulator, the model and the providers")
+    doctor.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    handler = getattr(args, "handler", None)
+    try:
+        if args.command == "check":
+            return asyncio.run(run_check(args))
+        if args.command == "doctor":
+            from .doctor import run_doctor
+
+            return run_doctor(args)
+        if handler is not None:
+            return handler(args)
+    except UsageError as exc:
+        print(f"anvil: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("anvil: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # infrastructure: one line, exit 2
+        from oracle import OracleError
+
+        if isinstance(exc, OracleError):
+            print(f"anvil: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        raise
+    parser.error(f"unknown command {args.command}")
+    return EXIT_ERROR
+
+
+def require_file(path: Path, what: str) -> Path:
+    if not path.is_file():
+        raise UsageError(f"{what} not found: {path}")
+    return path
+
+
+async def run_check(args: argparse.Namespace) -> int:
+    from oracle import Bench, Oracle, SourceText
+
+    from .render import render_verdict
+
+    design: list = []
+    for rtl in args.rtl:
+        if str(rtl) == "-":
+            design.append(SourceText("<stdin>", sys.stdin.read()))
+        else:
+            design.append(require_file(rtl, "RTL file"))
+    require_file(args.tb, "testbench")
+    for extra in args.extra:
+        require_file(extra, "extra source")
+    bench = Bench.for_testbench(args.tb, args.extra, top=args.top)
+    oracle = Oracle(timeout_s=args.timeout, max_mismatches=args.max_mismatches)
+    verdict = await oracle.simulate(design, bench)
+    if args.json:
+        print(json.dumps(verdict.to_dict(), indent=2))
+    else:
+        print(render_verdict(verdict))
+    if verdict.status.value == "error":
+        print(f"anvil: {verdict.reason}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_PASS if verdict.passed else EXIT_FAIL

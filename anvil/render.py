@@ -1,0 +1,61 @@
+"""Rendering oracle verdicts for a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oracle import Verdict
+
+_LABEL = {
+    "pass": "PASS",
+    "compile_error": "COMPILE ERROR",
+    "functional_fail": "FAIL",
+    "timeout": "TIMEOUT",
+    "error": "ERROR",
+}
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _source_line(file: str | None, line: int | None) -> str | None:
+    if not file or not line:
+        return None
+    try:
+        lines = Path(file).read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+
+def render_verdict(verdict: Verdict, *, context: bool = True) -> str:
+    """Multi-line human summary: headline, then mismatches or compile errors."""
+    head = f"{_LABEL[verdict.status.value]}"
+    if verdict.samples:
+        head += f"  {verdict.samples - verdict.mismatched_samples}/{verdict.samples} samples match"
+        head += f" (score {verdict.score:.3f})"
+    if verdict.reason and not verdict.passed:
+        head += f"  {verdict.reason}"
+    head += f"  [{verdict.simulator}, {verdict.elapsed_s:.2f} s]"
+    out = [head]
+    structured = [m for m in verdict.mismatches if m.signal is not None and m.cycle is not None]
+    if structured:
+        rows = [["cycle", "time", "edge", "signal", "expected", "actual", "inputs"]]
+        for m in structured:
+            inputs = " ".join(f"{k}={v}" for k, v in m.inputs.items())
+            rows.append([str(m.cycle), str(m.time), m.edge or "", m.signal or "", m.expected or "",
+                         m.actual or "", inputs])
+        out += _table(rows)
+        if verdict.mismatched_samples > len({m.time for m in structured}):
+            out.append(f"  ... first {len(structured)} shown; {verdict.mismatched_samples} samples mismatch in all")
+    for m in verdict.mismatches:
+        if m not in structured:
+            out.append("  " + m.describe())
+    for e in verdict.compile_errors:
+        out.append("  " + e.describe())
+        src = _source_line(e.file, e.line) if context else None
+        if src:
+            out.append(f"      | {src}")
+    return "\n".join(out)

@@ -1,0 +1,19 @@
+"""Anvil's oracle: judge candidate RTL with Icarus Verilog against a golden testbench.
+
+    verdict = await Oracle().simulate(rtl_text, Bench.for_testbench("counter_test.sv"))
+
+The oracle never imports the engine, pygls or lsprotocol; it returns frozen dataclasses.
+"""
+
+from .bench import Bench, companion_reference
+from .core import DEFAULT_MAX_MISMATCHES, DEFAULT_TIMEOUT_S, BenchReport, Oracle, simulate
+from .errors import BenchError, OracleError, SimulatorNotFound
+from .screen import SourceText
+from .tools import find_tools
+from .verdict import CompileError, Mismatch, Status, Verdict
+
+__all__ = [
+    "Bench", "BenchError", "BenchReport", "CompileError", "DEFAULT_MAX_MISMATCHES", "DEFAULT_TIMEOUT_S",
+    "Mismatch", "Oracle", "OracleError", "SimulatorNotFound", "SourceText", "Status", "Verdict",
+    "companion_reference", "find_tools", "simulate",
+]

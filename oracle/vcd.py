@@ -1,0 +1,209 @@
+"""Concrete failing samples from a VerilogEval-style ``wave.vcd``.
+
+The testbench dumps its inputs, each output twice (``NAME_ref`` and ``NAME_dut``) and
+``tb_mismatch``, and compares reference and candidate on both clock edges. Rules used here,
+matching the testbench's own comparison:
+
+- a sample is taken at each clock edge T with the values as of the previous timestamp (the
+  testbench's ``always @(posedge clk, negedge clk)`` runs before T's nonblocking updates);
+- the initial value of the clock (x -> 0 at time 0) is not an edge;
+- vectors are written with leading digits stripped and are left-extended by the VCD rule
+  (a leading 1 extends with 0, a leading 0/x/z with itself);
+- an x in the reference is "don't care"; x or z from the candidate where the reference has
+  0 or 1 is a mismatch.
+
+Reading stops as soon as ``limit`` mismatches are found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .verdict import Mismatch
+
+
+@dataclass(frozen=True)
+class VarDef:
+    code: str
+    name: str
+    scope: tuple[str, ...]
+    width: int
+
+
+def extend(value: str, width: int) -> str:
+    """Left-extend a VCD vector value to ``width`` bits (lowercase)."""
+    value = value.lower()
+    if len(value) >= width:
+        return value[-width:]
+    fill = "0" if value[0] == "1" else value[0]
+    return fill * (width - len(value)) + value
+
+
+def format_value(bits: str) -> str:
+    """``1`` -> ``1``; ``1010`` -> ``4'ha``; x/z nibbles as in Verilog's %h (x, X, z, Z)."""
+    width = len(bits)
+    if width == 1:
+        return bits
+    digits = []
+    for end in range(width, 0, -4):
+        group = bits[max(0, end - 4):end]
+        if set(group) <= {"0", "1"}:
+            digits.append(format(int(group, 2), "x"))
+        elif set(group) == {"x"}:
+            digits.append("x")
+        elif set(group) == {"z"}:
+            digits.append("z")
+        else:
+            digits.append("X" if "x" in group else "Z")
+    return f"{width}'h" + "".join(reversed(digits))
+
+
+def differs(expected: str, actual: str) -> bool:
+    """True when the candidate's value fails the testbench's ``===`` with x as don't-care."""
+    for e, a in zip(expected, actual):
+        if e in "01" and a != e:
+            return True
+    return False
+
+
+def read_header(stream) -> list[VarDef]:
+    """Variable definitions up to ``$enddefinitions``; leaves ``stream`` just after it."""
+    scope: list[str] = []
+    defs: list[VarDef] = []
+    pending: list[str] = []
+    for line in stream:
+        pending.extend(line.split())
+        while "$end" in pending:
+            cut = pending.index("$end")
+            words, pending = pending[:cut], pending[cut + 1:]
+            if not words:
+                continue
+            keyword = words[0]
+            if keyword == "$scope" and len(words) >= 3:
+                scope.append(words[2])
+            elif keyword == "$upscope":
+                if scope:
+                    scope.pop()
+            elif keyword == "$var" and len(words) >= 5:
+                defs.append(VarDef(code=words[3], name=words[4], scope=tuple(scope), width=int(words[2])))
+            elif keyword == "$enddefinitions":
+                return defs
+    return defs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which dumped variables are the clock, the inputs and the compared output pairs."""
+
+    clock: str | None
+    inputs: tuple[tuple[str, str], ...]  # (name, code)
+    pairs: tuple[tuple[str, str, str], ...]  # (signal, ref code, dut code)
+    widths: dict[str, int]
+
+
+def layout_of(defs: list[VarDef]) -> Layout | None:
+    widths = {d.code: d.width for d in defs}
+    by_scope: dict[tuple[str, ...], dict[str, VarDef]] = {}
+    for d in defs:
+        by_scope.setdefault(d.scope, {})[d.name] = d
+    # the testbench scope is the one holding NAME_ref / NAME_dut pairs
+    best = None
+    for scope, names in by_scope.items():
+        pairs = tuple(
+            (n[:-4], names[n].code, names[n[:-4] + "_dut"].code)
+            for n in names
+            if n.endswith("_ref") and n[:-4] + "_dut" in names
+        )
+        if pairs and (best is None or len(pairs) > len(best[1])):
+            best = (scope, pairs)
+    if best is None:
+        return None
+    scope, pairs = best
+    names = by_scope[scope]
+    clock = names["clk"].code if "clk" in names else next((d.code for d in defs if d.name == "clk"), None)
+    used = {c for _, r, d in pairs for c in (r, d)}
+    inputs = tuple(
+        (name, d.code)
+        for name, d in names.items()
+        if d.code not in used and d.code != clock and name != "tb_mismatch" and name != "tb_match"
+    )
+    return Layout(clock, inputs, pairs, widths)
+
+
+def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
+    """The first ``limit`` failing (sample, signal) entries in time order."""
+    found: list[Mismatch] = []
+    if limit <= 0:
+        return found
+    with open(path, "r", encoding="ascii", errors="replace") as stream:
+        layout = layout_of(read_header(stream))
+        if layout is None:
+            return found
+        widths = layout.widths
+        clock = layout.clock
+        values: dict[str, str] = {}
+        changes: list[tuple[str, str]] = []
+        time = 0
+        posedges = 0
+
+        def sample(edge: str | None, at: int) -> None:
+            for signal, ref_code, dut_code in layout.pairs:
+                width = widths[ref_code]
+                expected = values.get(ref_code, "x" * width)
+                actual = values.get(dut_code, "x" * widths[dut_code])
+                if differs(expected, actual):
+                    found.append(Mismatch(
+                        time=at, cycle=posedges, edge=edge, signal=signal,
+                        expected=format_value(expected), actual=format_value(actual),
+                        inputs={name: format_value(values.get(code, "x" * widths[code]))
+                                for name, code in layout.inputs},
+                    ))
+                    if len(found) >= limit:
+                        return
+
+        def settle(at: int) -> None:
+            """Process the changes recorded for timestamp ``at``."""
+            nonlocal posedges
+            edge = None
+            if clock is not None:
+                for code, value in changes:
+                    if code == clock:
+                        old = values.get(clock, "x")
+                        if old == "0" and value == "1":
+                            edge = "posedge"
+                        elif old == "1" and value == "0":
+                            edge = "negedge"
+            if edge is not None:
+                sample(edge, at)
+                if edge == "posedge":
+                    posedges += 1
+            for code, value in changes:
+                values[code] = value
+            changes.clear()
+
+        for line in stream:
+            if not line:
+                continue
+            head = line[0]
+            if head == "#":
+                settle(time)
+                if len(found) >= limit:
+                    break
+                time = int(line[1:])
+            elif head in "01xzXZ":
+                code = line[1:].strip()
+                if code in widths:
+                    changes.append((code, head.lower()))
+            elif head in "bB":
+                value, _, code = line[1:].strip().partition(" ")
+                if code in widths:
+                    changes.append((code, extend(value, widths[code])))
+            elif head in "rR":
+                value, _, code = line[1:].strip().partition(" ")
+                if code in widths:
+                    changes.append((code, value))
+            # $dumpvars / $end / $comment lines carry no values themselves
+        else:
+            settle(time)
+    return found[:limit]

@@ -1,0 +1,120 @@
+"""The oracle's answer: plain frozen dataclasses, serialised to the Verdict JSON contract.
+
+A failing candidate is data (a :class:`Verdict`), never an exception.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    COMPILE_ERROR = "compile_error"
+    FUNCTIONAL_FAIL = "functional_fail"
+    TIMEOUT = "timeout"
+    #: infrastructure trouble or a broken testbench/reference: never the candidate's fault
+    ERROR = "error"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One failing output at one sample point."""
+
+    time: int | None
+    cycle: int | None
+    edge: str | None  # "posedge" | "negedge" | None (testbench-reported failures)
+    signal: str | None
+    expected: str | None
+    actual: str | None
+    inputs: dict[str, str] = field(default_factory=dict)
+    #: the testbench's own line, for failures reported in its log rather than read from a dump
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "cycle": self.cycle,
+            "edge": self.edge,
+            "signal": self.signal,
+            "expected": self.expected,
+            "actual": self.actual,
+            "inputs": dict(self.inputs),
+        }
+
+    def describe(self) -> str:
+        """One line for humans: ``cycle 16 (negedge, t=160): q expected 4'ha, got 4'h1``."""
+        if self.text is not None and self.cycle is None:
+            where = f"t={self.time}: " if self.time is not None and str(self.time) not in self.text else ""
+            return f"{where}{self.text}"
+        if self.signal is None:
+            return f"t={self.time}: testbench reported a failure"
+        where = f"cycle {self.cycle}" if self.cycle is not None else f"t={self.time}"
+        if self.edge:
+            where += f" ({self.edge}, t={self.time})"
+        text = f"{where}: {self.signal} expected {self.expected}, got {self.actual}"
+        if self.inputs:
+            text += " with " + ", ".join(f"{k}={v}" for k, v in self.inputs.items())
+        return text
+
+
+@dataclass(frozen=True)
+class CompileError:
+    file: str | None
+    line: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+    def describe(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}: {self.message}"
+        if self.file:
+            return f"{self.file}: {self.message}"
+        return self.message
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    samples: int = 0
+    mismatched_samples: int = 0
+    score: float = 0.0
+    mismatches: tuple[Mismatch, ...] = ()
+    compile_errors: tuple[CompileError, ...] = ()
+    simulator: str = ""
+    elapsed_s: float = 0.0
+    #: one line saying why, for humans (not part of the JSON contract)
+    reason: str = ""
+    #: the tail of the simulation log, for humans and repair prompts (not in the JSON contract)
+    log_tail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASS
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the keys of the Verdict JSON contract (ARCHITECTURE.md)."""
+        return {
+            "status": self.status.value,
+            "samples": self.samples,
+            "mismatched_samples": self.mismatched_samples,
+            "score": self.score,
+            "mismatches": [m.to_dict() for m in self.mismatches],
+            "compile_errors": [e.to_dict() for e in self.compile_errors],
+            "simulator": self.simulator,
+            "elapsed_s": self.elapsed_s,
+        }
+
+
+def score_of(samples: int, mismatched: int) -> float:
+    """Fraction of samples that matched, rounded to 3 places (0.0 when nothing was sampled)."""
+    if samples <= 0:
+        return 0.0
+    return round(max(0.0, 1.0 - mismatched / samples), 3)

