@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="failing samples to report (default 8)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
+    from . import generate, runs
+
+    generate.register(sub)
+    runs.register(sub)
+
     doctor = sub.add_parser("doctor", help="check the simulator, the model and the providers")
     doctor.add_argument("--json", action="store_true")
     return parser

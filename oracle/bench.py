@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BenchError
-from .screen import SourceText, module_names, module_ports
+from .screen import Port, SourceText, module_interface, module_names
 
 DEFAULT_TOP = "TopModule"
 DEFAULT_REFERENCE = "RefModule"
@@ -83,7 +83,14 @@ class PreparedBench:
     key: str
     tb_top: str | None
     reference_text: str | None  # the golden model renamed to the top module, if known
-    reference_ports: dict[str, str] | None = field(default=None)
+    reference_interface: tuple[Port, ...] | None = field(default=None)
+
+    @property
+    def reference_ports(self) -> dict[str, str] | None:
+        """Port name -> direction of the reference model, if there is one."""
+        if self.reference_interface is None:
+            return None
+        return {p.name: p.direction for p in self.reference_interface}
 
 
 def bench_key(bench: Bench) -> tuple[str, str, tuple[str, ...]]:
@@ -104,11 +111,11 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...]) 
     roots = [m for m in declared if m not in instantiated]
     tb_top = roots[0] if len(roots) == 1 else ("tb" if "tb" in roots else None)
     reference_text = None
-    reference_ports = None
+    reference_interface = None
     if bench.reference:
         for path, text in zip(bench.extra, extra_texts):
             if re.search(_MODULE_DECL.format(name=re.escape(bench.reference)), text):
                 reference_text = rename_module(text, bench.reference, bench.top)
-                reference_ports = module_ports([SourceText(str(path), text)], bench.reference)
+                reference_interface = module_interface([SourceText(str(path), text)], bench.reference)
                 break
-    return PreparedBench(bench, key, tb_top, reference_text, reference_ports)
+    return PreparedBench(bench, key, tb_top, reference_text, reference_interface)

@@ -30,11 +30,12 @@ from .process import Limits, run_bounded
 from .screen import SourceText, screen_design
 from .simlog import parse_compile_errors, parse_sim_log
 from .tools import find_tools
-from .vcd import find_mismatches
+from .vcd import scan
 from .verdict import CompileError, Mismatch, Status, Verdict, score_of
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_MISMATCHES = 8
+TRACE_WINDOW = 8  # samples shown up to the first mismatch
 
 Design = str | Path | SourceText | Sequence[Path | SourceText]
 
@@ -125,6 +126,10 @@ class Oracle:
             hit = self._prepared[key] = prepare(bench, key, tb_text, extra_texts)
         self._by_stamp[stamp] = hit
         return hit
+
+    def interface(self, bench: Bench):
+        """The reference model's ports (name, direction, width), or None without a reference."""
+        return self._prepare(bench).reference_interface
 
     async def check_bench(self, bench: Bench, *, timeout_s: float | None = None) -> BenchReport:
         """Run the bench's reference as the design under test (once per bench content)."""
@@ -268,11 +273,11 @@ class Oracle:
             if mismatched == 0 and result.failure_count == 0:
                 return Verdict(Status.PASS, samples=samples, score=1.0,
                                reason=f"0 mismatches in {samples} samples", **common)
-            found = find_mismatches(dump, limit) if dump.exists() else []
+            found, trace = scan(dump, limit, TRACE_WINDOW) if dump.exists() else ([], ())
             if not found:
                 found = _from_log(result, limit)
             return Verdict(Status.FUNCTIONAL_FAIL, samples=samples, mismatched_samples=mismatched,
-                           score=score_of(samples, mismatched), mismatches=tuple(found),
+                           score=score_of(samples, mismatched), mismatches=tuple(found), trace=trace,
                            reason=f"{mismatched} mismatches in {samples} samples", **common)
 
         if result.failure_count:

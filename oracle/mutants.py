@@ -8,31 +8,14 @@ reference bit is 0 or 1), on any problem, without writing a mutant by hand.
 from __future__ import annotations
 
 from .bench import rename_module
-from .screen import SourceText, parse
-
-
-def ports_with_widths(text: str, module: str) -> list[tuple[str, str, int]]:
-    """(name, "input"/"output"/"inout", bit width) for each port of ``module`` in ``text``."""
-    import pyslang
-
-    _, trees = parse([SourceText("reference.sv", text)])
-    compilation = pyslang.ast.Compilation()
-    for tree in trees:
-        compilation.addSyntaxTree(tree)
-    compilation.getAllDiagnostics()
-    for inst in compilation.getRoot().topInstances:
-        if inst.name == module:
-            out = []
-            for port in inst.body.portList:
-                direction = str(port.direction).rsplit(".", 1)[-1].lower()
-                out.append((port.name, {"in": "input", "out": "output"}.get(direction, direction),
-                            port.type.bitWidth))
-            return out
-    raise ValueError(f"module {module} not found")
+from .screen import SourceText, module_interface
 
 
 def flip_output_bit(reference: str, *, reference_module: str = "RefModule", top: str = "TopModule") -> str:
-    ports = ports_with_widths(reference, reference_module)
+    interface = module_interface([SourceText("reference.sv", reference)], reference_module)
+    if interface is None:
+        raise ValueError(f"module {reference_module} not found")
+    ports = [(p.name, p.direction, p.width) for p in interface]
     inner = f"{top}__inner"
     decls = ", ".join(f"{d} [{w - 1}:0] {n}" for n, d, w in ports)
     body = [f"  wire [{w - 1}:0] {n}__i;" for n, d, w in ports if d == "output"]

@@ -166,8 +166,15 @@ def _direction_name(direction) -> str:
     return {"in": "input", "out": "output", "inout": "inout", "ref": "ref"}.get(name, name)
 
 
-def module_ports(sources: Sequence[SourceText], module: str) -> dict[str, str] | None:
-    """Port name -> direction ("input", "output", "inout") of ``module``, or None if absent."""
+@dataclass(frozen=True)
+class Port:
+    name: str
+    direction: str  # "input" | "output" | "inout"
+    width: int
+
+
+def module_interface(sources: Sequence[SourceText], module: str) -> tuple[Port, ...] | None:
+    """The ports of ``module`` in declaration order, or None if it is not defined."""
     ps = _pyslang()
     _, trees = parse(sources)
     compilation = ps.ast.Compilation()
@@ -176,9 +183,15 @@ def module_ports(sources: Sequence[SourceText], module: str) -> dict[str, str] |
     compilation.getAllDiagnostics()
     for inst in compilation.getRoot().topInstances:
         if inst.name == module:
-            return {p.name: _direction_name(p.direction) for p in inst.body.portList
-                    if hasattr(p, "direction")}
+            return tuple(Port(p.name, _direction_name(p.direction), p.type.bitWidth)
+                         for p in inst.body.portList if hasattr(p, "direction"))
     return None
+
+
+def module_ports(sources: Sequence[SourceText], module: str) -> dict[str, str] | None:
+    """Port name -> direction ("input", "output", "inout") of ``module``, or None if absent."""
+    ports = module_interface(sources, module)
+    return None if ports is None else {p.name: p.direction for p in ports}
 
 
 def module_names(text: str, name: str = "source") -> tuple[list[str], set[str]]:

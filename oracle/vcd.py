@@ -17,10 +17,22 @@ Reading stops as soon as ``limit`` mismatches are found.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from .verdict import Mismatch
+
+
+@dataclass(frozen=True)
+class TraceRow:
+    """One sample: inputs, and each output as (expected, actual)."""
+
+    time: int
+    cycle: int
+    edge: str
+    inputs: dict[str, str]
+    outputs: dict[str, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -133,13 +145,21 @@ def layout_of(defs: list[VarDef]) -> Layout | None:
 
 def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
     """The first ``limit`` failing (sample, signal) entries in time order."""
+    return scan(path, limit)[0]
+
+
+def scan(path: Path, limit: int = 8, window: int = 0) -> tuple[list[Mismatch], tuple[TraceRow, ...]]:
+    """The first ``limit`` failing entries, and the ``window`` samples up to and including the
+    first failing one (what a waveform viewer would show around the first failure)."""
     found: list[Mismatch] = []
+    recent: deque[TraceRow] = deque(maxlen=max(window, 1))
+    trace: tuple[TraceRow, ...] = ()
     if limit <= 0:
-        return found
+        return found, trace
     with open(path, "r", encoding="ascii", errors="replace") as stream:
         layout = layout_of(read_header(stream))
         if layout is None:
-            return found
+            return found, trace
         widths = layout.widths
         clock = layout.clock
         values: dict[str, str] = {}
@@ -148,6 +168,13 @@ def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
         posedges = 0
 
         def sample(edge: str | None, at: int) -> None:
+            nonlocal trace
+            before = len(found)
+            if window:
+                recent.append(TraceRow(at, posedges, edge or "", {
+                    name: format_value(values.get(code, "x" * widths[code])) for name, code in layout.inputs},
+                    {signal: (format_value(values.get(r, "x" * widths[r])), format_value(values.get(d, "x" * widths[d])))
+                     for signal, r, d in layout.pairs}))
             for signal, ref_code, dut_code in layout.pairs:
                 width = widths[ref_code]
                 expected = values.get(ref_code, "x" * width)
@@ -160,7 +187,9 @@ def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
                                 for name, code in layout.inputs},
                     ))
                     if len(found) >= limit:
-                        return
+                        break
+            if window and before == 0 and found:
+                trace = tuple(recent)
 
         def settle(at: int) -> None:
             """Process the changes recorded for timestamp ``at``."""
@@ -206,4 +235,4 @@ def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
             # $dumpvars / $end / $comment lines carry no values themselves
         else:
             settle(time)
-    return found[:limit]
+    return found[:limit], trace

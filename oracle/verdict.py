@@ -94,6 +94,8 @@ class Verdict:
     reason: str = ""
     #: the tail of the simulation log, for humans and repair prompts (not in the JSON contract)
     log_tail: str = ""
+    #: samples leading up to and including the first mismatch (oracle.vcd.TraceRow; not in the JSON)
+    trace: tuple = ()
 
     @property
     def passed(self) -> bool:

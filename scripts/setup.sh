@@ -22,7 +22,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 extras="test,bench"
-if [ "${ANVIL_SKIP_MODEL:-0}" != 1 ]; then extras="$extras,local"; fi
+if [ "${ANVIL_SKIP_MODEL:-0}" != 1 ]; then extras="$extras,local,model,model-small"; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
 .venv/bin/python -c "import oracle, anvil" # fail loudly if the install did not work
 echo "setup: done ($(.venv/bin/anvil --version), $(iverilog -V 2>&1 | head -1))" >&2

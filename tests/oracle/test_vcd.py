@@ -101,3 +101,14 @@ def test_no_pairs_means_no_mismatches(tmp_path):
     path = tmp_path / "other.vcd"
     path.write_text("$scope module t $end\n$var wire 1 ! a $end\n$upscope $end\n$enddefinitions $end\n#0\n1!\n")
     assert find_mismatches(path) == []
+
+
+def test_trace_shows_the_samples_leading_to_the_first_mismatch(tmp_path):
+    from oracle.vcd import scan
+
+    body = "#0\n$dumpvars\nb1 %\nb1 $\n0#\n0!\n$end\n#5\n1!\n#10\n0!\n1#\n#15\n1!\nb0 %\n#20\n0!\n#25\n1!\n"
+    found, trace = scan(write(tmp_path, body), limit=8, window=3)
+    assert found[0].time == 20  # q_dut went to 0 at 15, after that edge's sample
+    assert [(r.time, r.edge) for r in trace] == [(10, "negedge"), (15, "posedge"), (20, "negedge")]
+    assert trace[1].inputs == {"reset": "1"} and trace[0].inputs == {"reset": "0"}
+    assert trace[-1].outputs == {"q": ("4'h1", "4'h0")} and trace[0].outputs == {"q": ("4'h1", "4'h1")}

@@ -1,0 +1,126 @@
+"""`anvil generate`: run the loop on one design and write the passing RTL."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .cli import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
+from .options import add_provider_args, add_strategy_args, budget, provider_settings, strategy
+
+
+def register(sub) -> None:
+    p = sub.add_parser("generate", help="generate RTL from a spec until it passes the testbench")
+    p.add_argument("spec", type=Path, help="the spec (X.md, X.spec.md, X_prompt.txt)")
+    p.add_argument("--tb", type=Path, help="the testbench (default: found beside the spec or in anvil.toml)")
+    p.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
+                   help="extra source compiled with the testbench (repeatable)")
+    p.add_argument("--top", help="module to implement (default TopModule)")
+    p.add_argument("-o", "--output", type=Path, help="where to write the passing RTL (default: X.sv beside the spec)")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    p.add_argument("--ledger", type=Path, help="SQLite run ledger (default ~/.local/share/anvil/ledger.sqlite)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_provider_args(p)
+    add_strategy_args(p)
+    p.set_defaults(handler=lambda args: __import__("asyncio").run(run_generate(args)))
+
+
+def resolve_design(args: argparse.Namespace):
+    from engine.designs import Design, DesignError, design_for
+
+    spec = require_file(args.spec, "spec")
+    try:
+        found = design_for(spec)
+    except DesignError as exc:
+        raise UsageError(str(exc)) from None
+    name = found.name if found else spec.stem
+    testbench = args.tb or (found.testbench if found else None)
+    if testbench is None:
+        raise UsageError(f"no testbench for {spec}: pass --tb, put {name}_tb.sv (or {name}_test.sv) beside "
+                         "the spec, or list the design in anvil.toml")
+    require_file(testbench, "testbench")
+    extra = tuple(args.extra) if args.extra else (found.extra if found and not args.tb else ())
+    for e in extra:
+        require_file(e, "extra source")
+    output = args.output or (found.output if found else spec.with_name(f"{name}.sv"))
+    top = args.top or (found.top if found else "TopModule")
+    return Design(name=name, spec=spec, testbench=testbench, output=output, extra=extra, top=top)
+
+
+def write_output(path: Path, code: str, *, force: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.anvil-tmp")
+    tmp.write_text(code, encoding="utf-8")
+    if force:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite silently
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+async def run_generate(args: argparse.Namespace) -> int:
+    from engine import Engine, Problem, SpecError
+    from engine.ledger import Ledger
+    from engine.events import fan_out
+    from engine.providers import ProviderError, close_provider, make_provider
+    from oracle import Oracle
+
+    from .progress import Progress
+    from .render import render_verdict
+
+    design = resolve_design(args)
+    if design.output.exists() and not args.force:
+        raise UsageError(f"{design.output} exists; pass --force to replace it or -o to write elsewhere")
+    settings = provider_settings(args)
+    oracle = Oracle(timeout_s=args.timeout, workers=1 if settings.provider == "local" else None)
+    try:
+        problem = Problem.from_design(design, oracle=oracle)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        provider = make_provider(settings)
+    except ProviderError as exc:
+        raise UsageError(str(exc)) from None
+    strat, limits = strategy(args), budget(args)
+    ledger = Ledger(args.ledger)
+    engine = Engine(provider, oracle, strategy=strat, budget=limits)
+    progress = Progress(max_calls=engine.max_calls)
+    engine.emit = fan_out(progress, ledger.listener())
+    try:
+        result = await engine.solve(problem)
+    finally:
+        await close_provider(provider)
+        ledger.close()
+    best = result.best
+    wrote = None
+    if result.solved:
+        write_output(design.output, best.code, force=args.force)
+        wrote = design.output
+    if args.json:
+        print(json.dumps({
+            "status": "pass" if result.solved else ("error" if result.status == "error" else "fail"),
+            "run_id": result.run_id, "output": str(wrote) if wrote else None, "reason": result.reason,
+            "calls": result.calls, "tokens": result.tokens, "rounds": result.rounds,
+            "candidates": len(result.candidates), "elapsed_s": result.timings.wall_s,
+            "verdict": best.verdict.to_dict() if best else None,
+        }, indent=2))
+    elif result.solved:
+        v = best.verdict
+        print(f"PASS  {design.output}  (candidate {best.id}, {best.origin} in round {best.round}; "
+              f"{v.samples} samples; {result.calls} calls, {result.tokens} tokens, {result.timings.wall_s:.0f} s)")
+    else:
+        print(f"NOT SOLVED  {result.reason}  ({result.calls} calls, {result.tokens} tokens, "
+              f"{result.timings.wall_s:.0f} s)")
+        if best is not None:
+            print(f"best: candidate {best.id} ({best.origin}, round {best.round})")
+            print(render_verdict(best.verdict, context=False))
+            print(f"see it with: anvil runs show {result.run_id}")
+    if result.status == "error":
+        print(f"anvil: {result.reason}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_PASS if result.solved else EXIT_FAIL

@@ -1,0 +1,81 @@
+"""Rendering engine events in a terminal: a live status line on a TTY, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from engine import events as ev
+
+
+def _best(candidate) -> str:
+    if candidate is None:
+        return "-"
+    v = candidate.verdict
+    if v.status.value == "functional_fail":
+        return f"{v.status.value} {v.score:.3f}"
+    return v.status.value
+
+
+class Progress:
+    """An event listener writing to ``stream`` (stderr)."""
+
+    def __init__(self, stream: TextIO = sys.stderr, *, max_calls: int, live: bool | None = None) -> None:
+        self.stream = stream
+        self.live = stream.isatty() if live is None else live
+        self.max_calls = max_calls
+        self.start = time.monotonic()
+        self.calls = self.tokens = self.candidates = 0
+        self.round = 0
+        self.best = None
+        self._width = 0
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.RunStarted):
+            m = event.manifest
+            self._line(f"anvil: {event.problem} with {m['provider']}:{m['model']} "
+                       f"(budget {self.max_calls} calls), run {event.run_id}")
+        elif isinstance(event, ev.RoundStarted):
+            self.round = event.round
+            if not self.live:
+                self._line(f"  round {event.round}: {event.requests} {event.kind} request(s)")
+        elif isinstance(event, ev.CallFinished):
+            self.calls += 1
+            self.tokens += event.call.prompt_tokens + event.call.completion_tokens
+            if event.call.error and not self.live:
+                self._line(f"  call {event.call.id} failed: {event.call.error}")
+        elif isinstance(event, ev.CandidateJudged):
+            self.candidates += 1
+            self.best = event.best
+            c = event.candidate
+            if not self.live:
+                dup = f" (same as #{c.duplicate_of})" if c.duplicate_of else ""
+                self._line(f"  candidate {c.id} [{c.origin}, round {c.round}]: {_best(c)}{dup}")
+        elif isinstance(event, ev.BudgetSpent):
+            self._line(f"  {event.reason}")
+        elif isinstance(event, ev.RunFinished):
+            self._clear()
+            return
+        if self.live:
+            self._status()
+
+    def _status(self) -> None:
+        text = (f"  round {self.round} | candidates {self.candidates} | best {_best(self.best)} | "
+                f"calls {self.calls}/{self.max_calls} | tokens {self.tokens / 1000:.1f}k | "
+                f"{time.monotonic() - self.start:.0f} s")
+        pad = max(0, self._width - len(text))
+        self.stream.write("\r" + text + " " * pad)
+        self.stream.flush()
+        self._width = len(text)
+
+    def _clear(self) -> None:
+        if self.live and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+    def _line(self, text: str) -> None:
+        self._clear()
+        self.stream.write(text + "\n")
+        self.stream.flush()

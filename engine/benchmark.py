@@ -1,0 +1,202 @@
+"""Strategies at an equal budget of model calls, on a VerilogEval-layout dataset.
+
+A strategy is a named :class:`Strategy` plus its call budget. With budget N:
+
+- ``single``: one greedy call (temperature 0), the 1-call baseline;
+- ``sample``: best-of-N sampling, no feedback;
+- ``repair``: N/2 samples, then repair rounds of width 2 with failing vectors;
+- ``repair-summary`` / ``repair-none``: the same with summary or no feedback (ablation).
+
+Each run stops at its first pass, so a solved problem may use fewer than N calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from oracle import Bench, Oracle
+
+from . import events as ev
+from .loop import Budget, Engine, RunResult, Strategy
+from .problem import Problem, read_spec
+from .prompts import Feedback
+from .providers.base import Provider
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    strategy: Strategy
+    calls: int
+
+
+def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float = 0.8) -> list[Arm]:
+    """The named strategies, each given exactly ``budget`` calls (``single`` gets one)."""
+    half = max(1, budget // 2)
+    width = 2 if budget - half >= 2 else 1
+    rounds = math.ceil((budget - half) / width)
+    table = {
+        "single": Arm("single", Strategy(samples=1, rounds=0, temperature=0.0, seed=seed), 1),
+        "sample": Arm("sample", Strategy(samples=budget, rounds=0, temperature=temperature, seed=seed), budget),
+    }
+    for mode in Feedback:
+        name = "repair" if mode is Feedback.VECTORS else f"repair-{mode.value}"
+        table[name] = Arm(name, Strategy(samples=half, rounds=rounds, repair_width=width, temperature=temperature,
+                                         seed=seed, feedback=mode), budget)
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(table)}")
+    return [table[n] for n in names]
+
+
+@dataclass(frozen=True)
+class DatasetProblem:
+    name: str
+    prompt: Path
+    testbench: Path
+    reference: Path
+
+    def problem(self, oracle: Oracle) -> Problem:
+        bench = Bench.for_testbench(self.testbench, [self.reference])
+        spec = read_spec(self.prompt)
+        from .problem import ports_from_spec
+
+        return Problem(self.name, spec, bench, "TopModule", oracle.interface(bench) or ports_from_spec(spec))
+
+
+def read_dataset(folder: Path, *, only: Sequence[str] = (), every: int = 1, limit: int | None = None) -> list[DatasetProblem]:
+    """``*_prompt.txt`` + ``*_test.sv`` + ``*_ref.sv`` triples, sorted; filters by substring."""
+    found = []
+    for prompt in sorted(Path(folder).glob("*_prompt.txt")):
+        name = prompt.name[: -len("_prompt.txt")]
+        tb, ref = prompt.with_name(f"{name}_test.sv"), prompt.with_name(f"{name}_ref.sv")
+        if not tb.is_file() or not ref.is_file():
+            continue
+        if only and not any(o in name for o in only):
+            continue
+        found.append(DatasetProblem(name, prompt, tb, ref))
+    found = found[::every]
+    return found[:limit] if limit else found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    problem: str
+    arm: str
+    status: str  # solved | unsolved | error | broken (the bench itself fails)
+    calls: int
+    tokens: int
+    wall_s: float
+    model_s: float
+    sim_s: float
+    overhead_s: float
+    best_status: str | None
+    best_score: float | None
+    first_pass_call: int | None  # how many calls until the first pass
+    samples_passed: int  # sampled candidates that passed (for pass@k)
+    samples: int
+    reason: str = ""
+    run_id: str = ""
+
+
+def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
+    best = result.best
+    status = result.status
+    if status == "error" and "reference model fails" in result.reason:
+        status = "broken"
+    sampled = [c for c in result.candidates if c.origin == "sample"]
+    t = result.timings
+    return Outcome(problem, arm.name, status, result.calls, result.tokens, t.wall_s, t.model_s, t.sim_s,
+                   t.overhead_s, best.verdict.status.value if best else None, best.verdict.score if best else None,
+                   best.call_id if best and best.passed else None, sum(c.passed for c in sampled), len(sampled),
+                   result.reason, result.run_id)
+
+
+async def run_arm(problem: Problem, arm: Arm, provider: Provider, oracle: Oracle,
+                  listener: ev.Listener | None = None) -> Outcome:
+    engine = Engine(provider, oracle, strategy=arm.strategy, budget=Budget(calls=arm.calls), listener=listener)
+    result = await engine.solve(problem)
+    return outcome_of(problem.name, arm, result)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n samples with c correct (Chen et al. 2021)."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
+
+
+def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dict]:
+    """Per strategy: solved, rate, calls and tokens per solve, pass@k of its samples."""
+    rows = []
+    for arm in dict.fromkeys(o.arm for o in outcomes):
+        mine = [o for o in outcomes if o.arm == arm and o.status != "broken"]
+        solved = [o for o in mine if o.status == "solved"]
+        row = {"strategy": arm, "problems": len(mine), "solved": len(solved),
+               "rate": round(len(solved) / len(mine), 3) if mine else 0.0,
+               "calls": sum(o.calls for o in mine), "tokens": sum(o.tokens for o in mine),
+               "calls_per_solve": round(sum(o.calls for o in mine) / len(solved), 2) if solved else None,
+               "tokens_per_solve": round(sum(o.tokens for o in mine) / len(solved)) if solved else None,
+               "wall_s": round(sum(o.wall_s for o in mine), 1),
+               "overhead_s": round(sum(o.overhead_s for o in mine), 3)}
+        for k in ks:
+            usable = [o for o in mine if o.samples >= k]
+            row[f"pass@{k}"] = (round(sum(pass_at_k(o.samples, o.samples_passed, k) for o in usable) / len(usable), 3)
+                                if usable else None)
+        rows.append(row)
+    return rows
+
+
+def table(rows: Sequence[dict]) -> str:
+    if not rows:
+        return "(no results)"
+    keys = list(rows[0])
+    cells = [keys] + [["-" if r[k] is None else str(r[k]) for k in keys] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(keys))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], provider: Provider, oracle: Oracle, *,
+                jsonl: Path | None = None, done: set[tuple[str, str]] = frozenset(), concurrency: int = 1,
+                listener_for: Callable[[str, str], ev.Listener | None] | None = None,
+                on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Every (problem, arm) not in ``done``; results appended to ``jsonl`` as they finish."""
+    outcomes: list[Outcome] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item: DatasetProblem, arm: Arm) -> None:
+        async with gate:
+            problem = item.problem(oracle)
+            listener = listener_for(item.name, arm.name) if listener_for else None
+            outcome = await run_arm(problem, arm, provider, oracle, listener)
+            outcomes.append(outcome)
+            if jsonl is not None:
+                with jsonl.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps(asdict(outcome)) + "\n")
+            if on_outcome:
+                on_outcome(outcome)
+
+    await asyncio.gather(*(one(item, arm) for item in dataset for arm in arm_list
+                           if (item.name, arm.name) not in done))
+    return outcomes
+
+
+def load_outcomes(jsonl: Path) -> list[Outcome]:
+    if not jsonl.is_file():
+        return []
+    out = []
+    for line in jsonl.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            out.append(Outcome(**json.loads(line)))
+    return out
+
+
+__all__ = ["Arm", "DatasetProblem", "Outcome", "arms", "load_outcomes", "pass_at_k", "read_dataset", "run_arm",
+           "summarise", "sweep", "table"]

@@ -1,0 +1,154 @@
+"""Which files belong together: a spec, its testbench, extra sources, the top module, the output.
+
+From ``anvil.toml`` at the workspace root when it lists the file::
+
+    [[design]]
+    spec = "specs/counter.md"
+    testbench = "tb/counter_tb.sv"
+    with = ["tb/counter_ref.sv"]
+    output = "rtl/counter.sv"
+    top = "TopModule"
+
+otherwise by names, side by side: ``X_prompt.txt`` / ``X.spec.md`` / ``X.md`` (spec) with
+``X_test.sv`` / ``X_tb.sv`` / ``X_tb.v`` (testbench), ``X_ref.sv`` (compiled with it), output
+``X.sv``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SPEC_SUFFIXES = ("_prompt.txt", ".spec.md", ".md")
+TB_SUFFIXES = ("_test.sv", "_tb.sv", "_tb.v")
+REF_SUFFIXES = ("_ref.sv", "_ref.v")
+MANIFEST = "anvil.toml"
+
+
+class DesignError(Exception):
+    """A file that is not part of a complete design, or a bad anvil.toml (message says which)."""
+
+
+@dataclass(frozen=True)
+class Design:
+    name: str
+    spec: Path | None
+    testbench: Path | None
+    output: Path
+    extra: tuple[Path, ...] = ()
+    top: str = "TopModule"
+    source: str = "names"  # "names" or the anvil.toml path
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def complete(self) -> bool:
+        return self.spec is not None and self.testbench is not None
+
+    def files(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.spec, self.testbench, *self.extra) if p is not None)
+
+    def require_complete(self) -> Design:
+        if self.spec is None:
+            raise DesignError(f"no spec found for testbench {self.testbench} (expected one of "
+                              f"{', '.join(self.name + s for s in SPEC_SUFFIXES)} beside it, or an "
+                              f"entry in {MANIFEST})")
+        if self.testbench is None:
+            raise DesignError(f"no testbench found for spec {self.spec} (expected one of "
+                              f"{', '.join(self.name + s for s in TB_SUFFIXES)} beside it, or an "
+                              f"entry in {MANIFEST})")
+        return self
+
+
+def stem_of(path: Path) -> tuple[str, str] | None:
+    """(design name, role) from a file name: role is spec, testbench, reference or output."""
+    name = path.name
+    for role, suffixes in (("spec", SPEC_SUFFIXES), ("testbench", TB_SUFFIXES), ("reference", REF_SUFFIXES)):
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return name[: -len(suffix)], role
+    if path.suffix in (".sv", ".v"):
+        return path.stem, "output"
+    return None
+
+
+def find_root(path: Path, stop: Path | None = None) -> Path | None:
+    """The nearest directory at or above ``path`` holding anvil.toml (not above ``stop``)."""
+    current = path if path.is_dir() else path.parent
+    stop = stop.resolve() if stop else None
+    for directory in (current.resolve(), *current.resolve().parents):
+        if (directory / MANIFEST).is_file():
+            return directory
+        if stop is not None and directory == stop:
+            break
+    return None
+
+
+def load_manifest(root: Path) -> list[Design]:
+    path = root / MANIFEST
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DesignError(f"{path}: {exc}") from None
+    entries = data.get("design", [])
+    if not isinstance(entries, list):
+        raise DesignError(f"{path}: 'design' must be an array of tables ([[design]])")
+    designs = []
+    for i, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or "spec" not in entry or "testbench" not in entry:
+            raise DesignError(f"{path}: design #{i} needs at least 'spec' and 'testbench'")
+        spec = root / entry["spec"]
+        extra = entry.get("with", [])
+        if isinstance(extra, str):
+            extra = [extra]
+        name = entry.get("name") or (stem_of(spec) or (spec.stem, ""))[0]
+        output = root / entry["output"] if "output" in entry else spec.parent / f"{name}.sv"
+        designs.append(Design(name=name, spec=spec, testbench=root / entry["testbench"], output=output,
+                              extra=tuple(root / e for e in extra), top=entry.get("top", "TopModule"),
+                              source=str(path)))
+    return designs
+
+
+def _same(a: Path | None, b: Path) -> bool:
+    return a is not None and a.resolve() == b.resolve()
+
+
+def design_for(path: Path, *, workspace: Path | None = None) -> Design | None:
+    """The design ``path`` (a spec, testbench, reference or output) belongs to, if any."""
+    path = Path(path)
+    root = find_root(path, workspace)
+    if root is not None:
+        for design in load_manifest(root):
+            if any(_same(f, path) for f in (*design.files(), design.output)):
+                return design
+    parsed = stem_of(path)
+    if parsed is None:
+        return None
+    name, role = parsed
+    folder = path.parent
+    spec = next((folder / (name + s) for s in SPEC_SUFFIXES if (folder / (name + s)).is_file()), None)
+    tb = next((folder / (name + s) for s in TB_SUFFIXES if (folder / (name + s)).is_file()), None)
+    ref = next((folder / (name + s) for s in REF_SUFFIXES if (folder / (name + s)).is_file()), None)
+    if role == "output" and spec is None and tb is None:
+        return None
+    if role == "spec":
+        spec = path
+    elif role == "testbench":
+        tb = path
+    return Design(name=name, spec=spec, testbench=tb, output=folder / f"{name}.sv",
+                  extra=(ref,) if ref else ())
+
+
+def designs_in(folder: Path) -> list[Design]:
+    """Every design in a folder tree: anvil.toml entries, then name pairs (deduplicated)."""
+    found: dict[tuple, Design] = {}
+    root = find_root(folder)
+    if root is not None:
+        for d in load_manifest(root):
+            found[(d.spec, d.testbench)] = d
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and (parsed := stem_of(path)) and parsed[1] in ("spec", "testbench"):
+            d = design_for(path)
+            if d is not None and d.complete:
+                found.setdefault((d.spec, d.testbench), d)
+    return list(found.values())

@@ -1,0 +1,75 @@
+"""What the engine tells its adapters while it runs: plain frozen dataclasses.
+
+The CLI renders them as a progress line, the language server as work-done progress and
+diagnostics, the ledger records them. The engine never imports an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .loop import Candidate, CallRecord, RunResult
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    problem: str
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoundStarted:
+    run_id: str
+    round: int
+    kind: str  # "sample" | "repair"
+    requests: int
+
+
+@dataclass(frozen=True)
+class CallFinished:
+    run_id: str
+    call: CallRecord
+
+
+@dataclass(frozen=True)
+class CandidateJudged:
+    run_id: str
+    candidate: Candidate
+    best: Candidate | None
+
+
+@dataclass(frozen=True)
+class Solved:
+    run_id: str
+    candidate: Candidate
+
+
+@dataclass(frozen=True)
+class BudgetSpent:
+    run_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    result: RunResult
+
+
+Event = RunStarted | RoundStarted | CallFinished | CandidateJudged | Solved | BudgetSpent | RunFinished
+Listener = Callable[[Event], None]
+
+
+def fan_out(*listeners: Listener | None) -> Listener:
+    """One listener that calls each given listener in turn."""
+    active = [listener for listener in listeners if listener is not None]
+
+    def emit(event: Event) -> None:
+        for listener in active:
+            listener(event)
+
+    return emit

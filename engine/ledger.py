@@ -1,0 +1,113 @@
+"""The run ledger: every run, LLM call and candidate with its verdict, in SQLite.
+
+The ledger is an event listener (:meth:`Ledger.listener`); the engine does not know it exists.
+Default location: ``$ANVIL_LEDGER``, else ``$XDG_DATA_HOME/anvil/ledger.sqlite``
+(``~/.local/share/anvil/ledger.sqlite``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, started REAL, finished REAL, problem TEXT, status TEXT, reason TEXT,
+    calls INTEGER DEFAULT 0, tokens INTEGER DEFAULT 0, best_candidate INTEGER, best_status TEXT,
+    best_score REAL, manifest TEXT, timings TEXT, tag TEXT
+);
+CREATE TABLE IF NOT EXISTS calls (
+    run_id TEXT, id INTEGER, purpose TEXT, round INTEGER, prompt_tokens INTEGER,
+    completion_tokens INTEGER, latency_s REAL, model TEXT, error TEXT, PRIMARY KEY (run_id, id)
+);
+CREATE TABLE IF NOT EXISTS candidates (
+    run_id TEXT, id INTEGER, round INTEGER, origin TEXT, parent INTEGER, call_id INTEGER,
+    duplicate_of INTEGER, status TEXT, score REAL, code TEXT, verdict TEXT, reason TEXT,
+    PRIMARY KEY (run_id, id)
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs (started);
+CREATE INDEX IF NOT EXISTS runs_tag ON runs (tag);
+"""
+
+
+def default_path() -> Path:
+    env = os.environ.get("ANVIL_LEDGER")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "anvil" / "ledger.sqlite"
+
+
+class Ledger:
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing (from events) --------------------------------------------------------------
+
+    def listener(self, tag: str | None = None) -> ev.Listener:
+        def record(event: ev.Event) -> None:
+            if isinstance(event, ev.RunStarted):
+                self.db.execute("INSERT OR REPLACE INTO runs (id, started, problem, status, manifest, tag) "
+                                "VALUES (?, ?, ?, 'running', ?, ?)",
+                                (event.run_id, time.time(), event.problem, json.dumps(event.manifest), tag))
+            elif isinstance(event, ev.CallFinished):
+                c = event.call
+                self.db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (event.run_id, c.id, c.purpose, c.round, c.prompt_tokens, c.completion_tokens,
+                                 c.latency_s, c.model, c.error))
+            elif isinstance(event, ev.CandidateJudged):
+                c = event.candidate
+                v = c.verdict
+                self.db.execute("INSERT OR REPLACE INTO candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (event.run_id, c.id, c.round, c.origin, c.parent, c.call_id, c.duplicate_of,
+                                 v.status.value, v.score, c.code, json.dumps(v.to_dict()), v.reason))
+            elif isinstance(event, ev.RunFinished):
+                r = event.result
+                best = r.best
+                self.db.execute("UPDATE runs SET finished=?, status=?, reason=?, calls=?, tokens=?, "
+                                "best_candidate=?, best_status=?, best_score=?, timings=? WHERE id=?",
+                                (time.time(), r.status, r.reason, r.calls, r.tokens, best.id if best else None,
+                                 best.verdict.status.value if best else None, best.verdict.score if best else None,
+                                 json.dumps(asdict(r.timings)), r.run_id))
+
+        return record
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def runs(self, limit: int = 20, tag: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM runs" + (" WHERE tag = ?" if tag else "") + " ORDER BY started DESC LIMIT ?"
+        args = (tag, limit) if tag else (limit,)
+        return [dict(row) for row in self.db.execute(query, args)]
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.execute("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started DESC",
+                                    (run_id, run_id + "%")))
+        if not rows:
+            return None
+        run = dict(rows[0])
+        run["manifest"] = json.loads(run["manifest"] or "{}")
+        run["timings"] = json.loads(run["timings"] or "{}")
+        run["calls_detail"] = [dict(r) for r in self.db.execute(
+            "SELECT * FROM calls WHERE run_id = ? ORDER BY id", (run["id"],))]
+        run["candidates"] = []
+        for r in self.db.execute("SELECT * FROM candidates WHERE run_id = ? ORDER BY id", (run["id"],)):
+            c = dict(r)
+            c["verdict"] = json.loads(c["verdict"] or "{}")
+            run["candidates"].append(c)
+        return run

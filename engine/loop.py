@@ -1,0 +1,437 @@
+"""Sample, simulate, repair: spend model calls until a candidate passes or the budget is spent.
+
+Round 0 samples ``strategy.samples`` candidates concurrently; each is extracted, screened for
+duplicates, prechecked with pyslang and simulated as soon as it arrives, and the round stops at
+the first pass. Each later round repairs the best candidates with distinct failures
+(``strategy.repair_width`` of them), showing the model the concrete failing samples; a repair
+replaces its parent only if it is not worse. Loop state lives in :class:`RunState` values;
+events go to the listener.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import platform
+import time
+import uuid
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import oracle as oracle_pkg
+from oracle import CompileError, Oracle, SourceText, Status, Verdict
+
+from . import events as ev
+from .extract import extract_verilog, normalise
+from .precheck import precheck
+from .problem import Problem
+from .prompts import Feedback, first_request, repair_request
+from .providers.base import CompletionRequest, Provider, ProviderError
+from .ranking import rank, signature
+
+
+@dataclass(frozen=True)
+class Strategy:
+    samples: int = 4
+    rounds: int = 3
+    repair_width: int = 2
+    temperature: float = 0.8
+    repair_temperature: float | None = None  # default: temperature
+    seed: int = 0
+    feedback: Feedback = Feedback.VECTORS
+    max_tokens: int = 1024
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"samples": self.samples, "rounds": self.rounds, "repair_width": self.repair_width,
+                "temperature": self.temperature, "repair_temperature": self.repair_temperature,
+                "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens}
+
+
+@dataclass(frozen=True)
+class Budget:
+    calls: int | None = None  # default: samples + rounds * repair_width
+    tokens: int | None = None
+    wall_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    id: int
+    purpose: str  # "sample" | "repair"
+    round: int
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    model: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    round: int
+    origin: str  # "sample" | "repair"
+    parent: int | None
+    code: str | None  # None: no Verilog in the answer
+    verdict: Verdict
+    call_id: int
+    duplicate_of: int | None = None
+    hints: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+
+@dataclass(frozen=True)
+class Timings:
+    wall_s: float = 0.0
+    model_s: float = 0.0  # wall time with at least one model call in flight
+    sim_s: float = 0.0  # wall time with a simulation (and no model call) in flight
+    overhead_s: float = 0.0  # wall time with neither
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str  # "solved" | "unsolved" | "cancelled" | "error"
+    best: Candidate | None
+    candidates: tuple[Candidate, ...]
+    calls: int
+    tokens: int
+    rounds: int
+    reason: str
+    timings: Timings
+
+    @property
+    def solved(self) -> bool:
+        return self.status == "solved"
+
+
+class _Activity:
+    """Splits wall time into model time, simulation time and the engine's own time."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.model = self.sim = 0
+        self.model_s = self.sim_s = self.idle_s = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        span, self.last = now - self.last, now
+        if self.model:
+            self.model_s += span
+        elif self.sim:
+            self.sim_s += span
+        else:
+            self.idle_s += span
+
+    def enter(self, kind: str) -> None:
+        self._tick()
+        setattr(self, kind, getattr(self, kind) + 1)
+
+    def leave(self, kind: str) -> None:
+        self._tick()
+        setattr(self, kind, getattr(self, kind) - 1)
+
+    def timings(self) -> Timings:
+        self._tick()
+        return Timings(round(self.last - self.start, 3), round(self.model_s, 3), round(self.sim_s, 3),
+                       round(self.idle_s, 3))
+
+
+class BudgetExhausted(Exception):
+    pass
+
+
+class _Solved(Exception):
+    def __init__(self, candidate: Candidate) -> None:
+        self.candidate = candidate
+
+
+@dataclass
+class RunState:
+    """Everything the loop knows; mutated only by :class:`Engine` methods."""
+
+    run_id: str
+    calls: int = 0
+    inflight: int = 0
+    tokens: int = 0
+    candidates: list[Candidate] = field(default_factory=list)
+    #: normalised code -> (candidate id, its verdict and hints once judged)
+    by_text: dict[str, tuple[int, asyncio.Future]] = field(default_factory=dict)
+    best: Candidate | None = None
+    next_call: int = 0
+    next_candidate: int = 0
+
+
+class Engine:
+    def __init__(self, provider: Provider, oracle: Oracle, *, strategy: Strategy = Strategy(),
+                 budget: Budget = Budget(), listener: ev.Listener | None = None,
+                 sim_timeout_s: float | None = None) -> None:
+        self.provider = provider
+        self.oracle = oracle
+        self.strategy = strategy
+        self.max_calls = budget.calls if budget.calls is not None else (
+            strategy.samples + strategy.rounds * strategy.repair_width)
+        self.budget = budget
+        self.emit = listener or (lambda event: None)
+        self.sim_timeout_s = sim_timeout_s
+
+    # -- public --------------------------------------------------------------------------
+
+    async def solve(self, problem: Problem, *, run_id: str | None = None) -> RunResult:
+        state = RunState(run_id or uuid.uuid4().hex[:12])
+        self.activity = _Activity()
+        self.emit(ev.RunStarted(state.run_id, problem.name, self.manifest(problem)))
+        status, reason, rounds = "unsolved", "", 0
+        report = await self.oracle.check_bench(problem.bench)
+        if not report.usable:  # no model call can help a broken testbench
+            ref = report.verdict
+            reason = (f"the testbench cannot judge anything: its reference model fails it "
+                      f"({ref.status.value}: {ref.reason})")
+            result = self._result(state, "error", reason, 0)
+            self.emit(ev.RunFinished(state.run_id, result))
+            return result
+        try:
+            async with asyncio.timeout(self.budget.wall_s):
+                rounds = await self._rounds(problem, state)
+            reason = "budget spent" if not state.best or not state.best.passed else ""
+        except _Solved:
+            pass
+        except TimeoutError:
+            reason = f"wall-time budget of {self.budget.wall_s:g} s spent"
+            self.emit(ev.BudgetSpent(state.run_id, reason))
+        except BudgetExhausted as exc:
+            reason = str(exc)
+        except asyncio.CancelledError:
+            result = self._result(state, "cancelled", "cancelled", rounds)
+            self.emit(ev.RunFinished(state.run_id, result))
+            raise
+        except ProviderError as exc:
+            status, reason = "error", str(exc)
+        if state.best is not None and state.best.passed:
+            status, reason = "solved", f"candidate {state.best.id} passes"
+        elif status != "error" and not reason:
+            reason = "no candidate passes"
+        result = self._result(state, status, reason, rounds)
+        self.emit(ev.RunFinished(state.run_id, result))
+        return result
+
+    def manifest(self, problem: Problem) -> dict[str, Any]:
+        from anvil import __version__
+
+        def digest(path) -> str:
+            try:
+                return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            except OSError:
+                return ""
+
+        return {
+            "problem": problem.name,
+            "provider": self.provider.name,
+            "model": self.provider.model,
+            "strategy": self.strategy.to_dict(),
+            "budget": {"calls": self.max_calls, "tokens": self.budget.tokens, "wall_s": self.budget.wall_s},
+            "simulator": self.oracle.tools.version,
+            "anvil": __version__,
+            "oracle": oracle_pkg.__name__,
+            "python": platform.python_version(),
+            "spec_sha": hashlib.sha256(problem.spec.encode()).hexdigest()[:16],
+            "testbench": str(problem.bench.testbench),
+            "testbench_sha": digest(problem.bench.testbench),
+        }
+
+    # -- rounds --------------------------------------------------------------------------
+
+    async def _rounds(self, problem: Problem, state: RunState) -> int:
+        s = self.strategy
+        first = first_request(problem.spec, top=problem.top, ports=problem.interface)
+        self.emit(ev.RoundStarted(state.run_id, 0, "sample", s.samples))
+        jobs = [self._attempt(problem, state, first, 0, "sample", None, s.temperature, s.seed + i)
+                for i in range(s.samples)]
+        await self._race(jobs)
+        heads = self._distinct(state.candidates)
+        for round_no in range(1, s.rounds + 1):
+            if self._spent(state):
+                self.emit(ev.BudgetSpent(state.run_id, self._spent(state)))
+                return round_no - 1
+            parents = self._distinct(heads)[: s.repair_width]
+            width = min(s.repair_width, self.max_calls - state.calls)
+            self.emit(ev.RoundStarted(state.run_id, round_no, "repair", width))
+            temperature = s.repair_temperature if s.repair_temperature is not None else s.temperature
+            jobs = []
+            for i in range(width):
+                seed = s.seed + 1000 * round_no + i
+                if i < len(parents) and parents[i].code is not None:
+                    parent = parents[i]
+                    request = repair_request(problem.spec, parent.code, parent.verdict, top=problem.top,
+                                             ports=problem.interface, mode=s.feedback,
+                                             hints=self._hints(parent), design_file=self._label(parent.id))
+                    jobs.append(self._attempt(problem, state, request, round_no, "repair", parent.id,
+                                              temperature, seed))
+                else:  # nothing worth repairing: sample afresh
+                    jobs.append(self._attempt(problem, state, first, round_no, "sample", None, s.temperature, seed))
+            children = await self._race(jobs)
+            heads = self._advance(heads, children, state)
+        return s.rounds
+
+    async def _race(self, jobs: Sequence[Awaitable[Candidate | None]]) -> list[Candidate]:
+        """Run attempts concurrently; a pass cancels the rest (raising _Solved)."""
+        tasks = [asyncio.ensure_future(job) for job in jobs]
+        done: list[Candidate] = []
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                candidate = await next_done
+                if candidate is None:
+                    continue
+                done.append(candidate)
+                if candidate.passed:
+                    raise _Solved(candidate)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return done
+
+    def _advance(self, heads: list[Candidate], children: list[Candidate], state: RunState) -> list[Candidate]:
+        """A repair replaces its parent among the heads only if it is not worse."""
+        out = list(heads)
+        for child in children:
+            if child.parent is None:
+                out.append(child)
+                continue
+            parent = next((h for h in out if h.id == child.parent), None)
+            if parent is None:
+                continue
+            if child.duplicate_of is None and rank(child.verdict) >= rank(parent.verdict):
+                out[out.index(parent)] = child
+        return out
+
+    def _distinct(self, pool: Sequence[Candidate]) -> list[Candidate]:
+        """Best first, one per failure signature, skipping answers with no code."""
+        seen: set = set()
+        out = []
+        for c in sorted(pool, key=lambda c: (rank(c.verdict), -c.id), reverse=True):
+            if c.code is None or c.duplicate_of is not None:
+                continue
+            sig = signature(c.verdict)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            out.append(c)
+        return out
+
+    # -- one attempt ---------------------------------------------------------------------
+
+    def _spent(self, state: RunState) -> str:
+        if state.calls + state.inflight >= self.max_calls:
+            return f"call budget of {self.max_calls} spent"
+        if self.budget.tokens is not None and state.tokens >= self.budget.tokens:
+            return f"token budget of {self.budget.tokens} spent"
+        return ""
+
+    async def _attempt(self, problem: Problem, state: RunState, messages, round_no: int, origin: str,
+                       parent: int | None, temperature: float, seed: int) -> Candidate | None:
+        if self._spent(state):
+            return None
+        state.inflight += 1
+        state.next_call += 1
+        call_id = state.next_call
+        request = CompletionRequest(messages, temperature=temperature, max_tokens=self.strategy.max_tokens,
+                                    seed=seed)
+        self.activity.enter("model")
+        try:
+            completion = await self.provider.complete(request)
+        except ProviderError as exc:
+            state.inflight -= 1
+            state.calls += 1
+            self.emit(ev.CallFinished(state.run_id, CallRecord(call_id, origin, round_no, 0, 0, 0.0,
+                                                               self.provider.model, str(exc))))
+            if not exc.retryable:
+                raise
+            return None
+        finally:
+            self.activity.leave("model")
+        state.inflight -= 1
+        state.calls += 1
+        state.tokens += completion.prompt_tokens + completion.completion_tokens
+        self.emit(ev.CallFinished(state.run_id, CallRecord(
+            call_id, origin, round_no, completion.prompt_tokens, completion.completion_tokens,
+            round(completion.latency_s, 3), completion.model)))
+        candidate = await self._judge(problem, state, completion.text, round_no, origin, parent, call_id)
+        state.candidates.append(candidate)
+        if state.best is None or rank(candidate.verdict) > rank(state.best.verdict):
+            state.best = candidate
+        self.emit(ev.CandidateJudged(state.run_id, candidate, state.best))
+        if candidate.passed:
+            self.emit(ev.Solved(state.run_id, candidate))
+        return candidate
+
+    def _label(self, cid: int) -> str:
+        return f"candidate{cid}.sv"
+
+    async def _judge(self, problem: Problem, state: RunState, text: str, round_no: int, origin: str,
+                     parent: int | None, call_id: int) -> Candidate:
+        state.next_candidate += 1
+        cid = state.next_candidate
+        label = self._label(cid)
+        code = extract_verilog(text, problem.top)
+        if code is None:
+            verdict = Verdict(Status.COMPILE_ERROR, simulator=self.oracle.tools.version,
+                              compile_errors=(CompileError(None, None, "the answer contains no Verilog module"),),
+                              reason="no Verilog in the answer")
+            return Candidate(cid, round_no, origin, parent, None, verdict, call_id)
+        key = normalise(code)
+        twin = state.by_text.get(key)
+        if twin is not None:  # same text as an earlier candidate: same verdict, no simulation
+            twin_id, judged = twin
+            verdict, hints = await asyncio.shield(judged)
+            return Candidate(cid, round_no, origin, parent, code, verdict, call_id, duplicate_of=twin_id,
+                             hints=hints)
+        judged = asyncio.get_running_loop().create_future()
+        state.by_text[key] = (cid, judged)
+        try:
+            verdict, hints = await self._check_and_simulate(problem, code, label)
+        except BaseException:
+            del state.by_text[key]  # not judged after all: a later twin must be simulated
+            judged.cancel()
+            raise
+        judged.set_result((verdict, hints))
+        return Candidate(cid, round_no, origin, parent, code, verdict, call_id, hints=hints)
+
+    async def _check_and_simulate(self, problem: Problem, code: str, label: str) -> tuple[Verdict, tuple[str, ...]]:
+        checked = precheck(code, top=problem.top, interface=problem.interface, file=label)
+        if checked.problems:
+            return Verdict(Status.COMPILE_ERROR, compile_errors=checked.problems, simulator=self.oracle.tools.version,
+                           reason=checked.problems[0].describe()), checked.hints
+        self.activity.enter("sim")
+        try:
+            verdict = await self.oracle.simulate(SourceText(label, code), problem.bench, timeout_s=self.sim_timeout_s)
+        finally:
+            self.activity.leave("sim")
+        return verdict, checked.hints
+
+    def _hints(self, candidate: Candidate) -> list[str]:
+        """pyslang's messages for compile errors; the testbench's own hints for failures."""
+        if candidate.verdict.status is Status.COMPILE_ERROR:
+            return list(candidate.hints)
+        hints = []
+        for line in candidate.verdict.log_tail.splitlines():
+            line = line.strip()
+            if line.startswith("Hint:") and "Total mismatched" not in line and "no mismatches" not in line:
+                hints.append(line)
+        return hints[:6]
+
+    def _result(self, state: RunState, status: str, reason: str, rounds: int) -> RunResult:
+        return RunResult(state.run_id, status, state.best, tuple(state.candidates), state.calls, state.tokens,
+                         rounds, reason, self.activity.timings())
+
+
+async def solve(problem: Problem, provider: Provider, oracle: Oracle, *, strategy: Strategy = Strategy(),
+                budget: Budget = Budget(), listener: ev.Listener | None = None) -> RunResult:
+    return await Engine(provider, oracle, strategy=strategy, budget=budget, listener=listener).solve(problem)
+
+
+__all__ = ["Budget", "CallRecord", "Candidate", "Engine", "RunResult", "Strategy", "Timings", "solve"]

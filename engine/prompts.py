@@ -1,0 +1,161 @@
+"""What the model is told: the first request for a design, and repair requests with feedback.
+
+Feedback modes (for measuring what concrete feedback is worth):
+
+- ``vectors``: the failing samples as a table (cycle, edge, inputs, signal, expected, actual),
+  the testbench's hints, or the compile errors with the offending lines;
+- ``summary``: how many samples fail and on which signals, or how many compile errors;
+- ``none``: only that the design fails.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from oracle import Verdict
+from oracle.screen import Port
+
+from .providers.base import Message
+
+
+class Feedback(str, enum.Enum):
+    VECTORS = "vectors"
+    SUMMARY = "summary"
+    NONE = "none"
+
+
+SYSTEM = """You are an expert digital designer. You write correct, synthesizable Verilog that \
+compiles with Icarus Verilog 11 (iverilog -g2012).
+
+Rules:
+- Implement one module named {top} with exactly the ports given: same names, directions and widths. \
+Helper modules are allowed if you define them in the same answer.
+- An output assigned inside an always block must be declared `output reg`; an output driven by \
+`assign` is a plain `output`. Declare every internal signal before using it.
+- Sequential logic: `always @(posedge clk)` with non-blocking `<=`. A synchronous reset is tested \
+inside that block; an asynchronous reset goes in the sensitivity list, e.g. \
+`always @(posedge clk, posedge areset)`.
+- Combinational logic: `assign`, or `always @(*)` with blocking `=` that assigns every output on \
+every path.
+- No testbench, no `initial` blocks, no delays (#), no $display, $finish or other system tasks.
+- Icarus 11 does not support enum casts like `State'(x)`, `inside`, streaming operators, \
+`break`/`continue` or `signed'(x)`: use localparam constants for FSM states.
+- Answer with the complete design in one ```verilog code block and nothing else."""
+
+
+def interface_line(top: str, ports: Sequence[Port]) -> str:
+    def decl(p: Port) -> str:
+        width = f" [{p.width - 1}:0]" if p.width > 1 else ""
+        return f"{p.direction}{width} {p.name}"
+
+    return f"module {top} ({', '.join(decl(p) for p in ports)});"
+
+
+def first_request(spec: str, *, top: str, ports: Sequence[Port]) -> tuple[Message, ...]:
+    user = f"Specification:\n\n{spec.strip()}\n"
+    if ports:
+        user += f"\nThe module header must be equivalent to:\n{interface_line(top, ports)}\n"
+    user += f"\nWrite the Verilog for {top}."
+    return (Message("system", SYSTEM.format(top=top)), Message("user", user))
+
+
+def _numbered(code: str, around: set[int] | None = None, radius: int = 1) -> str:
+    lines = code.splitlines()
+    keep = range(1, len(lines) + 1)
+    if around:
+        wanted = {n for a in around for n in range(a - radius, a + radius + 1)}
+        keep = [n for n in keep if n in wanted]
+    return "\n".join(f"{n:4d} | {lines[n - 1]}" for n in keep)
+
+
+def _value(text: str | None) -> str:
+    """``4'ha`` -> ``4'ha (10)``: decimal helps with arithmetic specs."""
+    if not text or "'h" not in text:
+        return text or "?"
+    digits = text.split("'h", 1)[1]
+    if all(c in "0123456789abcdef" for c in digits):
+        return f"{text} ({int(digits, 16)})"
+    return text
+
+
+def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequence[str] = (),
+                     design_file: str | None = None) -> str:
+    """The feedback paragraph for a failing verdict."""
+    status = verdict.status.value
+    if mode is Feedback.NONE:
+        return "This design does not pass the testbench."
+    if status == "compile_error":
+        errors = [e for e in verdict.compile_errors]
+        if mode is Feedback.SUMMARY:
+            return f"This design does not compile: {len(errors)} error(s)."
+        own = [e for e in errors if design_file is None or e.file in (design_file, None)]
+        lines = [f"This design does not compile with Icarus Verilog 11. Errors:"]
+        for e in errors[:8]:
+            where = f"line {e.line}" if e in own and e.line else (f"{e.file}:{e.line}" if e.file else "")
+            lines.append(f"- {where}: {e.message}" if where else f"- {e.message}")
+        for hint in hints[:4]:
+            lines.append(f"- (parser) {hint}")
+        marked = {e.line for e in own if e.line}
+        if marked:
+            lines.append("\nThe lines concerned:\n" + _numbered(code, marked))
+        return "\n".join(lines)
+    if status == "timeout":
+        return ("The simulation of this design never finished (killed after the time limit): there is "
+                "probably a combinational loop, or a loop with no delay that never ends.")
+    # functional failure
+    samples, bad = verdict.samples, verdict.mismatched_samples
+    head = (f"This design compiles but fails the testbench: {bad} of {samples} samples do not match the "
+            f"reference." if samples else f"This design compiles but fails the testbench ({bad} failures).")
+    signals: dict[str, int] = {}
+    for m in verdict.mismatches:
+        if m.signal:
+            signals[m.signal] = signals.get(m.signal, 0) + 1
+    if mode is Feedback.SUMMARY:
+        which = f" Wrong outputs include: {', '.join(signals)}." if signals else ""
+        return head + which
+    lines = [head]
+    if verdict.trace:
+        lines.append(_waveform(verdict.trace))
+    table = [m for m in verdict.mismatches if m.signal is not None]
+    if table and table[0].cycle is not None:
+        lines.append("All failing samples so far ('expected' comes from the reference model):")
+        lines.append("| cycle | time | edge | inputs | output | expected | actual |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for m in table:
+            inputs = ", ".join(f"{k}={_value(v)}" for k, v in m.inputs.items()) or "-"
+            lines.append(f"| {m.cycle} | {m.time} | {m.edge} | {inputs} | {m.signal} | {_value(m.expected)} | "
+                         f"{_value(m.actual)} |")
+    else:
+        lines.append("The testbench reported:")
+        lines += [f"- {m.describe()}" for m in verdict.mismatches]
+    for hint in hints:
+        lines.append(hint)
+    return "\n".join(lines)
+
+
+def _waveform(trace) -> str:
+    """The samples leading up to the first mismatch, as a table: inputs, then each output's
+    expected and actual value, the failing row marked."""
+    inputs = list(trace[-1].inputs)
+    outputs = list(trace[-1].outputs)
+    head = ["cycle", "time", "edge", *inputs] + [f"{o} expected" for o in outputs] + [f"{o} actual" for o in outputs]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i, row in enumerate(trace):
+        cells = [str(row.cycle), str(row.time), row.edge] + [_value(row.inputs.get(n)) for n in inputs]
+        cells += [_value(row.outputs[o][0]) for o in outputs] + [_value(row.outputs[o][1]) for o in outputs]
+        mark = " <- first mismatch" if i == len(trace) - 1 else ""
+        rows.append("| " + " | ".join(cells) + " |" + mark)
+    return ("Waveform up to the first mismatch (one row per clock edge; values sampled just before the "
+            "edge, so an output shows what the design computed at earlier edges):\n" + "\n".join(rows))
+
+
+def repair_request(spec: str, code: str, verdict: Verdict, *, top: str, ports: Sequence[Port],
+                   mode: Feedback, hints: Sequence[str] = (), design_file: str | None = None) -> tuple[Message, ...]:
+    feedback = describe_failure(verdict, code, mode, hints=hints, design_file=design_file)
+    ask = ("Find the bug by comparing the design with the specification"
+           + (" and the failing samples" if mode is Feedback.VECTORS and verdict.mismatches else "")
+           + f". Answer with the complete corrected {top} in one ```verilog code block.")
+    return (*first_request(spec, top=top, ports=ports),
+            Message("assistant", f"```verilog\n{code.strip()}\n```"),
+            Message("user", f"{feedback}\n\n{ask}"))

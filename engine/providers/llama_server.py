@@ -1,0 +1,52 @@
+"""Child process that serves a GGUF model with llama.cpp's built-in HTTP server (xllamacpp).
+
+    python -m engine.providers.llama_server --model M.gguf [--threads N] [--parallel N] [--ctx N]
+
+Prints one JSON line ``{"url": "http://127.0.0.1:PORT"}`` on stdout once the model is loaded,
+then serves until its standard input reaches end of file: when the parent exits, even by
+SIGKILL, the pipe closes and this process stops. llama.cpp's own log goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--ctx", type=int, default=4096, help="context per parallel slot")
+    args = parser.parse_args()
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        print(json.dumps({"error": f"xllamacpp is not installed ({exc}): pip install 'anvil-rtl[local]'"}),
+              flush=True)
+        return 1
+    params = xllamacpp.CommonParams()
+    params.model.path = args.model
+    params.port = 0  # a free loopback port
+    params.n_parallel = args.parallel
+    params.n_ctx = args.ctx * args.parallel
+    params.cpuparams.n_threads = args.threads
+    params.cpuparams_batch.n_threads = args.threads
+    try:
+        server = xllamacpp.Server(params)
+    except Exception as exc:  # the native side reports load failures as exceptions
+        print(json.dumps({"error": f"llama.cpp could not load {args.model}: {exc}"}), flush=True)
+        return 1
+    print(json.dumps({"url": server.listening_address}), flush=True)
+    try:
+        sys.stdin.buffer.read()  # until the parent closes the pipe or exits
+    except KeyboardInterrupt:
+        pass
+    del server
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

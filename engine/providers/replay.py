@@ -1,0 +1,82 @@
+"""Recorded answers: any provider can record; ``replay`` serves the answers offline.
+
+A recording is a JSONL file, one line per call: ``{"key", "request", "response"}``. The key
+is a hash of the request (messages, temperature, max_tokens, seed); the same request asked
+several times gets its recorded answers in order. A request with no recorded answer is a
+:class:`ReplayMiss`, never a made-up answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections import defaultdict, deque
+from pathlib import Path
+
+from .base import Completion, CompletionRequest, Provider, ProviderConfigError, ReplayMiss
+
+
+def request_key(request: CompletionRequest) -> str:
+    blob = json.dumps(request.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+class RecordingProvider:
+    """Wraps a provider and appends every successful call to ``path``."""
+
+    def __init__(self, inner: Provider, path: Path) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = asyncio.Lock()
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        completion = await self.inner.complete(request)
+        line = json.dumps({"key": request_key(request), "request": request.to_dict(),
+                           "response": completion.to_dict()}, ensure_ascii=False)
+        async with self._lock:
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+        return completion
+
+    async def aclose(self) -> None:
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()
+
+
+class ReplayProvider:
+    """Serves answers recorded by :class:`RecordingProvider`."""
+
+    name = "replay"
+
+    def __init__(self, path: Path | str, *, model: str | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ProviderConfigError(f"replay: recording not found: {self.path}", provider="replay")
+        self._answers: dict[str, deque[Completion]] = defaultdict(deque)
+        models = []
+        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                completion = Completion.from_dict(entry["response"])
+                key = entry.get("key") or request_key(CompletionRequest.from_dict(entry["request"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ProviderConfigError(f"replay: {self.path}:{number}: not a recording line ({exc})",
+                                          provider="replay") from None
+            self._answers[key].append(completion)
+            models.append(completion.model)
+        self.model = model or (models[0] if models else "replay")
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        queue = self._answers.get(request_key(request))
+        if not queue:
+            raise ReplayMiss(f"replay: {self.path} has no recorded answer for this request "
+                             "(were the spec, prompts or settings changed since recording?)", provider="replay")
+        await asyncio.sleep(0)
+        return queue.popleft()

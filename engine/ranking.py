@@ -1,0 +1,26 @@
+"""Ordering candidates: pass, then score, then compile errors, then timeouts."""
+
+from __future__ import annotations
+
+from oracle import Status, Verdict
+
+_ORDER = {Status.PASS: 4, Status.FUNCTIONAL_FAIL: 3, Status.COMPILE_ERROR: 2, Status.TIMEOUT: 1, Status.ERROR: 0}
+
+
+def rank(verdict: Verdict) -> tuple:
+    """Larger is better."""
+    if verdict.status is Status.FUNCTIONAL_FAIL:
+        return (_ORDER[verdict.status], verdict.score, -verdict.mismatched_samples)
+    if verdict.status is Status.COMPILE_ERROR:
+        return (_ORDER[verdict.status], 0.0, -len(verdict.compile_errors))
+    return (_ORDER[verdict.status], 0.0, 0)
+
+
+def signature(verdict: Verdict) -> tuple:
+    """What a failure looks like, to tell apart candidates that fail the same way."""
+    if verdict.status is Status.COMPILE_ERROR:
+        return (verdict.status.value, tuple(e.message for e in verdict.compile_errors[:3]))
+    if verdict.status is Status.FUNCTIONAL_FAIL:
+        return (verdict.status.value, verdict.mismatched_samples,
+                tuple((m.time, m.signal, m.actual) for m in verdict.mismatches[:4]))
+    return (verdict.status.value,)
