@@ -49,8 +49,9 @@ def extract_verilog(text: str, top: str = "TopModule") -> str | None:
         first = _MODULE.search(source)
         head = source[: first.start()] if first else ""
         prelude += [m.group(1).strip() for m in _PRELUDE.finditer(head) if "include" not in m.group(1)]
-    parts = list(dict.fromkeys(prelude)) + [c for _, c in modules]
-    return "\n\n".join(parts) + "\n"
+    head = "\n".join(dict.fromkeys(prelude))
+    body = "\n\n".join(c for _, c in modules)
+    return (head + "\n\n" if head else "") + body + "\n"
 
 
 def normalise(code: str) -> str:

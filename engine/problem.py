@@ -12,8 +12,8 @@ from oracle.screen import Port
 from .designs import Design
 
 _PORT_LINE = re.compile(
-    r"^\s*(?:[-*]\s*)?(input|output|inout)\s+(?:wire\s+|reg\s+|logic\s+|signed\s+)*"
-    r"(?:\[\s*(\d+)\s*:\s*(\d+)\s*\]\s*)?([A-Za-z_]\w*)\s*(?:\((\d+)\s*bits?\))?",
+    r"^[ \t]*(?:[-*][ \t]*)?(input|output|inout)[ \t]+(?:(?:wire|reg|logic|signed)[ \t]+)*"
+    r"(?:\[[ \t]*(\d+)[ \t]*:[ \t]*(\d+)[ \t]*\][ \t]*)?([A-Za-z_]\w*)[ \t]*(?:\((\d+)[ \t]*bits?\))?",
     re.IGNORECASE | re.MULTILINE)
 
 

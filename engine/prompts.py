@@ -31,8 +31,9 @@ compiles with Icarus Verilog 11 (iverilog -g2012).
 Rules:
 - Implement one module named {top} with exactly the ports given: same names, directions and widths. \
 Helper modules are allowed if you define them in the same answer.
-- An output assigned inside an always block must be declared `output reg`; an output driven by \
-`assign` is a plain `output`. Declare every internal signal before using it.
+- Declare ports and internal signals as `logic` (`input logic [3:0] a`, `output logic q`): a \
+`logic` can be driven by `assign` or by an always block. Declare every signal before using it, and \
+use only the ports listed: a combinational design has no clock.
 - Sequential logic: `always @(posedge clk)` with non-blocking `<=`. A synchronous reset is tested \
 inside that block; an asynchronous reset goes in the sensitivity list, e.g. \
 `always @(posedge clk, posedge areset)`.
@@ -47,7 +48,7 @@ every path.
 def interface_line(top: str, ports: Sequence[Port]) -> str:
     def decl(p: Port) -> str:
         width = f" [{p.width - 1}:0]" if p.width > 1 else ""
-        return f"{p.direction}{width} {p.name}"
+        return f"{p.direction} logic{width} {p.name}"
 
     return f"module {top} ({', '.join(decl(p) for p in ports)});"
 

@@ -28,6 +28,7 @@ class AnthropicProvider:
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise ProviderConfigError(f"anthropic: the 'anthropic' package is missing: {exc}", provider="anthropic")
         self._anthropic = anthropic
+        self._send_temperature = True
         self._client = anthropic.AsyncAnthropic(base_url=base_url, api_key=api_key, timeout=timeout_s,
                                                 max_retries=0)
 
@@ -39,8 +40,10 @@ class AnthropicProvider:
         watch = Stopwatch()
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         messages = [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"]
-        kwargs = dict(model=self.model, messages=messages, max_tokens=request.max_tokens,
-                      temperature=min(1.0, request.temperature))
+        kwargs = dict(model=self.model, messages=messages, max_tokens=request.max_tokens)
+        if self._send_temperature:
+            # the SDK no longer has a temperature argument; servers that honour it read it from the body
+            kwargs["extra_body"] = {"temperature": min(1.0, request.temperature)}
         if system:
             kwargs["system"] = system
         if request.stop:
@@ -53,6 +56,9 @@ class AnthropicProvider:
             raise ProviderUnavailable(f"{self.name}: cannot connect to {self.base_url or 'api.anthropic.com'}: "
                                       f"{exc}", provider=self.name) from exc
         except an.APIStatusError as exc:
+            if exc.status_code == 400 and self._send_temperature and "temperature" in _message(exc).lower():
+                self._send_temperature = False  # this model fixes its own sampling: ask again without
+                return await self._once(request)
             raise classify_status(exc.status_code, _message(exc), self.name) from exc
         except an.AnthropicError as exc:
             raise ProviderError(f"{self.name}: {exc}", provider=self.name) from exc

@@ -1,0 +1,40 @@
+from engine.prompts import Feedback, describe_failure, first_request, interface_line, repair_request
+from oracle import CompileError, Mismatch, Status, Verdict
+from oracle.screen import Port
+
+PORTS = (Port("clk", "input", 1), Port("q", "output", 4))
+CODE = "module TopModule(input clk, output [3:0] q);\nalways @(posedge clk) q <= q + 1;\nendmodule\n"
+
+
+def test_first_request_states_rules_spec_and_header():
+    system, user = first_request("Count up.", top="TopModule", ports=PORTS)
+    assert system.role == "system" and "TopModule" in system.content and "output logic" in system.content
+    assert "Count up." in user.content
+    assert interface_line("TopModule", PORTS) == "module TopModule (input logic clk, output logic [3:0] q);"
+    assert interface_line("TopModule", PORTS) in user.content
+
+
+def test_compile_errors_quote_the_lines():
+    v = Verdict(Status.COMPILE_ERROR, compile_errors=(CompileError("c.sv", 2, "q is not a valid l-value"),))
+    text = describe_failure(v, CODE, Feedback.VECTORS, design_file="c.sv", hints=["line 2: x"])
+    assert "- line 2: q is not a valid l-value" in text and "(parser) line 2: x" in text
+    assert "   2 | always @(posedge clk) q <= q + 1;" in text
+    assert describe_failure(v, CODE, Feedback.SUMMARY) == "This design does not compile: 1 error(s)."
+
+
+def test_mismatch_table_and_modes():
+    m = Mismatch(160, 16, "negedge", "q", "4'ha", "4'h1", {"reset": "0"})
+    v = Verdict(Status.FUNCTIONAL_FAIL, samples=421, mismatched_samples=12, score=0.971, mismatches=(m,))
+    vectors = describe_failure(v, CODE, Feedback.VECTORS, hints=["Hint: Your reset should be synchronous."])
+    assert "| 16 | 160 | negedge | reset=0 | q | 4'ha (10) | 4'h1 (1) |" in vectors
+    assert "12 of 421 samples" in vectors and "Hint: Your reset should be synchronous." in vectors
+    summary = describe_failure(v, CODE, Feedback.SUMMARY)
+    assert "12 of 421" in summary and "q" in summary and "4'ha" not in summary
+    assert describe_failure(v, CODE, Feedback.NONE) == "This design does not pass the testbench."
+
+
+def test_repair_request_is_a_conversation():
+    v = Verdict(Status.TIMEOUT)
+    msgs = repair_request("Count up.", CODE, v, top="TopModule", ports=PORTS, mode=Feedback.VECTORS)
+    assert [m.role for m in msgs] == ["system", "user", "assistant", "user"]
+    assert CODE.strip() in msgs[2].content and "never finished" in msgs[3].content
