@@ -6,7 +6,7 @@ from .base import (Completion, CompletionRequest, ProviderConfigError, ProviderE
                    ProviderUnavailable, RetryPolicy, Stopwatch, classify_status)
 from .openai_compat import _message
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-4-6"
 
 
 class AnthropicProvider:

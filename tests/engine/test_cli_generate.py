@@ -1,0 +1,93 @@
+"""`anvil generate` and `anvil runs` end to end through the CLI, with a recorded model (replay)."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from engine import Engine, Problem, Strategy
+from engine.designs import design_for
+from engine.providers import RecordingProvider
+from oracle import Oracle
+from tests.conftest import ROOT
+from tests.engine.fakes import ScriptedProvider, fenced
+
+EX = ROOT / "examples" / "counter4"
+GOOD = (EX / "counter4_good.sv").read_text()
+WRAP = GOOD.replace("count + 4'd1", "(count == 4'd9 ? 4'd0 : count + 4'd1)")
+STRATEGY = ["--samples", "1", "--rounds", "1", "--repair-width", "1"]
+
+
+def anvil(*args, env=None, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300, env=env)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    for name in ("counter4.md", "counter4_tb.sv", "counter4_ref.sv"):
+        shutil.copy(EX / name, tmp_path / name)
+    monkeypatch.setenv("ANVIL_LEDGER", str(tmp_path / "ledger.sqlite"))
+    return tmp_path
+
+
+async def record(workspace, answers):
+    """Record what the CLI will ask with STRATEGY, answered from ``answers``."""
+    path = workspace / "recording.jsonl"
+    problem = Problem.from_design(design_for(workspace / "counter4.md"), oracle=Oracle())
+    provider = RecordingProvider(ScriptedProvider(answers), path)
+    await Engine(provider, Oracle(), strategy=Strategy(samples=1, rounds=1, repair_width=1)).solve(problem)
+    return path
+
+
+async def test_generate_writes_passing_rtl_and_never_overwrites(workspace):
+    recording = await record(workspace, [fenced(WRAP), fenced(GOOD)])
+    run = anvil("generate", workspace / "counter4.md", "--provider", "replay", "--model", recording,
+                *STRATEGY, "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    out = workspace / "counter4.sv"
+    assert result["status"] == "pass" and result["output"] == str(out) and result["calls"] == 2
+    assert result["verdict"]["status"] == "pass"
+    assert anvil("check", out, "--tb", workspace / "counter4_tb.sv").returncode == 0
+
+    before = out.read_text()
+    again = anvil("generate", workspace / "counter4.md", "--provider", "replay", "--model", recording, *STRATEGY)
+    assert again.returncode == 2 and "exists" in again.stderr and "--force" in again.stderr
+    assert out.read_text() == before
+
+    shown = anvil("runs", "show", result["run_id"])
+    assert shown.returncode == 0 and "solved" in shown.stdout and "repair from 1: pass" in shown.stdout
+    listed = anvil("runs")
+    assert result["run_id"] in listed.stdout
+    code = anvil("runs", "show", result["run_id"][:6], "--code")
+    assert code.stdout.strip() == out.read_text().strip()
+
+
+async def test_unsolved_run_exits_1_and_shows_the_best_candidate(workspace):
+    recording = await record(workspace, [fenced(WRAP), fenced(WRAP.replace("4'd9", "4'd8"))])
+    run = anvil("generate", workspace / "counter4.md", "--provider", "replay", "--model", recording, *STRATEGY)
+    assert run.returncode == 1
+    assert "NOT SOLVED" in run.stdout and "expected" in run.stdout and "anvil runs show" in run.stdout
+    assert not (workspace / "counter4.sv").exists()
+
+
+def test_replay_miss_is_an_error_not_an_answer(workspace):
+    empty = workspace / "empty.jsonl"
+    empty.write_text("")
+    run = anvil("generate", workspace / "counter4.md", "--provider", "replay", "--model", empty, *STRATEGY)
+    assert run.returncode == 2 and "no recorded answer" in run.stderr
+
+
+@pytest.mark.parametrize("setup, words", [
+    (lambda ws: (ws / "counter4_tb.sv").unlink(), "no testbench for"),
+    (lambda ws: (ws / "counter4.md").write_text("  \n"), "is empty"),
+    (lambda ws: None, "invalid choice: 'nope'"),
+])
+def test_bad_input_gets_a_clear_error(workspace, setup, words):
+    setup(workspace)
+    extra = ["--provider", "nope"] if "nope" in words else ["--provider", "replay", "--model", "x.jsonl"]
+    run = anvil("generate", workspace / "counter4.md", *extra)
+    assert run.returncode == 2 and words in run.stderr, run.stderr
