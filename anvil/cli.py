@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.register(sub)
     runs.register(sub)
 
+    serve = sub.add_parser("serve", help="run the language server over stdio")
+    serve.add_argument("--stdio", action="store_true", help="accepted and ignored (stdio is the only transport)")
+    serve.set_defaults(handler=lambda args: __import__("lsp_server.server", fromlist=["serve"]).serve())
+
     doctor = sub.add_parser("doctor", help="check the simulator, the model and the providers")
     doctor.add_argument("--json", action="store_true")
     return parser

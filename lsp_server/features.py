@@ -1,0 +1,486 @@
+"""What the language server does: generate, check, cancel, doctor, code actions, re-checks.
+
+`Anvil` holds the server's state (settings, jobs, passing results, published diagnostics) and
+talks to the client only through the pygls server object it is given. Engine values become
+LSP types in :mod:`lsp_server.convert` and here, nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.uris import from_fs_path, to_fs_path
+
+from engine import Budget, DesignError, Engine, Feedback, Problem, SpecError, Strategy
+from engine import events as ev
+from engine.designs import Design, design_for
+from oracle import Bench, Oracle, OracleError, SourceText, Verdict
+
+from .config import Settings
+from .convert import SOURCE, mismatch_message, verdict_diagnostics
+from .jobs import Busy, Job, Jobs
+
+log = logging.getLogger("anvil.lsp")
+DEBOUNCE_S = 0.4
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def design_key(design: Design) -> str:
+    return f"{design.spec}|{design.testbench}"
+
+
+@dataclass(frozen=True)
+class Passing:
+    """A passing candidate, and what it was judged against."""
+
+    design: Design
+    code: str
+    spec_hash: str
+    tb_hash: str
+    evidence: str
+    run_id: str
+
+
+class Anvil:
+    def __init__(self, server) -> None:
+        self.server = server
+        self.settings = Settings()
+        self.jobs = Jobs()
+        self.passing: dict[str, Passing] = {}
+        self._oracle: Oracle | None = None
+        self._published: dict[str, set[str]] = {}  # design key + role -> uris with diagnostics
+        self._pending: dict[str, asyncio.Task] = {}
+        self.workspace_root: Path | None = None
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def oracle(self) -> Oracle:
+        if self._oracle is None or self._oracle.timeout_s != self.settings.timeout:
+            self._oracle = Oracle(timeout_s=self.settings.timeout,
+                                  workers=1 if self.settings.provider == "local" else None)
+        return self._oracle
+
+    def _caps(self) -> lsp.ClientCapabilities:
+        return self.server.client_capabilities
+
+    def notify(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        self.server.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    def logline(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
+        self.server.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+
+    def text_of(self, path: Path) -> str | None:
+        """The editor's text for ``path`` when it is open, else the file on disk, else None."""
+        doc = self.server.workspace.text_documents.get(from_fs_path(str(path)))
+        if doc is not None:
+            return doc.source
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def design_of(self, args: tuple) -> Design:
+        uri = None
+        if args and isinstance(args[0], dict):
+            uri = args[0].get("uri")
+        elif args and isinstance(args[0], str):
+            uri = args[0]
+        if not uri:
+            raise DesignError("give the uri of a spec or testbench: [{\"uri\": ...}]")
+        path = Path(to_fs_path(uri) or uri)
+        design = design_for(path, workspace=self.workspace_root)
+        if design is None:
+            raise DesignError(f"{path.name} is not part of a design: name it X.md / X_prompt.txt (spec) or "
+                              "X_tb.sv / X_test.sv (testbench), or list it in anvil.toml")
+        return design.require_complete()
+
+    def publish(self, key: str, per_file: dict[Path, list[lsp.Diagnostic]]) -> None:
+        """Publish for one design and role, clearing files published before but not now."""
+        uris = {from_fs_path(str(p)): diags for p, diags in per_file.items()}
+        for stale in self._published.get(key, set()) - set(uris):
+            self.server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=stale, diagnostics=[]))
+        for uri, diags in uris.items():
+            self.server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+        self._published[key] = {u for u, d in uris.items() if d}
+
+    # -- generate -----------------------------------------------------------------------------
+
+    async def generate(self, args: tuple) -> dict[str, Any]:
+        try:
+            design = self.design_of(args)
+            problem = Problem.from_design(design, oracle=self.oracle)
+        except (DesignError, SpecError, OracleError) as exc:
+            self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
+            return {"status": "error", "message": str(exc)}
+        try:
+            job = self.jobs.start("generate", design_key(design), design.name,
+                                  lambda job: self._generate(job, design, problem))
+        except Busy as exc:
+            self.notify(f"Anvil: {exc}", lsp.MessageType.Warning)
+            return {"status": "busy", "job": exc.job.id, "message": str(exc)}
+        try:
+            return await asyncio.shield(job.task)
+        except asyncio.CancelledError:
+            if job.task.cancelled():
+                return {"status": "cancelled", "job": job.id, "output_uri": from_fs_path(str(design.output)),
+                        "llm_calls": job.info.get("calls", 0)}
+            raise
+
+    def _engine(self, listener) -> Engine:
+        from engine.providers import ProviderSettings, make_provider
+
+        s = self.settings
+        provider = make_provider(ProviderSettings(provider=s.provider, model=s.model, base_url=s.base_url,
+                                                  api_key_env=s.api_key_env))
+        strategy = Strategy(samples=s.samples, rounds=s.rounds, repair_width=s.repair_width,
+                            temperature=s.temperature, seed=s.seed, feedback=Feedback(s.feedback))
+        return Engine(provider, self.oracle, strategy=strategy, budget=Budget(calls=s.budget), listener=listener)
+
+    async def _generate(self, job: Job, design: Design, problem: Problem) -> dict[str, Any]:
+        from engine.providers import ProviderError, close_provider
+
+        spec_text = self.text_of(design.spec) or ""
+        tb_text = self.text_of(design.testbench) or ""
+        progress = Progress(self, job, f"Anvil: generating {design.name}")
+        key = design_key(design)
+        try:
+            engine = self._engine(None)
+        except ProviderError as exc:
+            self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
+            return {"status": "error", "job": job.id, "message": str(exc)}
+        engine.emit = ev.fan_out(progress.on_event, lambda e: self._on_engine_event(job, design, e))
+        await progress.begin(engine.max_calls)
+        result = None
+        try:
+            result = await engine.solve(problem)
+        finally:
+            await close_provider(engine.provider)
+            progress.end(result)
+        output_uri = from_fs_path(str(design.output))
+        base = {"job": job.id, "output_uri": output_uri, "llm_calls": result.calls, "run_id": result.run_id,
+                "candidates": len(result.candidates), "reason": result.reason}
+        if result.solved:
+            best = result.best
+            v = best.verdict
+            evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
+                       f", round {best.round}, {engine.provider.model}"
+            self.passing[key] = Passing(design, best.code, _hash(spec_text), _hash(tb_text), evidence, result.run_id)
+            self.publish(key + "|spec", {design.spec: []})
+            self.notify(f"Anvil: {design.name} passes ({evidence}). Use the code action \"Anvil: Insert passing "
+                        f"RTL\" on the spec or testbench to write {design.output.name}.")
+            return {"status": "pass", **base, "verdict": v.to_dict()}
+        if result.status == "error":
+            self.notify(f"Anvil: {result.reason}", lsp.MessageType.Error)
+            return {"status": "error", **base, "message": result.reason}
+        self.notify(f"Anvil: {design.name} not solved: {result.reason} ({result.calls} calls). The best "
+                    "candidate's failures are shown on the spec.", lsp.MessageType.Warning)
+        return {"status": "fail", **base, "verdict": result.best.verdict.to_dict() if result.best else None}
+
+    def _on_engine_event(self, job: Job, design: Design, event: ev.Event) -> None:
+        if isinstance(event, ev.CallFinished):
+            job.info["calls"] = job.info.get("calls", 0) + 1
+        if isinstance(event, ev.CandidateJudged) and event.best is not None and event.best is event.candidate:
+            best = event.best
+            if best.passed:
+                return
+            self.publish(design_key(design) + "|spec", {design.spec: self._spec_diagnostics(design, best.verdict,
+                                                                                            best.id)})
+
+    def _spec_diagnostics(self, design: Design, verdict: Verdict, candidate: int) -> list[lsp.Diagnostic]:
+        """The best candidate's failures, on the spec line that names the failing signal."""
+        text = self.text_of(design.spec) or ""
+        lines = text.splitlines() or [""]
+        out = []
+        items = [(m.signal, mismatch_message(m), "mismatch") for m in verdict.mismatches[:3]]
+        if not items:
+            code = {"compile_error": "compile-error", "timeout": "timeout"}.get(verdict.status.value, "mismatch")
+            first = verdict.compile_errors[0].message if verdict.compile_errors else verdict.reason
+            items = [(None, first, code)]
+        for signal, message, code in items:
+            line = 0
+            if signal:
+                line = next((i for i, ln in enumerate(lines) if re.search(rf"\b{re.escape(signal)}\b", ln)), 0)
+            out.append(lsp.Diagnostic(
+                range=lsp.Range(start=lsp.Position(line=line, character=0),
+                                end=lsp.Position(line=line, character=len(lines[line]) if line < len(lines) else 0)),
+                message=f"best candidate so far (#{candidate}): {message}", severity=lsp.DiagnosticSeverity.Warning,
+                code=code, source=SOURCE))
+        return out
+
+    # -- check --------------------------------------------------------------------------------
+
+    async def check(self, args: tuple) -> dict[str, Any]:
+        try:
+            design = self._design_for_check(args)
+        except DesignError as exc:
+            self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
+            return {"status": "error", "message": str(exc)}
+        return await self.recheck(design)
+
+    def _design_for_check(self, args: tuple) -> Design:
+        design = self.design_of(args)
+        if self.text_of(design.output) is None:
+            raise DesignError(f"nothing to check: {design.output.name} does not exist yet (generate it first)")
+        return design
+
+    async def recheck(self, design: Design) -> dict[str, Any]:
+        """Judge the design's output RTL (editor text if open) against the testbench as it is now,
+        including unsaved edits; publish the diagnostics; never calls the model."""
+        rtl = self.text_of(design.output)
+        if rtl is None:
+            return {"status": "error", "message": f"{design.output} does not exist"}
+        snapshot = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
+        try:
+            bench = self._bench_snapshot(design, snapshot)
+            verdict = await self.oracle.simulate(SourceText(str(design.output), rtl), bench)
+        except OracleError as exc:
+            self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
+            return {"status": "error", "message": str(exc)}
+        finally:
+            shutil.rmtree(snapshot, ignore_errors=True)
+        verdict = _unsnapshot(verdict, snapshot, design)
+        if verdict.status.value == "error":
+            self.notify(f"Anvil: {design.name}: {verdict.reason}", lsp.MessageType.Error)
+        self.publish(design_key(design) + "|rtl", verdict_diagnostics(verdict, rtl_path=design.output, rtl_text=rtl,
+                                                                      top=design.top))
+        return {"status": verdict.status.value, "uri": from_fs_path(str(design.output)), "verdict": verdict.to_dict()}
+
+    def _bench_snapshot(self, design: Design, folder: Path) -> Bench:
+        """The bench with unsaved editor text written to ``folder`` under the same names."""
+        def current(path: Path) -> Path:
+            doc = self.server.workspace.text_documents.get(from_fs_path(str(path)))
+            if doc is None:
+                return path
+            try:
+                if path.read_text(encoding="utf-8", errors="replace") == doc.source:
+                    return path
+            except OSError:
+                pass
+            copy = folder / path.name
+            copy.write_text(doc.source, encoding="utf-8")
+            return copy
+
+        return Bench(current(design.testbench), tuple(current(p) for p in design.extra), top=design.top)
+
+    # -- cancel, doctor -------------------------------------------------------------------------
+
+    def cancel(self, args: tuple) -> dict[str, Any]:
+        job_id = args[0].get("job") if args and isinstance(args[0], dict) else (args[0] if args else None)
+        cancelled = self.jobs.cancel(job_id)
+        if job_id and not cancelled:
+            return {"status": "not_found", "job": job_id, "cancelled": []}
+        return {"status": "cancelled", "cancelled": cancelled}
+
+    def doctor(self) -> dict[str, Any]:
+        from anvil.doctor import python_checks, simulator_checks
+        from engine.doctor import engine_checks
+
+        checks = [c.__dict__ for c in simulator_checks() + python_checks()] + engine_checks()
+        ok = all(c["ok"] for c in checks if c.get("required", True))
+        return {"status": "ok" if ok else "missing", "checks": checks, "settings": self.settings.__dict__}
+
+    # -- code actions ---------------------------------------------------------------------------
+
+    def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        path = Path(to_fs_path(params.text_document.uri) or params.text_document.uri)
+        try:
+            design = design_for(path, workspace=self.workspace_root)
+        except DesignError:
+            return []
+        if design is None or not design.complete or path not in (design.spec, design.testbench):
+            return []
+        actions = [lsp.CodeAction(title="Anvil: Generate RTL from spec", kind=lsp.CodeActionKind.Source,
+                                  command=lsp.Command(title="Anvil: Generate RTL from spec", command="anvil.generate",
+                                                      arguments=[{"uri": params.text_document.uri}]))]
+        passing = self.passing.get(design_key(design))
+        if passing is None:
+            return actions
+        title = f"Anvil: Insert passing RTL ({passing.evidence})"
+        changed = []
+        if _hash(self.text_of(design.spec) or "") != passing.spec_hash:
+            changed.append("the spec")
+        if _hash(self.text_of(design.testbench) or "") != passing.tb_hash:
+            changed.append("the testbench")
+        if changed:
+            caps = self._caps().text_document
+            if caps and caps.code_action and caps.code_action.disabled_support:
+                actions.insert(0, lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, disabled=lsp.CodeActionDisabled(
+                    reason=f"{' and '.join(changed)} changed since the passing run; generate again")))
+            return actions
+        actions.insert(0, self._insert_action(title, passing))
+        return actions
+
+    def _insert_action(self, title: str, passing: Passing) -> lsp.CodeAction:
+        target = passing.design.output
+        uri = from_fs_path(str(target))
+        current = self.text_of(target)
+        ws = self._caps().workspace
+        edit_caps = ws.workspace_edit if ws else None
+        can_create = bool(edit_caps and edit_caps.document_changes and edit_caps.resource_operations
+                          and lsp.ResourceOperationKind.Create in edit_caps.resource_operations)
+        whole = _whole_range(current or "")
+        replace = lsp.TextEdit(range=whole, new_text=passing.code)
+        kind = lsp.CodeActionKind.QuickFix
+        if can_create:
+            changes: list = []
+            if current is None:
+                changes.append(lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True)))
+            changes.append(lsp.TextDocumentEdit(
+                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None), edits=[replace]))
+            return lsp.CodeAction(title=title, kind=kind, edit=lsp.WorkspaceEdit(document_changes=changes))
+        if current is not None:
+            return lsp.CodeAction(title=title, kind=kind, edit=lsp.WorkspaceEdit(changes={uri: [replace]}))
+        # the client cannot create files through an edit: the server writes it when the user picks this
+        return lsp.CodeAction(title=title, kind=kind, command=lsp.Command(
+            title=title, command="anvil.insert", arguments=[{"uri": from_fs_path(str(passing.design.spec))}]))
+
+    async def insert(self, args: tuple) -> dict[str, Any]:
+        """The fallback of the insert action: write the passing RTL (only on the user's action)."""
+        try:
+            design = self.design_of(args)
+        except DesignError as exc:
+            return {"status": "error", "message": str(exc)}
+        passing = self.passing.get(design_key(design))
+        if passing is None:
+            return {"status": "error", "message": f"no passing RTL for {design.name}; generate first"}
+        if self.text_of(design.output) is not None:
+            edit = lsp.WorkspaceEdit(changes={from_fs_path(str(design.output)): [
+                lsp.TextEdit(range=_whole_range(self.text_of(design.output) or ""), new_text=passing.code)]})
+            result = await self.server.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(edit=edit))
+            return {"status": "pass" if result.applied else "error", "uri": from_fs_path(str(design.output))}
+        design.output.parent.mkdir(parents=True, exist_ok=True)
+        with design.output.open("x", encoding="utf-8") as out:  # never replaces a file
+            out.write(passing.code)
+        return {"status": "pass", "uri": from_fs_path(str(design.output))}
+
+    # -- watching -------------------------------------------------------------------------------
+
+    def file_changed(self, path: Path) -> None:
+        """A spec, testbench, reference or output changed (edit, save or on disk): re-check the
+        existing output RTL, debounced, without the model."""
+        try:
+            design = design_for(path, workspace=self.workspace_root)
+        except DesignError as exc:
+            self.logline(f"anvil: {exc}", lsp.MessageType.Warning)
+            return
+        if design is None or not design.complete or self.text_of(design.output) is None:
+            return
+        key = design_key(design)
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            pending.cancel()
+
+        async def later() -> None:
+            await asyncio.sleep(DEBOUNCE_S)
+            self._pending.pop(key, None)
+            await self.recheck(design)
+
+        task = asyncio.get_running_loop().create_task(later())
+        task.add_done_callback(_log_failure)
+        self._pending[key] = task
+
+    async def shutdown(self) -> None:
+        for task in self._pending.values():
+            task.cancel()
+        await self.jobs.drain()
+        from engine.providers.local import stop_all_servers
+
+        await asyncio.to_thread(stop_all_servers)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task failed", exc_info=task.exception())
+
+
+def _whole_range(text: str) -> lsp.Range:
+    lines = text.split("\n")
+    return lsp.Range(start=lsp.Position(line=0, character=0),
+                     end=lsp.Position(line=len(lines) - 1, character=len(lines[-1])))
+
+
+def _unsnapshot(verdict: Verdict, folder: Path, design: Design) -> Verdict:
+    """Point compile errors in snapshot copies back at the user's files."""
+    from dataclasses import replace as dc_replace
+
+    real = {str(folder / p.name): str(p) for p in (design.testbench, *design.extra) if p is not None}
+    if not any(e.file in real for e in verdict.compile_errors):
+        return verdict
+    errors = tuple(dc_replace(e, file=real.get(e.file, e.file)) for e in verdict.compile_errors)
+    return dc_replace(verdict, compile_errors=errors)
+
+
+class Progress:
+    """Work-done progress for a job when the client supports it, log messages otherwise."""
+
+    def __init__(self, anvil: Anvil, job: Job, title: str) -> None:
+        self.anvil = anvil
+        self.job = job
+        self.title = title
+        caps = anvil.server.client_capabilities.window
+        self.supported = bool(caps and caps.work_done_progress)
+        self.token = f"anvil/{job.id}"
+        self.max_calls = 0
+        self.calls = self.candidates = 0
+        self.best = "-"
+
+    async def begin(self, max_calls: int) -> None:
+        self.max_calls = max_calls
+        message = f"0/{max_calls} model calls"
+        if self.supported:
+            try:
+                await self.anvil.server.work_done_progress.create_async(self.token)
+            except Exception as exc:  # the client refused: fall back to log messages
+                log.warning("work done progress refused: %s", exc)
+                self.supported = False
+        if self.supported:
+            self.job.token = self.token
+            future = self.anvil.server.work_done_progress.tokens.get(self.token)
+            if future is not None:
+                future.add_done_callback(lambda f: self.job.cancel() if f.cancelled() else None)
+            self.anvil.server.work_done_progress.begin(self.token, lsp.WorkDoneProgressBegin(
+                title=self.title, cancellable=True, message=message, percentage=0))
+        else:
+            self.anvil.logline(f"{self.title}: started (job {self.job.id})", lsp.MessageType.Info)
+
+    def on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.CallFinished):
+            self.calls += 1
+        elif isinstance(event, ev.CandidateJudged):
+            self.candidates += 1
+            v = event.best.verdict if event.best else None
+            if v is not None:
+                self.best = f"{v.status.value} {v.score:.3f}" if v.status.value == "functional_fail" else v.status.value
+        elif isinstance(event, ev.RoundStarted):
+            pass
+        else:
+            return
+        message = (f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates, best {self.best}")
+        if self.supported:
+            pct = int(100 * self.calls / self.max_calls) if self.max_calls else None
+            self.anvil.server.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
+                message=message, percentage=min(pct, 99) if pct is not None else None, cancellable=True))
+        else:
+            self.anvil.logline(f"{self.title}: {message}")
+
+    def end(self, result) -> None:
+        text = "cancelled" if result is None else (
+            "passes" if result.solved else f"not solved ({result.reason})")
+        if self.supported:
+            self.anvil.server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=text))
+            self.anvil.server.work_done_progress.tokens.pop(self.token, None)
+        else:
+            self.anvil.logline(f"{self.title}: {text}", lsp.MessageType.Info)

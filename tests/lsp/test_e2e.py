@@ -1,0 +1,197 @@
+"""The real server as a subprocess, driven with VS Code's and Neovim's client capabilities."""
+
+import asyncio
+import copy
+
+import pytest
+from lsprotocol import types as lsp
+
+from tests.lsp.conftest import (BAD, CLIENTS, GOOD, SERVER, WRAP, fenced, initialize_params, make_workspace,
+                                pytest_lsp, record, settings_for, uri)
+from tests.lsp.helpers import anvil_check, apply_action, code_actions, command, processes_matching, until
+
+
+@pytest_lsp.fixture(config=SERVER, params=CLIENTS)
+async def client(lsp_client: pytest_lsp.LanguageClient, request, tmp_path):
+    folder = make_workspace(tmp_path)
+    recording = await record(folder, [fenced(WRAP), fenced(GOOD)])
+    lsp_client.folder = folder
+    lsp_client.name = request.param
+    await lsp_client.initialize_session(initialize_params(request.param, folder, settings_for(recording)))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_generate_shows_progress_and_diagnostics_and_offers_the_rtl(client):
+    folder = client.folder
+    spec, tb, out = folder / "counter4.md", folder / "counter4_tb.sv", folder / "counter4.sv"
+    result = await command(client, "anvil.generate", {"uri": uri(spec)})
+    assert result["status"] == "pass" and result["llm_calls"] == 2
+    assert result["output_uri"] == uri(out) and result["job"].startswith("generate-")
+    assert not out.exists()  # nothing is written without the user's action
+
+    begins = [r for r in client.progress_reports.values() if r and isinstance(r[0], lsp.WorkDoneProgressBegin)]
+    assert begins and isinstance(begins[0][-1], lsp.WorkDoneProgressEnd)
+    assert begins[0][0].cancellable and any(isinstance(r, lsp.WorkDoneProgressReport) for r in begins[0])
+
+    spec_diags = [p.diagnostics for p in client.history if p.uri == uri(spec)]
+    assert spec_diags[0] and spec_diags[0][0].source == "anvil" and spec_diags[0][0].code == "mismatch"
+    assert "expected 4'ha, got 4'h0" in spec_diags[0][0].message
+    assert list(spec_diags[-1]) == []  # cleared once a candidate passes
+
+    for start in (spec, tb):
+        actions = await code_actions(client, uri(start))
+        assert actions[0].title.startswith("Anvil: Insert passing RTL (461/461 samples, round 1")
+    await apply_action(client, actions[0])
+    assert out.exists() and anvil_check(out, tb).returncode == 0
+
+    checked = await command(client, "anvil.check", {"uri": uri(spec)})
+    assert checked["status"] == "pass" and checked["uri"] == uri(out)
+    await until(lambda: list(client.diagnostics.get(uri(out), [None])) == [], what="cleared RTL diagnostics")
+
+    # once the testbench changes, the action is withdrawn (shown disabled where the client can)
+    text = tb.read_text()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+        uri=uri(tb), language_id="systemverilog", version=1, text=text)))
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(tb), version=2),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text + "\n// edited\n")]))
+    actions = await code_actions(client, uri(spec))
+    inserts = [a for a in actions if a.title.startswith("Anvil: Insert passing RTL")]
+    assert all(a.disabled is not None and "testbench changed" in a.disabled.reason for a in inserts)
+    assert inserts or client.name == "neovim"
+
+
+async def test_failing_rtl_gets_diagnostics_on_its_driver_and_rechecks_on_change(client):
+    folder = client.folder
+    spec, tb, out, ref = (folder / n for n in ("counter4.md", "counter4_tb.sv", "counter4.sv", "counter4_ref.sv"))
+    out.write_text(BAD)
+    result = await command(client, "anvil.check", {"uri": uri(spec)})
+    assert result["status"] == "functional_fail" and result["verdict"]["mismatched_samples"] == 10
+    diags = await until(lambda: client.diagnostics.get(uri(out)), what="RTL diagnostics")
+    assert len(diags) == 8 and all(d.code == "mismatch" and d.source == "anvil" for d in diags)
+    assert diags[0].message.startswith("cycle 42: count expected 4'he, got 4'h0")
+    driver = BAD.splitlines().index("      count <= 4'd0;")
+    assert diags[0].range.start.line == driver
+
+    # a fix on disk, announced as the editor would (didChangeWatchedFiles), clears them
+    out.write_text(GOOD)
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+        changes=[lsp.FileEvent(uri=uri(out), type=lsp.FileChangeType.Changed)]))
+    await until(lambda: list(client.diagnostics.get(uri(out), [None])) == [], what="diagnostics cleared")
+
+    # an unsaved edit to the reference re-checks against the edited text, without the model
+    edited = ref.read_text().replace("count <= count + 4'd1;", "count <= count + 4'd2;")
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+        uri=uri(ref), language_id="systemverilog", version=1, text=ref.read_text())))
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(ref), version=2),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=edited)]))
+    diags = await until(lambda: client.diagnostics.get(uri(out)), what="re-check after the edit")
+    assert diags[0].code == "mismatch" and "count expected" in diags[0].message
+
+
+async def test_compile_errors_land_on_their_lines(client):
+    folder = client.folder
+    out = folder / "counter4.sv"
+    out.write_text(GOOD.replace("count <= 4'd0;", "count <= 4'd0"))
+    result = await command(client, "anvil.check", {"uri": uri(folder / "counter4_tb.sv")})
+    assert result["status"] == "compile_error"
+    diags = await until(lambda: client.diagnostics.get(uri(out)), what="compile diagnostics")
+    assert diags[0].code == "compile-error"
+    assert diags[0].range.start.line in (10, 11)
+
+
+async def test_busy_design_refuses_a_second_generate_and_cancel_stops_it(client, tmp_path):
+    async with SlowEndpoint() as endpoint:
+        client.set_configuration({"provider": "openai", "model": "slow", "baseUrl": endpoint.url,
+                                  "samples": 2, "rounds": 0}, section="anvil")
+        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(0.5)
+        spec = uri(client.folder / "counter4.md")
+        first = asyncio.ensure_future(command(client, "anvil.generate", {"uri": spec}))
+        await until(lambda: endpoint.open >= 2, what="two model calls in flight")
+        second = await command(client, "anvil.generate", {"uri": spec})
+        assert second["status"] == "busy"
+        if client.name == "neovim":
+            await command(client, "anvil.cancel", {"job": second["job"]})
+        else:  # VS Code's cancel button: cancel the progress token
+            token = next(t for t, r in client.progress_reports.items() if r and not isinstance(r[-1], lsp.WorkDoneProgressEnd))
+            client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
+        result = await asyncio.wait_for(first, 10)
+        assert result["status"] == "cancelled"
+        await until(lambda: endpoint.open == 0, timeout=5, what="model connections closed")
+    assert processes_matching(str(client.folder), "anvil-sim-") == []
+
+
+async def test_bad_settings_fall_back_and_say_so(client):
+    client.set_configuration({"samples": -3, "provider": "gpt", "timeout": 5}, section="anvil")
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    await until(lambda: len([m for m in client.messages if "anvil.samples" in m.message]) >= 1, what="a warning")
+    doctor = await command(client, "anvil.doctor")
+    assert doctor["settings"]["samples"] == 1 and doctor["settings"]["provider"] == "replay"
+    assert doctor["settings"]["timeout"] == 5.0
+    assert any(c["name"] == "simulator" and c["ok"] for c in doctor["checks"])
+
+
+async def test_unpaired_files_get_a_clear_message(client):
+    lonely = client.folder / "lonely.md"
+    lonely.write_text("A spec without a testbench.")
+    result = await command(client, "anvil.generate", {"uri": uri(lonely)})
+    assert result["status"] == "error" and "lonely_tb.sv" in result["message"]
+    await until(lambda: any("lonely" in m.message for m in client.messages), what="a message")
+    result = await command(client, "anvil.check", {"uri": uri(client.folder / "counter4.md")})
+    assert result["status"] == "error" and "does not exist" in result["message"]
+
+
+class SlowEndpoint:
+    """A hosted API that accepts requests and never answers (what a stuck provider looks like)."""
+
+    def __init__(self):
+        self.open = 0
+        self.server = None
+
+    async def __aenter__(self):
+        async def handle(reader, writer):
+            self.open += 1
+            try:
+                while await reader.read(65536):
+                    pass
+            finally:
+                self.open -= 1
+                writer.close()
+
+        self.server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/v1"
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def plain_client(lsp_client: pytest_lsp.LanguageClient, tmp_path):
+    """A client that cannot watch files and has no progress UI (watchdog and log messages)."""
+    folder = make_workspace(tmp_path)
+    caps = copy.deepcopy(initialize_params("visual_studio_code", folder, None).capabilities)
+    caps.workspace.did_change_watched_files = None
+    caps.window.work_done_progress = False
+    params = initialize_params("visual_studio_code", folder, {"provider": "replay", "model": "none.jsonl"})
+    params.capabilities = caps
+    lsp_client.folder = folder
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_changes_on_disk_are_seen_without_the_client(plain_client):
+    folder = plain_client.folder
+    out = folder / "counter4.sv"
+    out.write_text(GOOD)
+    await command(plain_client, "anvil.check", {"uri": uri(out)})
+    await until(lambda: list(plain_client.diagnostics.get(uri(out), [None])) == [], what="a passing check")
+    ref = folder / "counter4_ref.sv"
+    ref.write_text(ref.read_text().replace("count <= 4'd0;", "count <= 4'd5;"))  # outside the editor
+    diags = await until(lambda: plain_client.diagnostics.get(uri(out)), timeout=20, what="a watchdog re-check")
+    assert diags[0].code == "mismatch"
