@@ -10,6 +10,11 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v iverilog >/dev/null || missing+=(iverilog)
 command -v nvim >/dev/null || missing+=(neovim)
+command -v unzip >/dev/null || missing+=(unzip)
+if [ "${ANVIL_SKIP_NODE:-0}" != 1 ]; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,20 @@
+// Checks the packaged .vsix: the compiled extension is inside, and its manifest declares the
+// commands and settings. Run after `vsce package` (part of `npm run ci`).
+const assert = require("node:assert/strict");
+const { execFileSync } = require("node:child_process");
+
+const vsix = process.argv[2] || "anvil-rtl.vsix";
+const listing = execFileSync("unzip", ["-l", vsix], { encoding: "utf8" });
+assert.match(listing, /extension\/out\/extension\.js/, "compiled extension missing");
+assert.match(listing, /extension\/package\.json/);
+const pkg = JSON.parse(execFileSync("unzip", ["-p", vsix, "extension/package.json"], { encoding: "utf8" }));
+const main = execFileSync("unzip", ["-p", vsix, "extension/out/extension.js"], { encoding: "utf8" });
+assert.match(main, /exports\.activate|activate:/, "no activate() in the bundle");
+const commands = pkg.contributes.commands.map((c) => c.command).sort();
+assert.deepEqual(commands, ["anvil.cancel", "anvil.checkRtl", "anvil.doctor", "anvil.generateRtl",
+  "anvil.restartServer", "anvil.showLogs"]);
+const settings = Object.keys(pkg.contributes.configuration.properties).sort();
+for (const key of ["provider", "model", "baseUrl", "apiKeyEnv", "samples", "rounds", "budget", "timeout", "trace.server"]) {
+  assert.ok(settings.includes(`anvil.${key}`), `setting anvil.${key} missing`);
+}
+console.log(`${vsix}: ${commands.length} commands, ${settings.length} settings, ${main.length} bytes of extension`);

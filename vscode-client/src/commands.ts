@@ -1,0 +1,71 @@
+// Editor commands and the server commands they run.
+
+export interface CommandRoute {
+  /** the server's workspace/executeCommand name */
+  server: string;
+  /** does the command act on a file (the explorer selection or the active editor)? */
+  needsFile: boolean;
+}
+
+export const ROUTES: Record<string, CommandRoute> = {
+  "anvil.generateRtl": { server: "anvil.generate", needsFile: true },
+  "anvil.checkRtl": { server: "anvil.check", needsFile: true },
+  "anvil.cancel": { server: "anvil.cancel", needsFile: false },
+  "anvil.doctor": { server: "anvil.doctor", needsFile: false },
+};
+
+export class NoFileError extends Error {}
+
+/**
+ * The arguments of the server command: `[{uri}]` for file commands, taken from the explorer
+ * selection (`clicked`) or else the active editor; `[]` or `[{job}]` otherwise.
+ */
+export function serverArguments(command: string, clicked: string | undefined, active: string | undefined,
+                                job?: string): unknown[] {
+  const route = ROUTES[command];
+  if (!route) {
+    throw new Error(`unknown command ${command}`);
+  }
+  if (route.needsFile) {
+    const uri = clicked ?? active;
+    if (!uri) {
+      throw new NoFileError("Open or select a spec or testbench first.");
+    }
+    return [{ uri }];
+  }
+  if (command === "anvil.cancel" && job) {
+    return [{ job }];
+  }
+  return [];
+}
+
+/** One line for the user about a server command's JSON result. */
+export function describeResult(command: string, result: any): string {
+  if (!result || typeof result !== "object") {
+    return `Anvil: ${command} returned nothing`;
+  }
+  const status = String(result.status ?? "unknown");
+  if (command === "anvil.generate") {
+    if (status === "pass") {
+      return `Anvil: passing RTL found after ${result.llm_calls} model call(s). Use the code action "Anvil: Insert passing RTL" on the spec.`;
+    }
+    if (status === "cancelled") { return "Anvil: generation cancelled."; }
+    if (status === "busy") { return `Anvil: ${result.message}`; }
+    if (status === "fail") { return `Anvil: not solved (${result.reason}); the best candidate's failures are shown on the spec.`; }
+    return `Anvil: ${result.message ?? status}`;
+  }
+  if (command === "anvil.check") {
+    if (status === "pass") { return "Anvil: the RTL passes its testbench."; }
+    if (status === "error") { return `Anvil: ${result.message ?? "check failed"}`; }
+    return `Anvil: ${status.replace("_", " ")}; see the Problems panel.`;
+  }
+  if (command === "anvil.cancel") {
+    const n = Array.isArray(result.cancelled) ? result.cancelled.length : 0;
+    return n ? `Anvil: cancelled ${n} job(s).` : "Anvil: nothing to cancel.";
+  }
+  if (command === "anvil.doctor") {
+    const missing = (result.checks ?? []).filter((c: any) => !c.ok && c.required !== false).map((c: any) => c.name);
+    return missing.length ? `Anvil doctor: missing ${missing.join(", ")} (details in the log).` : "Anvil doctor: everything needed is installed.";
+  }
+  return `Anvil: ${status}`;
+}

@@ -1,0 +1,59 @@
+// A small stand-in for the `vscode` module, enough for the extension's activation and commands.
+export const calls: { kind: string; args: unknown[] }[] = [];
+export const registered = new Map<string, (...args: any[]) => any>();
+export const settings: Record<string, unknown> = {};
+export const state = { activeUri: undefined as string | undefined, pythonPath: undefined as string | undefined };
+
+export enum StatusBarAlignment { Left = 1, Right = 2 }
+
+export class Uri {
+  constructor(private readonly value: string) {}
+  static parse(value: string): Uri { return new Uri(value); }
+  static file(p: string): Uri { return new Uri(`file://${p}`); }
+  get fsPath(): string { return this.value.replace(/^file:\/\//, ""); }
+  toString(): string { return this.value; }
+}
+
+export const statusItem = {
+  text: "", tooltip: "" as string | undefined, command: undefined as string | undefined, visible: false,
+  history: [] as string[],
+  show() { this.visible = true; this.history.push(`show:${this.text}`); },
+  hide() { this.visible = false; this.history.push("hide"); },
+  dispose() {},
+};
+
+export const output = {
+  lines: [] as string[],
+  appendLine(line: string) { this.lines.push(line); },
+  show() { calls.push({ kind: "output.show", args: [] }); },
+  dispose() {},
+};
+
+export const window = {
+  createOutputChannel: (_name: string, _opts?: unknown) => output,
+  createStatusBarItem: () => statusItem,
+  showErrorMessage: (...args: unknown[]) => { calls.push({ kind: "error", args }); return Promise.resolve(undefined); },
+  showWarningMessage: (...args: unknown[]) => { calls.push({ kind: "warning", args }); return Promise.resolve(undefined); },
+  showInformationMessage: (...args: unknown[]) => { calls.push({ kind: "info", args }); return Promise.resolve(undefined); },
+  get activeTextEditor() {
+    return state.activeUri ? { document: { uri: Uri.parse(state.activeUri) } } : undefined;
+  },
+};
+
+export const commands = {
+  registerCommand: (name: string, fn: (...args: any[]) => any) => {
+    registered.set(name, fn);
+    return { dispose() { registered.delete(name); } };
+  },
+};
+
+export const workspace = {
+  getConfiguration: (_section: string) => ({ get: (key: string) => settings[key] }),
+};
+
+export const extensions = {
+  getExtension: (id: string) => id === "ms-python.python" && state.pythonPath ? {
+    isActive: true,
+    exports: { environments: { getActiveEnvironmentPath: () => ({ path: state.pythonPath }) } },
+  } : undefined,
+};
