@@ -56,9 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="failing samples to report (default 8)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
-    from . import generate, runs
+    from . import bench, generate, runs
 
     generate.register(sub)
+    bench.register(sub)
     runs.register(sub)
 
     serve = sub.add_parser("serve", help="run the language server over stdio")

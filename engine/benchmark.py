@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol
 from pathlib import Path
 
 from oracle import Bench, Oracle
@@ -42,7 +43,9 @@ def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float
     rounds = math.ceil((budget - half) / width)
     table = {
         "single": Arm("single", Strategy(samples=1, rounds=0, temperature=0.0, seed=seed), 1),
-        "sample": Arm("sample", Strategy(samples=budget, rounds=0, temperature=temperature, seed=seed), budget),
+        # every sample is drawn (no early stop), so pass@k over them is unbiased
+        "sample": Arm("sample", Strategy(samples=budget, rounds=0, temperature=temperature, seed=seed,
+                                         stop_at_pass=False), budget),
     }
     for mode in Feedback:
         name = "repair" if mode is Feedback.VECTORS else f"repair-{mode.value}"
@@ -97,7 +100,7 @@ class Outcome:
     overhead_s: float
     best_status: str | None
     best_score: float | None
-    first_pass_call: int | None  # how many calls until the first pass
+    first_pass_call: int | None  # calls issued up to and including the first passing one
     samples_passed: int  # sampled candidates that passed (for pass@k)
     samples: int
     reason: str = ""
@@ -109,11 +112,12 @@ def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
     status = result.status
     if status == "error" and "reference model fails" in result.reason:
         status = "broken"
-    sampled = [c for c in result.candidates if c.origin == "sample"]
+    sampled = [c for c in result.candidates if c.origin == "sample" and c.round == 0]
+    passes = [c.call_id for c in result.candidates if c.passed]
     t = result.timings
     return Outcome(problem, arm.name, status, result.calls, result.tokens, t.wall_s, t.model_s, t.sim_s,
                    t.overhead_s, best.verdict.status.value if best else None, best.verdict.score if best else None,
-                   best.call_id if best and best.passed else None, sum(c.passed for c in sampled), len(sampled),
+                   min(passes) if passes else None, sum(c.passed for c in sampled), len(sampled),
                    result.reason, result.run_id)
 
 
@@ -140,7 +144,7 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
         row = {"strategy": arm, "problems": len(mine), "solved": len(solved),
                "rate": round(len(solved) / len(mine), 3) if mine else 0.0,
                "calls": sum(o.calls for o in mine), "tokens": sum(o.tokens for o in mine),
-               "calls_per_solve": round(sum(o.calls for o in mine) / len(solved), 2) if solved else None,
+               "calls_to_solve": round(sum(o.first_pass_call for o in solved) / len(solved), 2) if solved else None,
                "tokens_per_solve": round(sum(o.tokens for o in mine) / len(solved)) if solved else None,
                "wall_s": round(sum(o.wall_s for o in mine), 1),
                "overhead_s": round(sum(o.overhead_s for o in mine), 3)}
@@ -163,13 +167,42 @@ def table(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+class OutcomeStore(Protocol):
+    """Where a sweep keeps its results, so that an interrupted sweep can resume."""
+
+    def done(self) -> set[tuple[str, str]]: ...
+
+    def add(self, outcome: Outcome) -> None: ...
+
+    def outcomes(self) -> list[Outcome]: ...
+
+
+class JsonlOutcomes:
+    """Outcomes appended to a JSONL file, one per line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def outcomes(self) -> list[Outcome]:
+        return load_outcomes(self.path)
+
+    def done(self) -> set[tuple[str, str]]:
+        return {(o.problem, o.arm) for o in self.outcomes()}
+
+    def add(self, outcome: Outcome) -> None:
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(outcome)) + "\n")
+
+
 async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], provider: Provider, oracle: Oracle, *,
-                jsonl: Path | None = None, done: set[tuple[str, str]] = frozenset(), concurrency: int = 1,
+                store: OutcomeStore, concurrency: int = 1,
                 listener_for: Callable[[str, str], ev.Listener | None] | None = None,
                 on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Every (problem, arm) not in ``done``; results appended to ``jsonl`` as they finish."""
+    """Run every (problem, arm) the store does not have yet; each result is stored as it finishes."""
     outcomes: list[Outcome] = []
     gate = asyncio.Semaphore(concurrency)
+    done = store.done()
 
     async def one(item: DatasetProblem, arm: Arm) -> None:
         async with gate:
@@ -177,9 +210,7 @@ async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], prov
             listener = listener_for(item.name, arm.name) if listener_for else None
             outcome = await run_arm(problem, arm, provider, oracle, listener)
             outcomes.append(outcome)
-            if jsonl is not None:
-                with jsonl.open("a", encoding="utf-8") as out:
-                    out.write(json.dumps(asdict(outcome)) + "\n")
+            store.add(outcome)
             if on_outcome:
                 on_outcome(outcome)
 
@@ -198,5 +229,5 @@ def load_outcomes(jsonl: Path) -> list[Outcome]:
     return out
 
 
-__all__ = ["Arm", "DatasetProblem", "Outcome", "arms", "load_outcomes", "pass_at_k", "read_dataset", "run_arm",
-           "summarise", "sweep", "table"]
+__all__ = ["Arm", "DatasetProblem", "JsonlOutcomes", "Outcome", "OutcomeStore", "arms", "load_outcomes", "pass_at_k",
+           "read_dataset", "run_arm", "summarise", "sweep", "table"]

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS candidates (
     duplicate_of INTEGER, status TEXT, score REAL, code TEXT, verdict TEXT, reason TEXT,
     PRIMARY KEY (run_id, id)
 );
+CREATE TABLE IF NOT EXISTS bench_outcomes (
+    sweep TEXT, problem TEXT, arm TEXT, outcome TEXT, recorded REAL, PRIMARY KEY (sweep, problem, arm)
+);
+CREATE TABLE IF NOT EXISTS sweeps (name TEXT PRIMARY KEY, created REAL, settings TEXT);
 CREATE INDEX IF NOT EXISTS runs_started ON runs (started);
 CREATE INDEX IF NOT EXISTS runs_tag ON runs (tag);
 """
@@ -88,6 +92,27 @@ class Ledger:
 
         return record
 
+    # -- benchmark sweeps ----------------------------------------------------------------------
+
+    def sweep_settings(self, name: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """Register a sweep (first call wins) and return the settings it was started with."""
+        self.db.execute("INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?)", (name, time.time(), json.dumps(settings)))
+        row = self.db.execute("SELECT settings FROM sweeps WHERE name = ?", (name,)).fetchone()
+        return json.loads(row["settings"])
+
+    def forget_sweep(self, name: str) -> None:
+        self.db.execute("DELETE FROM bench_outcomes WHERE sweep = ?", (name,))
+        self.db.execute("DELETE FROM sweeps WHERE name = ?", (name,))
+
+    def outcomes(self, sweep: str):
+        from .benchmark import Outcome  # the ledger stores what the benchmark defines
+
+        rows = self.db.execute("SELECT outcome FROM bench_outcomes WHERE sweep = ? ORDER BY recorded", (sweep,))
+        return [Outcome(**json.loads(r["outcome"])) for r in rows]
+
+    def store(self, sweep: str) -> LedgerOutcomes:
+        return LedgerOutcomes(self, sweep)
+
     # -- reading ------------------------------------------------------------------------------
 
     def runs(self, limit: int = 20, tag: str | None = None) -> list[dict[str, Any]]:
@@ -111,3 +136,21 @@ class Ledger:
             c["verdict"] = json.loads(c["verdict"] or "{}")
             run["candidates"].append(c)
         return run
+
+
+class LedgerOutcomes:
+    """A sweep's outcomes in the ledger (an :class:`engine.benchmark.OutcomeStore`)."""
+
+    def __init__(self, ledger: Ledger, sweep: str) -> None:
+        self.ledger = ledger
+        self.sweep = sweep
+
+    def outcomes(self):
+        return self.ledger.outcomes(self.sweep)
+
+    def done(self) -> set[tuple[str, str]]:
+        return {(o.problem, o.arm) for o in self.outcomes()}
+
+    def add(self, outcome) -> None:
+        self.ledger.db.execute("INSERT OR REPLACE INTO bench_outcomes VALUES (?, ?, ?, ?, ?)",
+                               (self.sweep, outcome.problem, outcome.arm, json.dumps(asdict(outcome)), time.time()))

@@ -41,11 +41,14 @@ class Strategy:
     seed: int = 0
     feedback: Feedback = Feedback.VECTORS
     max_tokens: int = 1024
+    #: stop at the first pass (False draws every sample of round 0, e.g. for unbiased pass@k)
+    stop_at_pass: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"samples": self.samples, "rounds": self.rounds, "repair_width": self.repair_width,
                 "temperature": self.temperature, "repair_temperature": self.repair_temperature,
-                "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens}
+                "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens,
+                "stop_at_pass": self.stop_at_pass}
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,8 @@ class Engine:
         jobs = [self._attempt(problem, state, first, 0, "sample", None, s.temperature, s.seed + i)
                 for i in range(s.samples)]
         await self._race(jobs)
+        if state.best is not None and state.best.passed:
+            raise _Solved(state.best)
         heads = self._distinct(state.candidates)
         for round_no in range(1, s.rounds + 1):
             if self._spent(state):
@@ -287,7 +292,7 @@ class Engine:
                 if candidate is None:
                     continue
                 done.append(candidate)
-                if candidate.passed:
+                if candidate.passed and self.strategy.stop_at_pass:
                     raise _Solved(candidate)
         finally:
             for task in tasks:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.benchmark import arms, load_outcomes, read_dataset, summarise, sweep, table  # noqa: E402
+from engine.benchmark import JsonlOutcomes, arms, load_outcomes, read_dataset, summarise, sweep, table  # noqa: E402
 from engine.providers.local import LocalProvider  # noqa: E402
 from oracle import Oracle  # noqa: E402
 
@@ -47,7 +47,7 @@ async def main() -> None:
         print(f"  {o.problem:<32} {o.arm:<8} {o.status:<9} calls {o.calls} best {o.best_status} "
               f"{'' if o.best_score is None else o.best_score} ({o.wall_s:.0f} s)", flush=True)
 
-    await sweep(dataset, arm_list, provider, oracle, jsonl=args.out, done=done, on_outcome=show)
+    await sweep(dataset, arm_list, provider, oracle, store=JsonlOutcomes(args.out), on_outcome=show)
     await provider.aclose()
     outcomes = [o for o in load_outcomes(args.out) if o.problem in {d.name for d in dataset}]
     print()

@@ -163,3 +163,10 @@ async def test_timings_split_wall_time(problem):
     t = result.timings
     assert t.model_s >= 0.2 and t.sim_s > 0
     assert abs(t.model_s + t.sim_s + t.overhead_s - t.wall_s) < 0.01
+
+
+async def test_without_stop_at_pass_every_sample_is_drawn(problem):
+    provider = ScriptedProvider([fenced(GOOD), fenced(BAD), fenced(WRAP)], delays=[0.01, 0.2, 0.3])
+    result = await engine(provider, samples=3, rounds=2, stop_at_pass=False).solve(problem)
+    assert result.solved and result.calls == 3 and len(result.candidates) == 3
+    assert result.best.code == extract_verilog(GOOD)

@@ -1,0 +1,134 @@
+"""`anvil bench`: strategies at an equal budget of model calls on a VerilogEval-layout dataset."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import re
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .cli import EXIT_ERROR, EXIT_PASS, UsageError
+from .options import add_provider_args, positive_int, provider_settings
+
+STRATEGIES = "single,sample,repair"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bench", help="compare strategies at an equal budget of model calls on a dataset")
+    p.add_argument("dataset", type=Path, help="folder with *_prompt.txt, *_test.sv, *_ref.sv (VerilogEval layout)")
+    p.add_argument("--only", action="append", default=[], metavar="TEXT", help="problems whose name contains TEXT")
+    p.add_argument("--every", type=positive_int, default=1, help="every N-th problem (after --only)")
+    p.add_argument("--limit", type=positive_int, help="at most N problems")
+    p.add_argument("--strategies", default=STRATEGIES,
+                   help="comma-separated: single, sample, repair, repair-summary, repair-none (default %(default)s)")
+    p.add_argument("--budget", type=positive_int, default=8, help="model calls per strategy and problem (default 8)")
+    p.add_argument("--k", default="1", help="pass@k values for the sampling strategy, e.g. 1,4 (default 1)")
+    p.add_argument("--concurrency", type=positive_int, default=1, help="problems run at once (default 1)")
+    p.add_argument("--temperature", type=float, default=0.8)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=30.0, help="simulation limit per candidate (s)")
+    p.add_argument("--name", help="sweep name (default: derived from the settings); a sweep resumes by name")
+    p.add_argument("--fresh", action="store_true", help="forget earlier results of this sweep")
+    p.add_argument("--out", type=Path, help="output folder (default runs/bench/NAME)")
+    p.add_argument("--ledger", type=Path)
+    add_provider_args(p)
+    p.set_defaults(handler=lambda args: asyncio.run(run_bench(args)))
+
+
+def sweep_name(args: argparse.Namespace, settings: dict) -> str:
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+    model = re.sub(r"[^A-Za-z0-9.]+", "-", Path(str(args.model or "default")).stem)
+    return f"{args.dataset.resolve().name}-{args.provider}-{model}-b{args.budget}-{digest}"
+
+
+async def run_bench(args: argparse.Namespace) -> int:
+    from engine.benchmark import arms, read_dataset, sweep
+    from engine.events import fan_out
+    from engine.ledger import Ledger
+    from engine.providers import ProviderError, close_provider, make_provider
+    from oracle import Oracle
+
+    if not args.dataset.is_dir():
+        raise UsageError(f"dataset folder not found: {args.dataset}")
+    dataset = read_dataset(args.dataset, only=args.only, every=args.every, limit=args.limit)
+    if not dataset:
+        raise UsageError(f"no problems in {args.dataset} (expected NAME_prompt.txt, NAME_test.sv, NAME_ref.sv)"
+                         + (f" matching {args.only}" if args.only else ""))
+    try:
+        arm_list = arms(args.budget, [s.strip() for s in args.strategies.split(",") if s.strip()],
+                        seed=args.seed, temperature=args.temperature)
+        ks = [int(k) for k in args.k.split(",")]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    settings = {"dataset": str(args.dataset.resolve()), "problems": [d.name for d in dataset],
+                "provider": args.provider, "model": args.model, "base_url": args.base_url, "budget": args.budget,
+                "strategies": [a.name for a in arm_list], "seed": args.seed, "temperature": args.temperature}
+    name = args.name or sweep_name(args, settings)
+    out = args.out or Path("runs") / "bench" / name
+    ledger = Ledger(args.ledger)
+    if args.fresh:
+        ledger.forget_sweep(name)
+    started_with = ledger.sweep_settings(name, settings)
+    if started_with != settings:
+        ledger.close()
+        raise UsageError(f"sweep {name} was started with other settings; pass --fresh to restart it or "
+                         "--name to start another")
+    store = ledger.store(name)
+    before = len(store.done())
+    todo = len(dataset) * len(arm_list) - before
+    print(f"sweep {name}: {len(dataset)} problems x {len(arm_list)} strategies at {args.budget} calls; "
+          f"{before} done, {todo} to run", file=sys.stderr)
+    try:
+        provider = make_provider(provider_settings(args))
+    except ProviderError as exc:
+        ledger.close()
+        raise UsageError(str(exc)) from None
+    oracle = Oracle(timeout_s=args.timeout, workers=1 if args.provider == "local" else None)
+
+    def show(o) -> None:
+        score = "" if o.best_score is None or o.status == "solved" else f" {o.best_score:.3f}"
+        print(f"  {o.problem:<34} {o.arm:<15} {o.status:<8} calls {o.calls:>2}  best {o.best_status}{score} "
+              f"({o.wall_s:.0f} s)", file=sys.stderr, flush=True)
+
+    try:
+        await sweep(dataset, arm_list, provider, oracle, store=store, concurrency=args.concurrency,
+                    listener_for=lambda problem, arm: fan_out(ledger.listener(tag=f"{name}:{problem}:{arm}")),
+                    on_outcome=show)
+    finally:
+        await close_provider(provider)
+    outcomes = [o for o in store.outcomes() if o.problem in {d.name for d in dataset}]
+    ledger.close()
+    return report(outcomes, arm_list, ks, args.budget, out, name)
+
+
+def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
+    from engine.benchmark import summarise, table
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "results.jsonl").open("w", encoding="utf-8") as f:
+        for o in outcomes:
+            f.write(json.dumps(asdict(o)) + "\n")
+    rows = summarise(outcomes, ks)
+    text = table(rows)
+    broken = sorted({o.problem for o in outcomes if o.status == "broken"})
+    lines = [f"# {name}", "", text, ""]
+    if broken:
+        lines.append(f"Broken benches (the reference fails its own testbench; not counted): {', '.join(broken)}")
+    overhead = sum(o.overhead_s for o in outcomes)
+    wall = sum(o.wall_s for o in outcomes) or 1.0
+    lines.append(f"Engine overhead: {overhead:.2f} s of {wall:.0f} s wall ({100 * overhead / wall:.2f}%).")
+    (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    try:
+        from .plots import write_plots
+
+        for path in write_plots(outcomes, budget, out, name):
+            print(f"wrote {path}")
+    except ImportError:
+        print("matplotlib is not installed: no plots (pip install 'anvil-rtl[bench]')", file=sys.stderr)
+    print(f"wrote {out / 'results.jsonl'} and {out / 'summary.md'}")
+    return EXIT_PASS if outcomes else EXIT_ERROR

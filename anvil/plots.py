@@ -1,0 +1,79 @@
+"""Benchmark plots (matplotlib, imported only here): solve rate against model calls, and what
+the unsolved runs ended with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def solve_curve(outcomes, budget: int) -> dict[str, list[float]]:
+    """Per strategy, the fraction of (usable) problems solved within c calls, c = 1..budget."""
+    curves: dict[str, list[float]] = {}
+    for arm in dict.fromkeys(o.arm for o in outcomes):
+        mine = [o for o in outcomes if o.arm == arm and o.status != "broken"]
+        if not mine:
+            continue
+        curves[arm] = [sum(1 for o in mine if o.first_pass_call is not None and o.first_pass_call <= c) / len(mine)
+                       for c in range(1, budget + 1)]
+    return curves
+
+
+def failure_categories(outcomes) -> dict[str, dict[str, int]]:
+    """Per strategy: solved, and for the rest the best candidate's status."""
+    table: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        if o.status == "broken":
+            continue
+        label = "solved" if o.status == "solved" else (o.best_status or "no answer")
+        if o.status == "error":
+            label = "provider error"
+        row = table.setdefault(o.arm, {})
+        row[label] = row.get(label, 0) + 1
+    return table
+
+
+def write_plots(outcomes: Sequence, budget: int, folder: Path, title: str) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    curves = solve_curve(outcomes, budget)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for arm, ys in curves.items():
+        ax.step(range(1, budget + 1), [100 * y for y in ys], where="post", label=arm, linewidth=2)
+    ax.set_xlabel("model calls")
+    ax.set_ylabel("problems solved (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xticks(range(1, budget + 1))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    path = folder / "solve_rate.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
+
+    cats = failure_categories(outcomes)
+    labels = ["solved", "functional_fail", "compile_error", "timeout", "no answer", "provider error"]
+    labels = [lab for lab in labels if any(lab in row for row in cats.values())]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    arms = list(cats)
+    bottom = [0] * len(arms)
+    for label in labels:
+        values = [cats[a].get(label, 0) for a in arms]
+        ax.bar(arms, values, bottom=bottom, label=label)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    ax.set_ylabel("problems")
+    ax.set_title("outcome of each strategy (best candidate of unsolved runs)", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = folder / "failures.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    written.append(path)
+    return written

@@ -1,0 +1,135 @@
+"""`anvil bench`: dataset reading, equal budgets, pass@k, resume and the report, on real Icarus."""
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from engine.benchmark import JsonlOutcomes, arms, pass_at_k, read_dataset, run_arm, summarise, sweep
+from engine.ledger import Ledger
+from engine.providers import RecordingProvider
+from oracle import Oracle
+from tests.conftest import ROOT
+from tests.engine.fakes import ScriptedProvider, fenced
+
+EX = ROOT / "examples" / "counter4"
+GOOD = (EX / "counter4_good.sv").read_text()
+WRAP = GOOD.replace("count + 4'd1", "(count == 4'd9 ? 4'd0 : count + 4'd1)")
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A small dataset in the VerilogEval layout, made from the project's own example."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("alpha", "beta"):
+        shutil.copy(EX / "counter4.md", folder / f"{name}_prompt.txt")
+        shutil.copy(EX / "counter4_tb.sv", folder / f"{name}_test.sv")
+        shutil.copy(EX / "counter4_ref.sv", folder / f"{name}_ref.sv")
+    (folder / "gamma_prompt.txt").write_text("no testbench for this one")
+    return folder
+
+
+def test_reading_the_verilogeval_layout(data, dataset):
+    assert [p.name for p in read_dataset(data)] == ["alpha", "beta"]
+    assert [p.name for p in read_dataset(data, only=["bet"])] == ["beta"]
+    shared = read_dataset(dataset)
+    assert len(shared) == 78 and shared[0].name == "Prob001_zero"
+    assert [p.name for p in read_dataset(dataset, every=7, limit=3)] == ["Prob001_zero", "Prob015_vector1",
+                                                                         "Prob029_m2014_q4g"]
+
+
+@pytest.mark.parametrize("budget", [4, 5, 8])
+async def test_every_strategy_gets_exactly_its_budget(data, budget):
+    item = read_dataset(data)[0]
+    oracle = Oracle()
+    for arm in arms(budget, ["single", "sample", "repair", "repair-summary", "repair-none"]):
+        provider = ScriptedProvider(lambda request, i: fenced(WRAP.replace("4'd9", f"4'd{9 - i % 5}")))
+        outcome = await run_arm(item.problem(oracle), arm, provider, oracle)
+        expected = 1 if arm.name == "single" else budget
+        assert outcome.calls == len(provider.requests) == expected, arm
+        assert outcome.status == "unsolved"
+
+
+def test_pass_at_k():
+    assert pass_at_k(10, 0, 1) == 0.0
+    assert pass_at_k(10, 10, 5) == 1.0
+    assert pass_at_k(5, 1, 1) == pytest.approx(0.2)
+    assert pass_at_k(5, 2, 2) == pytest.approx(0.7)
+    assert pass_at_k(4, 3, 2) == 1.0
+
+
+async def test_an_interrupted_sweep_resumes_where_it_stopped(data, tmp_path):
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    store = ledger.store("resume-test")
+    dataset = read_dataset(data)
+    arm_list = arms(2, ["single", "sample"])
+    slow = ScriptedProvider([fenced(WRAP)], delays=[0.0, 0.0, 0.0] + [30] * 10)
+    task = asyncio.ensure_future(sweep(dataset, arm_list, slow, Oracle(), store=store))
+    await asyncio.wait_for(_until(lambda: len(store.done()) >= 2), 30)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    finished = store.done()
+    assert 2 <= len(finished) < 4
+    counting = ScriptedProvider([fenced(GOOD)])
+    await sweep(dataset, arm_list, counting, Oracle(), store=store)
+    assert len(store.done()) == 4
+    left = {(d.name, x.name) for d in dataset for x in arm_list} - finished
+    assert len(counting.requests) == sum(1 if arm == "single" else 2 for _, arm in left)
+    rows = summarise(store.outcomes())
+    assert {r["strategy"] for r in rows} == {"single", "sample"}
+    ledger.close()
+
+
+async def _until(condition):
+    while not condition():
+        await asyncio.sleep(0.05)
+
+
+async def test_cli_bench_with_replay_reports_table_plots_and_resumes(data, tmp_path):
+    # record what the CLI will ask, answered by a scripted model that solves "beta" only on repair
+    def answer(request, i):
+        repair = len(request.messages) > 2
+        return fenced(GOOD if repair else WRAP)
+
+    recording = tmp_path / "rec.jsonl"
+    await sweep(read_dataset(data), arms(2, ["single", "sample", "repair"]),
+                RecordingProvider(ScriptedProvider(answer), recording), Oracle(),
+                store=JsonlOutcomes(tmp_path / "scratch.jsonl"))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "anvil", "bench", str(data), "--budget", "2", "--provider", "replay",
+           "--model", str(recording), "--ledger", str(tmp_path / "ledger.sqlite"), "--out", str(out), "--k", "1,2"]
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert len(lines) == 6
+    by = {(o["problem"], o["arm"]): o for o in lines}
+    assert by[("alpha", "repair")]["status"] == "solved" and by[("alpha", "sample")]["status"] == "unsolved"
+    assert by[("alpha", "repair")]["first_pass_call"] == 2
+    summary = (out / "summary.md").read_text()
+    assert "| strategy" in summary and "pass@2" in summary and "repair" in summary
+    for png in ("solve_rate.png", "failures.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert again.returncode == 0 and "6 done, 0 to run" in again.stderr
+    changed = subprocess.run(cmd[:-2] + ["--k", "1", "--budget", "3"], capture_output=True, text=True, cwd=ROOT)
+    assert "6 done" not in changed.stderr  # other settings: another sweep
+
+
+def test_broken_benches_are_reported_apart(dataset, tmp_path):
+    only = ["Prob099_m2014_q6c", "Prob001_zero"]
+    recording = tmp_path / "none.jsonl"
+    recording.write_text("")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "anvil", "bench", str(dataset), *sum((["--only", o] for o in only), []),
+                          "--strategies", "single", "--provider", "replay", "--model", str(recording),
+                          "--ledger", str(tmp_path / "l.sqlite"), "--out", str(out)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    results = {json.loads(x)["problem"]: json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()}
+    assert results["Prob099_m2014_q6c"]["status"] == "broken"
+    assert results["Prob001_zero"]["status"] == "error"  # the replay has no answer: an error, not a made-up one
+    assert "Broken benches" in run.stdout and "Prob099_m2014_q6c" in run.stdout
