@@ -23,21 +23,9 @@ class UsageError(Exception):
     """Bad arguments or input files: exit 2 with the message."""
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from .options import positive_float
+
     parser = argparse.ArgumentParser(prog="anvil", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"anvil {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
@@ -50,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="extra source compiled with the testbench (repeatable); NAME_ref.sv beside "
                             "NAME_test.sv is added automatically")
     check.add_argument("--top", default="TopModule", help="module the design must define (default TopModule)")
-    check.add_argument("--timeout", type=_positive_float, default=30.0, metavar="S",
+    check.add_argument("--timeout", type=positive_float, default=30.0, metavar="S",
                        help="wall-clock limit for compile + simulation (default 30)")
     check.add_argument("--max-mismatches", type=int, default=8, metavar="K",
                        help="failing samples to report (default 8)")

@@ -63,6 +63,31 @@ def kill_group(pid: int) -> None:
         pass
 
 
+def _live_members(pgid: int) -> int:
+    """Processes of the group that are not yet zombies (read from /proc)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != b"Z":
+            count += 1
+    return count
+
+
+async def _group_gone(pgid: int, limit_s: float = 2.0) -> None:
+    """Wait until every process of the killed group has died: children of a killed tool die a
+    moment after it, and a child caught between fork and exec still shows the tool's command
+    line. Called while the leader is unreaped, so its pid (the group id) cannot be reused."""
+    deadline = time.monotonic() + limit_s
+    while _live_members(pgid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+
+
 async def run_bounded(argv: Sequence[str], *, cwd: Path, limits: Limits) -> ProcessResult:
     """Run ``argv`` in ``cwd``; stdout and stderr merged. Never raises for the tool's failure.
 
@@ -131,6 +156,7 @@ async def run_bounded(argv: Sequence[str], *, cwd: Path, limits: Limits) -> Proc
     finally:
         # kill the group whatever happened (deadline, cancellation, or stragglers); a process
         # that escaped the group and still holds the pipe is not waited for
+        abnormal = not (eof.done() and exited.done())
         kill_group(proc.pid)
         if not exited.done():
             try:
@@ -146,6 +172,8 @@ async def run_bounded(argv: Sequence[str], *, cwd: Path, limits: Limits) -> Proc
                 break
         os.close(pid_fd)
         proc.stdout.close()
+        if abnormal:
+            await _group_gone(proc.pid)
         try:
             proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not yet delivered

@@ -39,8 +39,8 @@ def problem_files(name: str) -> tuple[Path, Path, Path]:
     return (DATASET / f"{name}_prompt.txt", DATASET / f"{name}_test.sv", DATASET / f"{name}_ref.sv")
 
 
-def anvil_processes() -> list[str]:
-    """Command lines of live processes working in an oracle run directory."""
+def processes_matching(*markers: str) -> list[str]:
+    """Command lines of live processes that mention any of ``markers``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -49,6 +49,6 @@ def anvil_processes() -> list[str]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "anvil-sim-" in cmdline:
+        if any(m in cmdline for m in markers):
             found.append(cmdline)
     return found

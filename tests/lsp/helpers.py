@@ -12,7 +12,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, processes_matching  # noqa: F401 (re-exported for the LSP tests)
 
 
 async def until(condition, timeout: float = 30.0, what: str = "condition"):
@@ -81,16 +81,3 @@ async def apply_action(client, action: lsp.CodeAction) -> None:
 def anvil_check(rtl: Path, tb: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "anvil", "check", str(rtl), "--tb", str(tb)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
-
-
-def processes_matching(*markers: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if any(m in cmd for m in markers):
-                found.append(cmd)
-    return found

@@ -4,13 +4,12 @@ and leave no process or file behind."""
 import asyncio
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from oracle import Bench, Oracle, SourceText, Status
 from oracle.process import Limits, run_bounded
-from tests.conftest import problem_files
+from tests.conftest import problem_files, processes_matching
 
 TIMEOUT = 3.0
 COUNTER = "module TopModule(input clk, input reset, output reg [3:0] q);\n"
@@ -34,19 +33,6 @@ CHEATS = {
 }
 
 
-def live_processes(marker: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if marker in cmd:
-                found.append(cmd)
-    return found
-
-
 @pytest.mark.parametrize("name", sorted(CHEATS))
 async def test_cheating_candidates_never_pass(name, tmp_path):
     _, tb, _ = problem_files("Prob035_count1to10")
@@ -58,7 +44,7 @@ async def test_cheating_candidates_never_pass(name, tmp_path):
     elapsed = time.monotonic() - start
     assert verdict.status not in (Status.PASS, Status.ERROR), verdict
     assert elapsed < TIMEOUT + 2
-    assert live_processes(str(tmp_path)) == []
+    assert processes_matching(str(tmp_path)) == []
     assert list(tmp_path.iterdir()) == []
 
 
@@ -78,13 +64,13 @@ async def test_cancelling_a_simulation_kills_it_at_once(tmp_path):
     task = asyncio.create_task(oracle.simulate(SourceText("hang.sv", CHEATS["busy loop at time zero"]), bench))
     for _ in range(100):
         await asyncio.sleep(0.05)
-        if live_processes(str(tmp_path)):
+        if processes_matching(str(tmp_path)):
             break
-    assert live_processes(str(tmp_path)), "the simulation never started"
+    assert processes_matching(str(tmp_path)), "the simulation never started"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert live_processes(str(tmp_path)) == []
+    assert processes_matching(str(tmp_path)) == []
     assert list(tmp_path.iterdir()) == []
 
 
@@ -99,7 +85,7 @@ async def test_runner_caps_output_and_kills_the_whole_group(tmp_path):
     assert result.output_bytes > 100_000
     assert len(result.output) < 4096 + 1024 + 100
     await asyncio.sleep(0.1)
-    assert live_processes(str(marker)) == []
+    assert processes_matching(str(marker)) == []
 
 
 async def test_runner_reads_no_stdin(tmp_path):
