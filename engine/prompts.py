@@ -91,7 +91,7 @@ def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequ
         if mode is Feedback.SUMMARY:
             return f"This design does not compile: {len(errors)} error(s)."
         own = [e for e in errors if design_file is None or e.file in (design_file, None)]
-        lines = [f"This design does not compile with Icarus Verilog 11. Errors:"]
+        lines = ["This design does not compile with Icarus Verilog 11. Errors:"]
         for e in errors[:8]:
             where = f"line {e.line}" if e in own and e.line else (f"{e.file}:{e.line}" if e.file else "")
             lines.append(f"- {where}: {e.message}" if where else f"- {e.message}")

@@ -8,12 +8,10 @@ LSP types in :mod:`lsp_server.convert` and here, nowhere else.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,29 +26,11 @@ from oracle import Bench, Oracle, OracleError, SourceText, Verdict
 from .config import Settings
 from .convert import SOURCE, mismatch_message, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
+from .progress import Progress
+from .state import Passing, design_key, text_hash
 
 log = logging.getLogger("anvil.lsp")
 DEBOUNCE_S = 0.4
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def design_key(design: Design) -> str:
-    return f"{design.spec}|{design.testbench}"
-
-
-@dataclass(frozen=True)
-class Passing:
-    """A passing candidate, and what it was judged against."""
-
-    design: Design
-    code: str
-    spec_hash: str
-    tb_hash: str
-    evidence: str
-    run_id: str
 
 
 class Anvil:
@@ -177,7 +157,7 @@ class Anvil:
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
                        f", round {best.round}, {engine.provider.model}"
-            self.passing[key] = Passing(design, best.code, _hash(spec_text), _hash(tb_text), evidence, result.run_id)
+            self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence, result.run_id)
             self.publish(key + "|spec", {design.spec: []})
             self.notify(f"Anvil: {design.name} passes ({evidence}). Use the code action \"Anvil: Insert passing "
                         f"RTL\" on the spec or testbench to write {design.output.name}.")
@@ -292,80 +272,6 @@ class Anvil:
         ok = all(c["ok"] for c in checks if c.get("required", True))
         return {"status": "ok" if ok else "missing", "checks": checks, "settings": self.settings.__dict__}
 
-    # -- code actions ---------------------------------------------------------------------------
-
-    def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-        path = Path(to_fs_path(params.text_document.uri) or params.text_document.uri)
-        try:
-            design = design_for(path, workspace=self.workspace_root)
-        except DesignError:
-            return []
-        if design is None or not design.complete or path not in (design.spec, design.testbench):
-            return []
-        actions = [lsp.CodeAction(title="Anvil: Generate RTL from spec", kind=lsp.CodeActionKind.Source,
-                                  command=lsp.Command(title="Anvil: Generate RTL from spec", command="anvil.generate",
-                                                      arguments=[{"uri": params.text_document.uri}]))]
-        passing = self.passing.get(design_key(design))
-        if passing is None:
-            return actions
-        title = f"Anvil: Insert passing RTL ({passing.evidence})"
-        changed = []
-        if _hash(self.text_of(design.spec) or "") != passing.spec_hash:
-            changed.append("the spec")
-        if _hash(self.text_of(design.testbench) or "") != passing.tb_hash:
-            changed.append("the testbench")
-        if changed:
-            caps = self._caps().text_document
-            if caps and caps.code_action and caps.code_action.disabled_support:
-                actions.insert(0, lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, disabled=lsp.CodeActionDisabled(
-                    reason=f"{' and '.join(changed)} changed since the passing run; generate again")))
-            return actions
-        actions.insert(0, self._insert_action(title, passing))
-        return actions
-
-    def _insert_action(self, title: str, passing: Passing) -> lsp.CodeAction:
-        target = passing.design.output
-        uri = from_fs_path(str(target))
-        current = self.text_of(target)
-        ws = self._caps().workspace
-        edit_caps = ws.workspace_edit if ws else None
-        can_create = bool(edit_caps and edit_caps.document_changes and edit_caps.resource_operations
-                          and lsp.ResourceOperationKind.Create in edit_caps.resource_operations)
-        whole = _whole_range(current or "")
-        replace = lsp.TextEdit(range=whole, new_text=passing.code)
-        kind = lsp.CodeActionKind.QuickFix
-        if can_create:
-            changes: list = []
-            if current is None:
-                changes.append(lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True)))
-            changes.append(lsp.TextDocumentEdit(
-                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None), edits=[replace]))
-            return lsp.CodeAction(title=title, kind=kind, edit=lsp.WorkspaceEdit(document_changes=changes))
-        if current is not None:
-            return lsp.CodeAction(title=title, kind=kind, edit=lsp.WorkspaceEdit(changes={uri: [replace]}))
-        # the client cannot create files through an edit: the server writes it when the user picks this
-        return lsp.CodeAction(title=title, kind=kind, command=lsp.Command(
-            title=title, command="anvil.insert", arguments=[{"uri": from_fs_path(str(passing.design.spec))}]))
-
-    async def insert(self, args: tuple) -> dict[str, Any]:
-        """The fallback of the insert action: write the passing RTL (only on the user's action)."""
-        try:
-            design = self.design_of(args)
-        except DesignError as exc:
-            return {"status": "error", "message": str(exc)}
-        passing = self.passing.get(design_key(design))
-        if passing is None:
-            return {"status": "error", "message": f"no passing RTL for {design.name}; generate first"}
-        if self.text_of(design.output) is not None:
-            edit = lsp.WorkspaceEdit(changes={from_fs_path(str(design.output)): [
-                lsp.TextEdit(range=_whole_range(self.text_of(design.output) or ""), new_text=passing.code)]})
-            result = await self.server.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(edit=edit))
-            return {"status": "pass" if result.applied else "error", "uri": from_fs_path(str(design.output))}
-        design.output.parent.mkdir(parents=True, exist_ok=True)
-        with design.output.open("x", encoding="utf-8") as out:  # never replaces a file
-            out.write(passing.code)
-        return {"status": "pass", "uri": from_fs_path(str(design.output))}
-
     # -- watching -------------------------------------------------------------------------------
 
     def file_changed(self, path: Path) -> None:
@@ -406,12 +312,6 @@ def _log_failure(task: asyncio.Task) -> None:
         log.error("background task failed", exc_info=task.exception())
 
 
-def _whole_range(text: str) -> lsp.Range:
-    lines = text.split("\n")
-    return lsp.Range(start=lsp.Position(line=0, character=0),
-                     end=lsp.Position(line=len(lines) - 1, character=len(lines[-1])))
-
-
 def _unsnapshot(verdict: Verdict, folder: Path, design: Design) -> Verdict:
     """Point compile errors in snapshot copies back at the user's files."""
     from dataclasses import replace as dc_replace
@@ -421,66 +321,3 @@ def _unsnapshot(verdict: Verdict, folder: Path, design: Design) -> Verdict:
         return verdict
     errors = tuple(dc_replace(e, file=real.get(e.file, e.file)) for e in verdict.compile_errors)
     return dc_replace(verdict, compile_errors=errors)
-
-
-class Progress:
-    """Work-done progress for a job when the client supports it, log messages otherwise."""
-
-    def __init__(self, anvil: Anvil, job: Job, title: str) -> None:
-        self.anvil = anvil
-        self.job = job
-        self.title = title
-        caps = anvil.server.client_capabilities.window
-        self.supported = bool(caps and caps.work_done_progress)
-        self.token = f"anvil/{job.id}"
-        self.max_calls = 0
-        self.calls = self.candidates = 0
-        self.best = "-"
-
-    async def begin(self, max_calls: int) -> None:
-        self.max_calls = max_calls
-        message = f"0/{max_calls} model calls"
-        if self.supported:
-            try:
-                await self.anvil.server.work_done_progress.create_async(self.token)
-            except Exception as exc:  # the client refused: fall back to log messages
-                log.warning("work done progress refused: %s", exc)
-                self.supported = False
-        if self.supported:
-            self.job.token = self.token
-            future = self.anvil.server.work_done_progress.tokens.get(self.token)
-            if future is not None:
-                future.add_done_callback(lambda f: self.job.cancel() if f.cancelled() else None)
-            self.anvil.server.work_done_progress.begin(self.token, lsp.WorkDoneProgressBegin(
-                title=self.title, cancellable=True, message=message, percentage=0))
-        else:
-            self.anvil.logline(f"{self.title}: started (job {self.job.id})", lsp.MessageType.Info)
-
-    def on_event(self, event: ev.Event) -> None:
-        if isinstance(event, ev.CallFinished):
-            self.calls += 1
-        elif isinstance(event, ev.CandidateJudged):
-            self.candidates += 1
-            v = event.best.verdict if event.best else None
-            if v is not None:
-                self.best = f"{v.status.value} {v.score:.3f}" if v.status.value == "functional_fail" else v.status.value
-        elif isinstance(event, ev.RoundStarted):
-            pass
-        else:
-            return
-        message = (f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates, best {self.best}")
-        if self.supported:
-            pct = int(100 * self.calls / self.max_calls) if self.max_calls else None
-            self.anvil.server.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
-                message=message, percentage=min(pct, 99) if pct is not None else None, cancellable=True))
-        else:
-            self.anvil.logline(f"{self.title}: {message}")
-
-    def end(self, result) -> None:
-        text = "cancelled" if result is None else (
-            "passes" if result.solved else f"not solved ({result.reason})")
-        if self.supported:
-            self.anvil.server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=text))
-            self.anvil.server.work_done_progress.tokens.pop(self.token, None)
-        else:
-            self.anvil.logline(f"{self.title}: {text}", lsp.MessageType.Info)

@@ -17,6 +17,7 @@ from pygls.uris import to_fs_path
 
 from anvil import __version__
 
+from . import actions
 from .config import parse_settings
 from .features import Anvil
 
@@ -127,7 +128,7 @@ def on_open(ls: AnvilServer, params: lsp.DidOpenTextDocumentParams) -> None:
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
     code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.Source]))
 def on_code_action(ls: AnvilServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    return ls.anvil.code_actions(params)
+    return actions.code_actions(ls.anvil, params)
 
 
 @server.command("anvil.generate")
@@ -152,7 +153,7 @@ def cmd_doctor(ls: AnvilServer, *args):
 
 @server.command("anvil.insert")
 async def cmd_insert(ls: AnvilServer, *args):
-    return await ls.anvil.insert(args)
+    return await actions.insert(ls.anvil, args)
 
 
 @server.feature(lsp.SHUTDOWN)

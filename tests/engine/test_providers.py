@@ -1,6 +1,5 @@
 """Provider plumbing without a network: replay/record, retries, the error table, the registry."""
 
-import json
 
 import pytest
 

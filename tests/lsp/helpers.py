@@ -12,7 +12,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from tests.conftest import ROOT, processes_matching  # noqa: F401 (re-exported for the LSP tests)
+from tests.conftest import ROOT
 
 
 async def until(condition, timeout: float = 30.0, what: str = "condition"):

@@ -2,13 +2,14 @@
 
 import asyncio
 import copy
+from pathlib import Path
 
-import pytest
 from lsprotocol import types as lsp
 
 from tests.lsp.conftest import (BAD, CLIENTS, GOOD, SERVER, WRAP, fenced, initialize_params, make_workspace,
                                 pytest_lsp, record, settings_for, uri)
-from tests.lsp.helpers import anvil_check, apply_action, code_actions, command, processes_matching, until
+from tests.conftest import processes_matching
+from tests.lsp.helpers import anvil_check, apply_action, code_actions, command, until
 
 
 @pytest_lsp.fixture(config=SERVER, params=CLIENTS)
@@ -195,3 +196,45 @@ async def test_changes_on_disk_are_seen_without_the_client(plain_client):
     ref.write_text(ref.read_text().replace("count <= 4'd0;", "count <= 4'd5;"))  # outside the editor
     diags = await until(lambda: plain_client.diagnostics.get(uri(out)), timeout=20, what="a watchdog re-check")
     assert diags[0].code == "mismatch"
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def local_client(lsp_client: pytest_lsp.LanguageClient, tmp_path):
+    folder = make_workspace(tmp_path)
+    lsp_client.folder = folder
+    await lsp_client.initialize_session(initialize_params(
+        "neovim", folder, {"provider": "local", "model": "qwen2.5-coder-0.5b", "samples": 1, "rounds": 0}))
+    yield
+
+
+async def test_the_local_model_runs_in_the_server_and_stops_with_it(local_client):
+    spec = uri(local_client.folder / "counter4.md")
+    result = await command(local_client, "anvil.generate", {"uri": spec}, timeout=600)
+    assert result["status"] in ("pass", "fail") and result["llm_calls"] == 1
+    server_pid = local_client._server.pid
+    children = children_of(server_pid)
+    assert any("engine.providers.llama_server" in cmd for cmd in children.values())  # the model server
+    await local_client.shutdown_session()
+    await until(lambda: not any(_alive(pid) for pid in children), timeout=10, what="the model server to stop")
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Live child processes of ``pid`` and their command lines."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[1]) == pid and stat[0] != "Z":
+                out[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except OSError:
+        return False

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from tests.lsp.conftest import GOOD, WRAP, fenced, make_workspace, record, settings_for
-from tests.lsp.helpers import anvil_check, processes_matching
+from tests.conftest import processes_matching
+from tests.lsp.helpers import anvil_check
 
 SCRIPT = Path(__file__).parent / "nvim" / "generate.lua"
 

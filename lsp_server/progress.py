@@ -1,0 +1,77 @@
+"""Work-done progress for a job: server-initiated, cancellable; log messages when the client
+has no progress UI. Cancelling the token cancels the job."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types as lsp
+
+from engine import events as ev
+
+from .jobs import Job
+
+log = logging.getLogger("anvil.lsp")
+
+
+class Progress:
+    """Work-done progress for a job when the client supports it, log messages otherwise."""
+
+    def __init__(self, anvil, job: Job, title: str) -> None:
+        self.anvil = anvil
+        self.job = job
+        self.title = title
+        caps = anvil.server.client_capabilities.window
+        self.supported = bool(caps and caps.work_done_progress)
+        self.token = f"anvil/{job.id}"
+        self.max_calls = 0
+        self.calls = self.candidates = 0
+        self.best = "-"
+
+    async def begin(self, max_calls: int) -> None:
+        self.max_calls = max_calls
+        message = f"0/{max_calls} model calls"
+        if self.supported:
+            try:
+                await self.anvil.server.work_done_progress.create_async(self.token)
+            except Exception as exc:  # the client refused: fall back to log messages
+                log.warning("work done progress refused: %s", exc)
+                self.supported = False
+        if self.supported:
+            self.job.token = self.token
+            future = self.anvil.server.work_done_progress.tokens.get(self.token)
+            if future is not None:
+                future.add_done_callback(lambda f: self.job.cancel() if f.cancelled() else None)
+            self.anvil.server.work_done_progress.begin(self.token, lsp.WorkDoneProgressBegin(
+                title=self.title, cancellable=True, message=message, percentage=0))
+        else:
+            self.anvil.logline(f"{self.title}: started (job {self.job.id})", lsp.MessageType.Info)
+
+    def on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.CallFinished):
+            self.calls += 1
+        elif isinstance(event, ev.CandidateJudged):
+            self.candidates += 1
+            v = event.best.verdict if event.best else None
+            if v is not None:
+                self.best = f"{v.status.value} {v.score:.3f}" if v.status.value == "functional_fail" else v.status.value
+        elif isinstance(event, ev.RoundStarted):
+            pass
+        else:
+            return
+        message = (f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates, best {self.best}")
+        if self.supported:
+            pct = int(100 * self.calls / self.max_calls) if self.max_calls else None
+            self.anvil.server.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
+                message=message, percentage=min(pct, 99) if pct is not None else None, cancellable=True))
+        else:
+            self.anvil.logline(f"{self.title}: {message}")
+
+    def end(self, result) -> None:
+        text = "cancelled" if result is None else (
+            "passes" if result.solved else f"not solved ({result.reason})")
+        if self.supported:
+            self.anvil.server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=text))
+            self.anvil.server.work_done_progress.tokens.pop(self.token, None)
+        else:
+            self.anvil.logline(f"{self.title}: {text}", lsp.MessageType.Info)

@@ -1,0 +1,28 @@
+"""Values the server keeps between requests."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from engine.designs import Design
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def design_key(design: Design) -> str:
+    return f"{design.spec}|{design.testbench}"
+
+
+@dataclass(frozen=True)
+class Passing:
+    """A passing candidate, and what it was judged against."""
+
+    design: Design
+    code: str
+    spec_hash: str
+    tb_hash: str
+    evidence: str
+    run_id: str
