@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import oracle as oracle_pkg
 from oracle import CompileError, Oracle, SourceText, Status, Verdict
 
 from . import events as ev
@@ -144,10 +143,6 @@ class _Activity:
                        round(self.idle_s, 3))
 
 
-class BudgetExhausted(Exception):
-    pass
-
-
 class _Solved(Exception):
     def __init__(self, candidate: Candidate) -> None:
         self.candidate = candidate
@@ -206,8 +201,6 @@ class Engine:
         except TimeoutError:
             reason = f"wall-time budget of {self.budget.wall_s:g} s spent"
             self.emit(ev.BudgetSpent(state.run_id, reason))
-        except BudgetExhausted as exc:
-            reason = str(exc)
         except asyncio.CancelledError:
             result = self._result(state, "cancelled", "cancelled", rounds)
             self.emit(ev.RunFinished(state.run_id, result))
@@ -239,7 +232,6 @@ class Engine:
             "budget": {"calls": self.max_calls, "tokens": self.budget.tokens, "wall_s": self.budget.wall_s},
             "simulator": self.oracle.tools.version,
             "anvil": __version__,
-            "oracle": oracle_pkg.__name__,
             "python": platform.python_version(),
             "spec_sha": hashlib.sha256(problem.spec.encode()).hexdigest()[:16],
             "testbench": str(problem.bench.testbench),
