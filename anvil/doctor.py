@@ -51,9 +51,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     else:
         for c in checks:
             mark = "ok  " if c.ok else ("MISS" if c.required else "warn")
-            print(f"{mark} {c.name:<12} {c.detail}")
+            print(f"{mark} {c.name:<20} {c.detail}")
             if not c.ok and c.fix:
-                print(f"     {'':<12} fix: {c.fix}")
+                print(f"     {'':<20} fix: {c.fix}")
     failed = [c for c in checks if c.required and not c.ok]
     if failed:
         print(f"anvil: {len(failed)} required component(s) missing: {', '.join(c.name for c in failed)}",
