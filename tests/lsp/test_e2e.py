@@ -238,3 +238,16 @@ def _alive(pid: int) -> bool:
         return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
     except OSError:
         return False
+
+
+async def test_without_progress_support_the_job_is_reported_in_log_messages(plain_client):
+    recording = await record(plain_client.folder, [fenced(WRAP), fenced(GOOD)])
+    plain_client.set_configuration(settings_for(recording), section="anvil")
+    plain_client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.5)
+    result = await command(plain_client, "anvil.generate", {"uri": uri(plain_client.folder / "counter4.md")})
+    assert result["status"] == "pass"
+    assert plain_client.progress_reports == {}
+    logs = [m.message for m in plain_client.log_messages]
+    assert any("Anvil: generating counter4: started" in m for m in logs)
+    assert any("model calls" in m for m in logs) and any(m.endswith("passes") for m in logs)
