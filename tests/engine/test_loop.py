@@ -170,3 +170,13 @@ async def test_without_stop_at_pass_every_sample_is_drawn(problem):
     result = await engine(provider, samples=3, rounds=2, stop_at_pass=False).solve(problem)
     assert result.solved and result.calls == 3 and len(result.candidates) == 3
     assert result.best.code == extract_verilog(GOOD)
+
+
+async def test_candidates_failing_the_same_way_are_repaired_once(problem):
+    same_bug = WRAP.replace("4'd9", "4'h9")  # other text, same behaviour
+    provider = ScriptedProvider([fenced(WRAP), fenced(same_bug), fenced(GOOD), fenced(GOOD)])
+    result = await engine(provider, samples=2, rounds=1, repair_width=2).solve(problem)
+    first, second = result.candidates[0].verdict, result.candidates[1].verdict
+    assert first.mismatches == second.mismatches and first.score == second.score
+    round1 = provider.requests[2:]
+    assert sorted(len(r.messages) for r in round1) == [2, 4]  # one repair, one fresh sample
