@@ -156,7 +156,8 @@ def repair_request(spec: str, code: str, verdict: Verdict, *, top: str, ports: S
     feedback = describe_failure(verdict, code, mode, hints=hints, design_file=design_file)
     ask = ("Find the bug by comparing the design with the specification"
            + (" and the failing samples" if mode is Feedback.VECTORS and verdict.mismatches else "")
-           + f". Answer with the complete corrected {top} in one ```verilog code block.")
+           + f". The code above is wrong: change what causes the failure rather than repeating it. Answer "
+           f"with the complete corrected {top} in one ```verilog code block.")
     return (*first_request(spec, top=top, ports=ports),
             Message("assistant", f"```verilog\n{code.strip()}\n```"),
             Message("user", f"{feedback}\n\n{ask}"))
