@@ -1,4 +1,4 @@
-"""Integration with real parts: the embedded llama.cpp server with the 0.5B model, the real
+"""Integration with real parts: the embedded llama.cpp server with the default 1.5B and the small 0.5B models, the real
 OpenAI-compatible and Anthropic adapters pointed at it, and replay of a recorded run."""
 
 import pytest
@@ -14,7 +14,7 @@ from oracle import Oracle
 from tests.conftest import DATASET
 
 SMALL = "0.5b"
-EASY = ["Prob005_notgate", "Prob007_wire", "Prob011_norgate"]
+EASY = ["Prob001_zero", "Prob005_notgate", "Prob007_wire"]
 QUESTION = CompletionRequest((Message("system", "You write Verilog."),
                               Message("user", "Write a Verilog module TopModule with input a and output y = ~a.")),
                              temperature=0.0, max_tokens=120, seed=1)
@@ -26,22 +26,29 @@ def problems(names):
     return [p for p in read_dataset(DATASET) if p.name in names]
 
 
-async def test_local_model_generates_and_the_oracle_judges():
-    provider = LocalProvider(model=SMALL)
-    oracle = Oracle(workers=1)
+async def test_the_default_local_model_solves_easy_problems_under_the_oracle():
+    """The zero-configuration path end to end: the default 1.5B model writes RTL, Icarus judges it.
+
+    Model output is sampled (and llama.cpp batches concurrent requests, so even a fixed seed is
+    not bit-for-bit repeatable); the budget is the engine's normal one, so that a wrong answer
+    from a sound pipeline is rare (measured: 2 samples solve each of these 8 times in 12), while
+    a broken prompt, extraction or verdict makes every problem fail."""
+    provider = LocalProvider()
+    oracle = Oracle(workers=2)
     results = []
     for item in problems(EASY):
-        engine = Engine(provider, oracle, strategy=Strategy(samples=2, rounds=1, repair_width=1, seed=3))
+        engine = Engine(provider, oracle, strategy=Strategy(samples=4, rounds=1, repair_width=2, seed=3))
         results.append(await engine.solve(item.problem(oracle)))
     await provider.aclose()
-    assert len(results) == 3
+    assert len(results) == len(EASY)
     for result in results:
         assert result.calls >= 1 and result.tokens > 0 and result.candidates
         assert all(c.verdict.simulator.startswith("Icarus Verilog") for c in result.candidates)
-    assert any(r.solved for r in results), [(r.best.verdict.status, r.reason) for r in results]
-    for r in results:
-        if r.solved:
-            assert r.best.verdict.samples > 0 and r.best.verdict.mismatched_samples == 0
+        assert all("module TopModule" in c.code for c in result.candidates)
+    solved = [r for r in results if r.solved]
+    assert len(solved) >= 2, [(r.best.verdict.status, r.reason) for r in results]
+    for r in solved:
+        assert r.best.verdict.samples > 0 and r.best.verdict.mismatched_samples == 0
 
 
 async def test_openai_and_anthropic_adapters_talk_to_the_real_llama_server():
