@@ -33,16 +33,38 @@ Rules:
 Helper modules are allowed if you define them in the same answer.
 - Declare ports and internal signals as `logic` (`input logic [3:0] a`, `output logic q`): a \
 `logic` can be driven by `assign` or by an always block. Declare every signal before using it, and \
-use only the ports listed: a combinational design has no clock.
-- Sequential logic: `always @(posedge clk)` with non-blocking `<=`. A synchronous reset is tested \
-inside that block; an asynchronous reset goes in the sensitivity list, e.g. \
-`always @(posedge clk, posedge areset)`.
-- Combinational logic: `assign`, or `always @(*)` with blocking `=` that assigns every output on \
-every path.
+use only the ports listed.
+{timing}
 - No testbench, no `initial` blocks, no delays (#), no $display, $finish or other system tasks.
 - Icarus 11 does not support enum casts like `State'(x)`, `inside`, streaming operators, \
 `break`/`continue` or `signed'(x)`: use localparam constants for FSM states.
 - Answer with the complete design in one ```verilog code block and nothing else."""
+
+SEQUENTIAL = """- Sequential logic: `always @(posedge clk)` with non-blocking `<=`. A synchronous reset is tested \
+inside that block; an asynchronous reset goes in the sensitivity list, e.g. \
+`always @(posedge clk, posedge areset)`."""
+COMBINATIONAL = """- Combinational logic: `assign`, or `always @(*)` with blocking `=` that assigns every output on \
+every path."""
+NO_CLOCK = """- This design has no clock input, so it is purely combinational: no `posedge`/`negedge`, no \
+registers, no `clk` or reset signals."""
+
+CLOCK_NAMES = ("clk", "clock")
+
+
+def has_clock(ports: Sequence[Port]) -> bool:
+    """Whether an input looks like a clock (``clk``, ``clock``, ``clk_a``, ``sys_clk``...)."""
+    return any(p.direction == "input" and p.width == 1 and any(n in p.name.lower() for n in CLOCK_NAMES)
+               for p in ports)
+
+
+def system_prompt(top: str, ports: Sequence[Port]) -> str:
+    """The rules; with a known interface and no clock, the model is told not to invent one (small
+    models otherwise wrap combinational logic in ``always @(posedge clk)``)."""
+    if ports and not has_clock(ports):
+        timing = f"{NO_CLOCK}\n{COMBINATIONAL}"
+    else:
+        timing = f"{SEQUENTIAL}\n{COMBINATIONAL}"
+    return SYSTEM.format(top=top, timing=timing)
 
 
 def interface_line(top: str, ports: Sequence[Port]) -> str:
@@ -58,7 +80,7 @@ def first_request(spec: str, *, top: str, ports: Sequence[Port]) -> tuple[Messag
     if ports:
         user += f"\nThe module header must be equivalent to:\n{interface_line(top, ports)}\n"
     user += f"\nWrite the Verilog for {top}."
-    return (Message("system", SYSTEM.format(top=top)), Message("user", user))
+    return (Message("system", system_prompt(top, ports)), Message("user", user))
 
 
 def _numbered(code: str, around: set[int] | None = None, radius: int = 1) -> str:

@@ -1,4 +1,4 @@
-from engine.prompts import Feedback, describe_failure, first_request, interface_line, repair_request
+from engine.prompts import Feedback, describe_failure, first_request, has_clock, interface_line, repair_request
 from oracle import CompileError, Mismatch, Status, Verdict
 from oracle.screen import Port
 
@@ -12,6 +12,17 @@ def test_first_request_states_rules_spec_and_header():
     assert "Count up." in user.content
     assert interface_line("TopModule", PORTS) == "module TopModule (input logic clk, output logic [3:0] q);"
     assert interface_line("TopModule", PORTS) in user.content
+    assert "posedge clk" in system.content and "no clock input" not in system.content
+
+
+def test_a_design_without_a_clock_is_said_to_be_combinational():
+    gates = (Port("a", "input", 1), Port("b", "input", 1), Port("out", "output", 1))
+    system, _ = first_request("out = a NOR b.", top="TopModule", ports=gates)
+    assert "no clock input" in system.content and "posedge clk" not in system.content
+    assert "always @(*)" in system.content
+    unknown, _ = first_request("out = a NOR b.", top="TopModule", ports=())
+    assert "posedge clk" in unknown.content and "no clock input" not in unknown.content
+    assert has_clock((Port("sys_clk", "input", 1),)) and not has_clock((Port("clk", "output", 1),))
 
 
 def test_compile_errors_quote_the_lines():
