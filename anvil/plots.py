@@ -43,8 +43,16 @@ def write_plots(outcomes: Sequence, budget: int, folder: Path, title: str) -> li
     written = []
     curves = solve_curve(outcomes, budget)
     fig, ax = plt.subplots(figsize=(6, 4))
-    for arm, ys in curves.items():
-        ax.step(range(1, budget + 1), [100 * y for y in ys], where="post", label=arm, linewidth=2)
+    styles = ["-", "--", ":", "-.", (0, (5, 1))]
+    markers = ["o", "s", "^", "D", "v", "P"]
+    for i, (arm, ys) in enumerate(curves.items()):
+        mine = [o for o in outcomes if o.arm == arm and o.status != "broken"]
+        calls = max(1, min(budget, max(o.calls for o in mine)))  # single-shot stops at 1 call
+        solved = sum(o.status == "solved" for o in mine)
+        # arms often coincide: different line styles and markers keep each visible
+        ax.step(range(1, calls + 1), [100 * y for y in ys[:calls]], where="post", linewidth=2,
+                linestyle=styles[i % len(styles)], marker=markers[i % len(markers)], markersize=5,
+                alpha=0.85, label=f"{arm} ({solved}/{len(mine)})")
     ax.set_xlabel("model calls")
     ax.set_ylabel("problems solved (%)")
     ax.set_ylim(0, 100)

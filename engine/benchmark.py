@@ -105,6 +105,9 @@ class Outcome:
     samples: int
     reason: str = ""
     run_id: str = ""
+    #: every planned first-round sample was drawn (no stop at the first pass), so pass@k over the
+    #: samples is unbiased; arms that stop early report no pass@k
+    unbiased: bool = False
 
 
 def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
@@ -118,7 +121,8 @@ def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
     return Outcome(problem, arm.name, status, result.calls, result.tokens, t.wall_s, t.model_s, t.sim_s,
                    t.overhead_s, best.verdict.status.value if best else None, best.verdict.score if best else None,
                    min(passes) if passes else None, sum(c.passed for c in sampled), len(sampled),
-                   result.reason, result.run_id)
+                   result.reason, result.run_id,
+                   unbiased=not arm.strategy.stop_at_pass or arm.strategy.samples == 1)
 
 
 async def run_arm(problem: Problem, arm: Arm, provider: Provider, oracle: Oracle,
@@ -149,7 +153,7 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
                "wall_s": round(sum(o.wall_s for o in mine), 1),
                "overhead_s": round(sum(o.overhead_s for o in mine), 3)}
         for k in ks:
-            usable = [o for o in mine if o.samples >= k]
+            usable = [o for o in mine if o.unbiased and o.samples >= k]
             row[f"pass@{k}"] = (round(sum(pass_at_k(o.samples, o.samples_passed, k) for o in usable) / len(usable), 3)
                                 if usable else None)
         rows.append(row)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from engine.benchmark import JsonlOutcomes, arms, pass_at_k, read_dataset, run_arm, summarise, sweep
+from engine.benchmark import JsonlOutcomes, Outcome, arms, pass_at_k, read_dataset, run_arm, summarise, sweep
 from engine.ledger import Ledger
 from engine.providers import RecordingProvider
 from oracle import Oracle
@@ -60,6 +60,20 @@ def test_pass_at_k():
     assert pass_at_k(5, 1, 1) == pytest.approx(0.2)
     assert pass_at_k(5, 2, 2) == pytest.approx(0.7)
     assert pass_at_k(4, 3, 2) == 1.0
+
+
+def test_pass_at_k_only_for_arms_that_draw_every_sample():
+    def outcome(arm, passed, samples, unbiased):
+        return Outcome("p", arm, "solved" if passed else "unsolved", samples, 10, 1.0, 1.0, 0.0, 0.0,
+                       "pass" if passed else "functional_fail", 1.0 if passed else 0.5, 1 if passed else None,
+                       passed, samples, unbiased=unbiased)
+
+    rows = {r["strategy"]: r for r in summarise(
+        [outcome("sample", 2, 4, True), outcome("repair", 1, 1, False)], ks=(1, 3))}
+    assert rows["sample"]["pass@1"] == pytest.approx(0.5) and rows["sample"]["pass@3"] == 1.0
+    # the repair arm stopped at its first pass: its samples say nothing unbiased about pass@k
+    assert rows["repair"]["pass@1"] is None and rows["repair"]["pass@3"] is None
+    assert [a.name for a in arms(4, ["sample", "repair", "single"])] == ["sample", "repair", "single"]
 
 
 async def test_an_interrupted_sweep_resumes_where_it_stopped(data, tmp_path):
