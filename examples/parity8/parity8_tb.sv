@@ -6,7 +6,9 @@ module tb;
   reg clk = 0;
   always #5 clk = ~clk;
 
-  reg [7:0] data = 8'h00;
+  // No initial value: the first stimulus at the first negedge is an x -> value change, so a
+  // design written with `always @(*)` is evaluated before the first sample that matters.
+  reg [7:0] data;
   wire parity_ref, parity_dut, all_ones_ref, all_ones_dut, none_ref, none_dut;
 
   RefModule ref_model (.data(data), .parity(parity_ref), .all_ones(all_ones_ref), .none(none_ref));
