@@ -149,12 +149,27 @@ def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequ
             inputs = ", ".join(f"{k}={_value(v)}" for k, v in m.inputs.items()) or "-"
             lines.append(f"| {m.cycle} | {m.time} | {m.edge} | {inputs} | {m.signal} | {_value(m.expected)} | "
                          f"{_value(m.actual)} |")
+        if all(_unknown(m.actual) and not _unknown(m.expected) for m in table):
+            lines.append(UNDRIVEN)
     else:
         lines.append("The testbench reported:")
         lines += [f"- {m.describe()}" for m in verdict.mismatches]
     for hint in hints:
         lines.append(hint)
     return "\n".join(lines)
+
+
+UNDRIVEN = ("In every failing sample the design's output is x where the reference's is known: the output "
+            "was never assigned at that time. Drive every output on every path; an `always @(*)` block "
+            "runs only after one of its inputs changes, whereas `assign` is evaluated from time 0.")
+
+
+def _unknown(value: str | None) -> bool:
+    """Whether a sampled value has x or z bits (``x``, ``4'hx``, ``4'b10x1``)."""
+    if not value:
+        return False
+    digits = value.split("'", 1)[1][1:] if "'" in value else value
+    return any(c in "xXzZ" for c in digits)
 
 
 def _waveform(trace) -> str:

@@ -49,3 +49,14 @@ def test_repair_request_is_a_conversation():
     msgs = repair_request("Count up.", CODE, v, top="TopModule", ports=PORTS, mode=Feedback.VECTORS)
     assert [m.role for m in msgs] == ["system", "user", "assistant", "user"]
     assert CODE.strip() in msgs[2].content and "never finished" in msgs[3].content
+
+
+def test_outputs_that_are_x_get_a_note_about_undriven_outputs():
+    unset = (Mismatch(5, 0, "posedge", "parity", "0", "x", {"data": "8'h00"}),
+             Mismatch(5, 0, "posedge", "none", "1", "x", {"data": "8'h00"}))
+    v = Verdict(Status.FUNCTIONAL_FAIL, samples=714, mismatched_samples=2, score=0.997, mismatches=unset)
+    assert "never assigned" in describe_failure(v, CODE, Feedback.VECTORS)
+    wrong = (Mismatch(5, 0, "posedge", "q", "4'ha", "4'h1x", {}), Mismatch(15, 1, "posedge", "q", "4'hb", "4'h2", {}))
+    v = Verdict(Status.FUNCTIONAL_FAIL, samples=9, mismatched_samples=2, score=0.8, mismatches=wrong)
+    assert "never assigned" not in describe_failure(v, CODE, Feedback.VECTORS)
+    assert "never assigned" not in describe_failure(v, CODE, Feedback.SUMMARY)
