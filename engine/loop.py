@@ -161,7 +161,6 @@ class RunState:
     by_text: dict[str, tuple[int, asyncio.Future]] = field(default_factory=dict)
     best: Candidate | None = None
     next_call: int = 0
-    next_candidate: int = 0
 
 
 class Engine:
@@ -371,8 +370,9 @@ class Engine:
 
     async def _judge(self, problem: Problem, state: RunState, text: str, round_no: int, origin: str,
                      parent: int | None, call_id: int) -> Candidate:
-        state.next_candidate += 1
-        cid = state.next_candidate
+        # numbered by call (issue order), not by completion: ranking ties, repair prompts and the
+        # file names in them are then the same live and in a replay
+        cid = call_id
         label = self._label(cid)
         code = extract_verilog(text, problem.top)
         if code is None:
