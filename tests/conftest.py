@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = Path(os.environ.get("ANVIL_VERILOG_EVAL", ROOT.parent / "shared" / "verilog-eval" / "dataset_spec-to-rtl"))
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def run_anvil(*args, input: str | None = None, env: dict | None = None, cwd: Path = ROOT,
+              timeout: float = 120) -> subprocess.CompletedProcess:
+    """The `anvil` command line in a subprocess, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], input=input, capture_output=True,
+                          text=True, cwd=cwd, timeout=timeout, env=env)
 
 #: problems whose reference cannot pass here (documented in ../shared/verilog-eval/README.md)
 KNOWN_BROKEN = {

@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -11,7 +9,7 @@ from engine import Engine, Problem, Strategy
 from engine.designs import design_for
 from engine.providers import RecordingProvider
 from oracle import Oracle
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_anvil
 from tests.engine.fakes import ScriptedProvider, fenced
 
 EX = ROOT / "examples" / "counter4"
@@ -21,8 +19,7 @@ STRATEGY = ["--samples", "1", "--rounds", "1", "--repair-width", "1"]
 
 
 def anvil(*args, env=None, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, env=env)
+    return run_anvil(*args, env=env, cwd=cwd, timeout=300)
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from tests.conftest import ROOT
+from tests.conftest import run_anvil
 
 
 async def until(condition, timeout: float = 30.0, what: str = "condition"):
@@ -79,5 +78,4 @@ async def apply_action(client, action: lsp.CodeAction) -> None:
 
 
 def anvil_check(rtl: Path, tb: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anvil", "check", str(rtl), "--tb", str(tb)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return run_anvil("check", rtl, "--tb", tb)

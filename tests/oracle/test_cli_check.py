@@ -1,12 +1,10 @@
 """`anvil check` per the contract: exit codes, the Verdict JSON keys, readable output."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, problem_files
+from tests.conftest import ROOT, problem_files, run_anvil
 
 EXAMPLES = ROOT / "examples"
 VERDICT_KEYS = {"status", "samples", "mismatched_samples", "score", "mismatches", "compile_errors",
@@ -14,9 +12,7 @@ VERDICT_KEYS = {"status", "samples", "mismatched_samples", "score", "mismatches"
 MISMATCH_KEYS = {"time", "cycle", "edge", "signal", "expected", "actual", "inputs"}
 
 
-def anvil(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+anvil = run_anvil
 
 
 def test_passing_design_exits_0_with_contract_json():
@@ -110,8 +106,7 @@ def test_usage_errors_exit_2(args, words):
 def test_verilogeval_layout_adds_the_reference_automatically():
     _, tb, ref = problem_files("Prob035_count1to10")
     rtl = ref.read_text().replace("RefModule", "TopModule")
-    run = subprocess.run([sys.executable, "-m", "anvil", "check", "-", "--tb", str(tb), "--json"],
-                         input=rtl, capture_output=True, text=True, cwd=ROOT)
+    run = anvil("check", "-", "--tb", tb, "--json", input=rtl)
     assert run.returncode == 0, run.stdout + run.stderr
     assert json.loads(run.stdout)["samples"] == 439
 

@@ -1,11 +1,8 @@
 """The README's examples: their testbenches judge known designs correctly (real Icarus)."""
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_anvil
 
 EXAMPLES = ROOT / "examples"
 # parity8 written with `always @(*)`: it must pass, i.e. the bench must not sample before the
@@ -18,11 +15,6 @@ endmodule
 PARITY_WRONG = PARITY_ALWAYS_STAR.replace("none = ~|data", "none = ~&data")
 
 
-def check(design: str, tb: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anvil", "check", "-", "--tb", tb, "--json", *extra],
-                          input=design, capture_output=True, text=True, cwd=ROOT, timeout=60)
-
-
 @pytest.mark.parametrize("name, design, passes", [
     ("counter4", (EXAMPLES / "counter4/counter4_good.sv").read_text(), True),
     ("counter4", (EXAMPLES / "counter4/counter4_bad.sv").read_text(), False),
@@ -31,6 +23,6 @@ def check(design: str, tb: str, *extra: str) -> subprocess.CompletedProcess:
     ("parity8", PARITY_WRONG, False),
 ])
 def test_example_benches_judge_known_designs(name, design, passes):
-    run = check(design, str(EXAMPLES / name / f"{name}_tb.sv"))
+    run = run_anvil("check", "-", "--tb", EXAMPLES / name / f"{name}_tb.sv", "--json", input=design)
     assert run.returncode == (0 if passes else 1), run.stdout + run.stderr
     assert ('"status": "pass"' in run.stdout) == passes
