@@ -6,17 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine.benchmark import by_arm
 
-def solve_curve(outcomes, budget: int) -> dict[str, list[float]]:
-    """Per strategy, the fraction of (usable) problems solved within c calls, c = 1..budget."""
-    curves: dict[str, list[float]] = {}
-    for arm in dict.fromkeys(o.arm for o in outcomes):
-        mine = [o for o in outcomes if o.arm == arm and o.status != "broken"]
-        if not mine:
-            continue
-        curves[arm] = [sum(1 for o in mine if o.first_pass_call is not None and o.first_pass_call <= c) / len(mine)
-                       for c in range(1, budget + 1)]
-    return curves
+
+def solve_curve(mine, budget: int) -> list[float]:
+    """The fraction of one strategy's (usable) problems solved within c calls, c = 1..budget."""
+    return [sum(1 for o in mine if o.first_pass_call is not None and o.first_pass_call <= c) / len(mine)
+            for c in range(1, budget + 1)]
 
 
 def failure_categories(outcomes) -> dict[str, dict[str, int]]:
@@ -41,16 +37,15 @@ def write_plots(outcomes: Sequence, budget: int, folder: Path, title: str) -> li
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    curves = solve_curve(outcomes, budget)
     fig, ax = plt.subplots(figsize=(6, 4))
     styles = ["-", "--", ":", "-.", (0, (5, 1))]
     markers = ["o", "s", "^", "D", "v", "P"]
-    for i, (arm, ys) in enumerate(curves.items()):
-        mine = [o for o in outcomes if o.arm == arm and o.status != "broken"]
+    usable = {arm: mine for arm, mine in by_arm(outcomes).items() if mine}
+    for i, (arm, mine) in enumerate(usable.items()):
         calls = max(1, min(budget, max(o.calls for o in mine)))  # single-shot stops at 1 call
         solved = sum(o.status == "solved" for o in mine)
         # arms often coincide: different line styles and markers keep each visible
-        ax.step(range(1, calls + 1), [100 * y for y in ys[:calls]], where="post", linewidth=2,
+        ax.step(range(1, calls + 1), [100 * y for y in solve_curve(mine, calls)], where="post", linewidth=2,
                 linestyle=styles[i % len(styles)], marker=markers[i % len(markers)], markersize=5,
                 alpha=0.85, label=f"{arm} ({solved}/{len(mine)})")
     ax.set_xlabel("model calls")

@@ -139,11 +139,20 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
 
 
+def by_arm(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
+    """Each strategy's outcomes, in first-seen order, without problems whose bench is broken."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        mine = groups.setdefault(o.arm, [])
+        if o.status != "broken":
+            mine.append(o)
+    return groups
+
+
 def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dict]:
     """Per strategy: solved, rate, calls and tokens per solve, pass@k of its samples."""
     rows = []
-    for arm in dict.fromkeys(o.arm for o in outcomes):
-        mine = [o for o in outcomes if o.arm == arm and o.status != "broken"]
+    for arm, mine in by_arm(outcomes).items():
         solved = [o for o in mine if o.status == "solved"]
         row = {"strategy": arm, "problems": len(mine), "solved": len(solved),
                "rate": round(len(solved) / len(mine), 3) if mine else 0.0,
@@ -233,5 +242,5 @@ def load_outcomes(jsonl: Path) -> list[Outcome]:
     return out
 
 
-__all__ = ["Arm", "DatasetProblem", "JsonlOutcomes", "Outcome", "OutcomeStore", "arms", "load_outcomes", "pass_at_k",
-           "read_dataset", "run_arm", "summarise", "sweep", "table"]
+__all__ = ["Arm", "DatasetProblem", "JsonlOutcomes", "Outcome", "OutcomeStore", "arms", "by_arm", "load_outcomes",
+           "pass_at_k", "read_dataset", "run_arm", "summarise", "sweep", "table"]
