@@ -21,6 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq >/dev/null || true
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+for tool in iverilog vvp nvim; do  # the simulator and the Neovim test client must be here now
+  command -v "$tool" >/dev/null || { echo "setup: $tool is still missing after apt-get install" >&2; exit 1; }
+done
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
