@@ -71,15 +71,21 @@ class CallRecord:
 
 @dataclass(frozen=True)
 class Candidate:
+    #: the number of the model call that produced it (calls are numbered in issue order, not in
+    #: completion order: ranking ties, repair prompts and the file names in them are then the same
+    #: live and in a replay)
     id: int
     round: int
     origin: str  # "sample" | "repair"
     parent: int | None
     code: str | None  # None: no Verilog in the answer
     verdict: Verdict
-    call_id: int
     duplicate_of: int | None = None
     hints: tuple[str, ...] = ()
+
+    @property
+    def call_id(self) -> int:
+        return self.id
 
     @property
     def passed(self) -> bool:
@@ -369,23 +375,20 @@ class Engine:
         return f"candidate{cid}.sv"
 
     async def _judge(self, problem: Problem, state: RunState, text: str, round_no: int, origin: str,
-                     parent: int | None, call_id: int) -> Candidate:
-        # numbered by call (issue order), not by completion: ranking ties, repair prompts and the
-        # file names in them are then the same live and in a replay
-        cid = call_id
+                     parent: int | None, cid: int) -> Candidate:
         label = self._label(cid)
         code = extract_verilog(text, problem.top)
         if code is None:
             verdict = Verdict(Status.COMPILE_ERROR, simulator=self.oracle.tools.version,
                               compile_errors=(CompileError(None, None, "the answer contains no Verilog module"),),
                               reason="no Verilog in the answer")
-            return Candidate(cid, round_no, origin, parent, None, verdict, call_id)
+            return Candidate(cid, round_no, origin, parent, None, verdict)
         key = normalise(code)
         twin = state.by_text.get(key)
         if twin is not None:  # same text as an earlier candidate: same verdict, no simulation
             twin_id, judged = twin
             verdict, hints = await asyncio.shield(judged)
-            return Candidate(cid, round_no, origin, parent, code, verdict, call_id, duplicate_of=twin_id,
+            return Candidate(cid, round_no, origin, parent, code, verdict, duplicate_of=twin_id,
                              hints=hints)
         judged = asyncio.get_running_loop().create_future()
         state.by_text[key] = (cid, judged)
@@ -396,7 +399,7 @@ class Engine:
             judged.cancel()
             raise
         judged.set_result((verdict, hints))
-        return Candidate(cid, round_no, origin, parent, code, verdict, call_id, hints=hints)
+        return Candidate(cid, round_no, origin, parent, code, verdict, hints=hints)
 
     async def _check_and_simulate(self, problem: Problem, code: str, label: str) -> tuple[Verdict, tuple[str, ...]]:
         checked = precheck(code, top=problem.top, interface=problem.interface, file=label)

@@ -60,11 +60,8 @@ def has_clock(ports: Sequence[Port]) -> bool:
 def system_prompt(top: str, ports: Sequence[Port]) -> str:
     """The rules; with a known interface and no clock, the model is told not to invent one (small
     models otherwise wrap combinational logic in ``always @(posedge clk)``)."""
-    if ports and not has_clock(ports):
-        timing = f"{NO_CLOCK}\n{COMBINATIONAL}"
-    else:
-        timing = f"{SEQUENTIAL}\n{COMBINATIONAL}"
-    return SYSTEM.format(top=top, timing=timing)
+    timing = NO_CLOCK if ports and not has_clock(ports) else SEQUENTIAL
+    return SYSTEM.format(top=top, timing=f"{timing}\n{COMBINATIONAL}")
 
 
 def interface_line(top: str, ports: Sequence[Port]) -> str:
