@@ -118,7 +118,7 @@ async def run_generate(args: argparse.Namespace) -> int:
               f"{result.timings.wall_s:.0f} s)")
         if best is not None:
             print(f"best: candidate {best.id} ({best.origin}, round {best.round})")
-            print(render_verdict(best.verdict, context=False))
+            print(render_verdict(best.verdict))
             print(f"see it with: anvil runs show {result.run_id}")
     if result.status == "error":
         print(f"anvil: {result.reason}", file=sys.stderr)

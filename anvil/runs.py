@@ -85,7 +85,7 @@ def run_runs(args: argparse.Namespace) -> int:
                               reason=best["reason"] or "")
             from .render import render_verdict
 
-            print("    " + render_verdict(verdict, context=False).replace("\n", "\n    "))
+            print("    " + render_verdict(verdict).replace("\n", "\n    "))
             print("    code:")
             print("      " + (best["code"] or "").rstrip().replace("\n", "\n      "))
         return EXIT_PASS

@@ -1,7 +1,7 @@
 """Sample, simulate, repair: spend model calls until a candidate passes or the budget is spent.
 
 Round 0 samples ``strategy.samples`` candidates concurrently; each is extracted, screened for
-duplicates, prechecked with pyslang and simulated as soon as it arrives, and the round stops at
+duplicates, screened and simulated by the oracle as soon as it arrives, and the round stops at
 the first pass. Each later round repairs the best candidates with distinct failures
 (``strategy.repair_width`` of them), showing the model the concrete failing samples; a repair
 replaces its parent only if it is not worse. Loop state lives in :class:`RunState` values;
@@ -23,7 +23,6 @@ from oracle import CompileError, Oracle, SourceText, Status, Verdict
 
 from . import events as ev
 from .extract import extract_verilog, normalise
-from .precheck import precheck
 from .problem import Problem
 from .prompts import Feedback, first_request, repair_request
 from .providers.base import CompletionRequest, Provider, ProviderError
@@ -402,16 +401,15 @@ class Engine:
         return Candidate(cid, round_no, origin, parent, code, verdict, hints=hints)
 
     async def _check_and_simulate(self, problem: Problem, code: str, label: str) -> tuple[Verdict, tuple[str, ...]]:
-        checked = precheck(code, top=problem.top, interface=problem.interface, file=label)
-        if checked.problems:
-            return Verdict(Status.COMPILE_ERROR, compile_errors=checked.problems, simulator=self.oracle.tools.version,
-                           reason=checked.problems[0].describe()), checked.hints
+        """The oracle screens (ports against the problem's interface, among the rest) and
+        simulates; its parser's messages come back as hints for repair prompts."""
         self.activity.enter("sim")
         try:
-            verdict = await self.oracle.simulate(SourceText(label, code), problem.bench, timeout_s=self.sim_timeout_s)
+            verdict = await self.oracle.simulate(SourceText(label, code), problem.bench, timeout_s=self.sim_timeout_s,
+                                                 interface=problem.interface or None)
         finally:
             self.activity.leave("sim")
-        return verdict, checked.hints
+        return verdict, verdict.hints
 
     def _hints(self, candidate: Candidate) -> list[str]:
         """pyslang's messages for compile errors; the testbench's own hints for failures."""

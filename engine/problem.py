@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oracle import Bench, Oracle
-from oracle.screen import Port
+from oracle import Port
 
 from .designs import Design
 

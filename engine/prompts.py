@@ -14,7 +14,7 @@ import enum
 from collections.abc import Sequence
 
 from oracle import Verdict
-from oracle.screen import Port
+from oracle import Port
 
 from .providers.base import Message
 

@@ -37,7 +37,7 @@ def verdict_diagnostics(verdict: Verdict, *, rtl_path: Path, rtl_text: str,
     header = module_line(rtl_text, top) or [0]
     if status == "functional_fail":
         for m in verdict.mismatches:
-            line = (driver_lines(rtl_text, m.signal, top) or header)[0] if m.signal else header[0]
+            line = (driver_lines(verdict, rtl_text, m.signal, top) or header)[0] if m.signal else header[0]
             out[rtl_path].append(lsp.Diagnostic(
                 range=_line_range(rtl_text, line), message=mismatch_message(m), severity=lsp.DiagnosticSeverity.Error,
                 code="mismatch", source=SOURCE))

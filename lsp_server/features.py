@@ -265,10 +265,10 @@ class Anvil:
         return {"status": "cancelled", "cancelled": cancelled}
 
     def doctor(self) -> dict[str, Any]:
-        from anvil.doctor import python_checks, simulator_checks
+        from anvil.doctor import python_checks, sandbox_checks, simulator_checks
         from engine.doctor import engine_checks
 
-        checks = [c.__dict__ for c in simulator_checks() + python_checks()] + engine_checks()
+        checks = [c.__dict__ for c in simulator_checks() + python_checks() + sandbox_checks()] + engine_checks()
         ok = all(c["ok"] for c in checks if c.get("required", True))
         return {"status": "ok" if ok else "missing", "checks": checks, "settings": self.settings.__dict__}
 

@@ -8,12 +8,12 @@ The oracle never imports the engine, pygls or lsprotocol; it returns frozen data
 from .bench import Bench, companion_reference
 from .core import DEFAULT_MAX_MISMATCHES, DEFAULT_TIMEOUT_S, BenchReport, Oracle, simulate
 from .errors import BenchError, OracleError, SimulatorNotFound
-from .screen import SourceText
-from .tools import find_tools
+from .icarus import Tools, find_tools
+from .syntax import Port, SourceText
 from .verdict import CompileError, Mismatch, Status, Verdict
 
 __all__ = [
     "Bench", "BenchError", "BenchReport", "CompileError", "DEFAULT_MAX_MISMATCHES", "DEFAULT_TIMEOUT_S",
-    "Mismatch", "Oracle", "OracleError", "SimulatorNotFound", "SourceText", "Status", "Verdict",
+    "Mismatch", "Oracle", "OracleError", "Port", "SimulatorNotFound", "SourceText", "Status", "Tools", "Verdict",
     "companion_reference", "find_tools", "simulate",
 ]

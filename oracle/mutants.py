@@ -8,7 +8,7 @@ reference bit is 0 or 1), on any problem, without writing a mutant by hand.
 from __future__ import annotations
 
 from .bench import rename_module
-from .screen import SourceText, module_interface
+from .syntax import SourceText, module_interface
 
 
 def flip_output_bit(reference: str, *, reference_module: str = "RefModule", top: str = "TopModule") -> str:

@@ -1,10 +1,13 @@
-"""Running one tool process with a hard deadline, bounded output and no leftovers.
+"""Running tool processes with a hard deadline, bounded output and no leftovers.
 
-Each process runs in its own session (process group) with stdin from /dev/null, so a
-simulation that waits for input or ignores SIGTERM cannot stall us: at the deadline, or when
-the awaiting task is cancelled, the whole group gets SIGKILL. Output is drained continuously
-and only its head and tail are kept. Resource limits (address space, file size, CPU time) are
-applied to the child right after it starts.
+Each process runs in its own session (process group) with stdin from /dev/null (or a pipe the
+caller feeds), so a simulation that waits for input or ignores SIGTERM cannot stall us: at the
+deadline, or when the awaiting task is cancelled, the whole group gets SIGKILL. Output is
+drained continuously through the event loop and only its head and tail are kept; a process may
+instead stream its standard output to the caller (``data``), up to a cap. Resource limits
+(address space, file size, CPU time) are applied to the child right after it starts. The exit
+is watched through a pidfd: no helper thread per process (asyncio's default child watcher on
+Python 3.11 starts one, which costs more than a small simulation).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import signal
 import subprocess
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,107 +91,230 @@ async def _group_gone(pgid: int, limit_s: float = 2.0) -> None:
         await asyncio.sleep(0.005)
 
 
-async def run_bounded(argv: Sequence[str], *, cwd: Path, limits: Limits) -> ProcessResult:
-    """Run ``argv`` in ``cwd``; stdout and stderr merged. Never raises for the tool's failure.
+class _Capture:
+    """Head and tail of a byte stream."""
 
-    The child's exit is watched through a pidfd and its output through the event loop's
-    selector: no helper thread per process (asyncio's default child watcher on Python 3.11
-    starts one, which costs more than a small simulation).
-    """
-    loop = asyncio.get_running_loop()
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    _apply_limits(proc.pid, limits)
-    assert proc.stdout is not None
-    out_fd = proc.stdout.fileno()
-    os.set_blocking(out_fd, False)
-    pid_fd = os.pidfd_open(proc.pid)
-    head = bytearray()
-    tail: deque[bytes] = deque()
-    tail_size = 0
-    total = 0
-    eof = loop.create_future()
-    exited = loop.create_future()
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_size = 0
+        self.total = 0
 
-    def on_output() -> None:
-        nonlocal total, tail_size
-        try:
-            chunk = os.read(out_fd, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            chunk = b""
-        if not chunk:
-            loop.remove_reader(out_fd)
-            if not eof.done():
-                eof.set_result(None)
-            return
-        total += len(chunk)
-        room = limits.output_head - len(head)
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.limits.output_head - len(self.head)
         if room > 0:
-            head.extend(chunk[:room])
+            self.head.extend(chunk[:room])
             chunk = chunk[room:]
         if chunk:
-            tail.append(chunk)
-            tail_size += len(chunk)
-            while tail and tail_size - len(tail[0]) >= limits.output_tail:
-                tail_size -= len(tail.popleft())
+            self.tail.append(chunk)
+            self.tail_size += len(chunk)
+            while self.tail and self.tail_size - len(self.tail[0]) >= self.limits.output_tail:
+                self.tail_size -= len(self.tail.popleft())
 
-    def on_exit() -> None:
-        loop.remove_reader(pid_fd)
-        if not exited.done():
-            exited.set_result(None)
+    def text(self) -> str:
+        text = self.head.decode(errors="replace")
+        if self.tail:
+            rest = b"".join(self.tail)[-self.limits.output_tail:]
+            skipped = self.total - len(self.head) - len(rest)
+            if skipped > 0:
+                text += f"\n[... {skipped} bytes of output skipped ...]\n"
+            text += rest.decode(errors="replace")
+        return text
 
-    loop.add_reader(out_fd, on_output)
-    loop.add_reader(pid_fd, on_exit)
-    timed_out = False
-    try:
-        await asyncio.wait_for(asyncio.shield(asyncio.gather(eof, exited)), limits.timeout_s)
-    except asyncio.TimeoutError:
-        timed_out = True
-    finally:
-        # kill the group whatever happened (deadline, cancellation, or stragglers); a process
-        # that escaped the group and still holds the pipe is not waited for
-        abnormal = not (eof.done() and exited.done())
-        kill_group(proc.pid)
-        if not exited.done():
+
+class Child:
+    """One tool process in its own group.
+
+    ``feed``: its stdin is a pipe written with :meth:`write` and closed with :meth:`close_input`.
+    ``on_data``: its stdout is a data stream passed chunk by chunk to this callback (up to
+    ``data_cap`` bytes, beyond which the process is killed and :attr:`overflow` set), and only
+    stderr is the captured output; otherwise stdout and stderr are merged and captured."""
+
+    def __init__(self, argv: Sequence[str], *, cwd: Path, limits: Limits, env: dict[str, str] | None = None,
+                 feed: bool = False, on_data: Callable[[bytes], None] | None = None,
+                 data_cap: int = 1 << 30) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.limits = limits
+        self.start = time.perf_counter()
+        self.on_data = on_data
+        self.data_cap = data_cap
+        self.data_bytes = 0
+        self.overflow = False
+        self.proc = subprocess.Popen(
+            list(argv), cwd=cwd, env=env, start_new_session=True,
+            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE if on_data else subprocess.STDOUT)
+        _apply_limits(self.proc.pid, limits)
+        self.capture = _Capture(limits)
+        self.pid_fd = os.pidfd_open(self.proc.pid)
+        self._exited = self.loop.create_future()
+        self._streams: dict[int, asyncio.Future] = {}
+        self._pending = bytearray()
+        self._input_closed = not feed
+        self._close_after_write = False
+        out = self.proc.stdout
+        assert out is not None
+        self._watch(out.fileno(), self._on_data if on_data else self.capture.add)
+        if on_data is not None:
+            assert self.proc.stderr is not None
+            self._watch(self.proc.stderr.fileno(), self.capture.add)
+        self.loop.add_reader(self.pid_fd, self._on_exit)
+        if feed:
+            assert self.proc.stdin is not None
+            os.set_blocking(self.proc.stdin.fileno(), False)
+
+    # -- streams ---------------------------------------------------------------------------
+
+    def _watch(self, fd: int, sink: Callable[[bytes], None]) -> None:
+        os.set_blocking(fd, False)
+        done = self.loop.create_future()
+        self._streams[fd] = done
+
+        def readable() -> None:
             try:
-                await asyncio.wait_for(asyncio.shield(exited), 5.0)
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if chunk:
+                sink(chunk)
+                return
+            self.loop.remove_reader(fd)
+            if not done.done():
+                done.set_result(None)
+
+        self.loop.add_reader(fd, readable)
+
+    def _on_data(self, chunk: bytes) -> None:
+        self.data_bytes += len(chunk)
+        if self.data_bytes > self.data_cap:
+            if not self.overflow:
+                self.overflow = True
+                kill_group(self.proc.pid)
+            return
+        assert self.on_data is not None
+        self.on_data(chunk)
+
+    def _on_exit(self) -> None:
+        self.loop.remove_reader(self.pid_fd)
+        if not self._exited.done():
+            self._exited.set_result(None)
+
+    # -- input -----------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` for the child's stdin (written as the pipe takes it)."""
+        if self._input_closed or not data:
+            return
+        had = bool(self._pending)
+        self._pending.extend(data)
+        if not had:
+            self._flush()
+
+    def close_input(self) -> None:
+        if self._input_closed:
+            return
+        if self._pending:
+            self._close_after_write = True
+        else:
+            self._shut_input()
+
+    def _flush(self) -> None:
+        stdin = self.proc.stdin
+        if stdin is None or self._input_closed:
+            return
+        fd = stdin.fileno()
+        try:
+            while self._pending:
+                written = os.write(fd, self._pending[:1 << 16])
+                del self._pending[:written]
+        except BlockingIOError:
+            self.loop.add_writer(fd, self._writable)
+            return
+        except OSError:  # the child stopped reading (exited): its own output says why
+            self._pending.clear()
+            self._shut_input()
+            return
+        self.loop.remove_writer(fd)
+        if self._close_after_write:
+            self._shut_input()
+
+    def _writable(self) -> None:
+        self._flush()
+
+    def _shut_input(self) -> None:
+        if self._input_closed:
+            return
+        self._input_closed = True
+        stdin = self.proc.stdin
+        if stdin is not None:
+            try:
+                self.loop.remove_writer(stdin.fileno())
+            except (ValueError, OSError):
+                pass
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    async def wait(self, timeout_s: float | None = None) -> ProcessResult:
+        """Until the child exits and its output ends, or ``timeout_s`` (then killed); always
+        leaves no member of its group running."""
+        timeout_s = self.limits.timeout_s if timeout_s is None else timeout_s
+        timed_out = False
+        try:
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(self._exited, *self._streams.values())),
+                                   max(0.0, timeout_s))
+        except asyncio.TimeoutError:
+            timed_out = True
+        finally:
+            await self._finish()
+        return ProcessResult(returncode=self.proc.returncode, output=self.capture.text(),
+                             output_bytes=self.capture.total, timed_out=timed_out,
+                             elapsed_s=time.perf_counter() - self.start)
+
+    async def _finish(self) -> None:
+        # kill the group whatever happened (deadline, cancellation, or stragglers); a process
+        # that escaped the group and still holds a pipe is not waited for
+        abnormal = not (self._exited.done() and all(f.done() for f in self._streams.values()))
+        kill_group(self.proc.pid)
+        if not self._exited.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._exited), 5.0)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 pass
-        loop.remove_reader(out_fd)
-        loop.remove_reader(pid_fd)
-        while True:  # whatever is still buffered in the pipe
-            before = total
-            on_output()
-            if total == before:
-                break
-        os.close(pid_fd)
-        proc.stdout.close()
+        self._shut_input()
+        for fd in list(self._streams):
+            self.loop.remove_reader(fd)
+        self.loop.remove_reader(self.pid_fd)
+        for fd in list(self._streams):  # whatever is still buffered in the pipes
+            try:
+                while chunk := os.read(fd, 1 << 16):
+                    (self._on_data if (self.on_data and self.proc.stdout and fd == self.proc.stdout.fileno())
+                     else self.capture.add)(chunk)
+            except (BlockingIOError, OSError):
+                pass
+        os.close(self.pid_fd)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
         if abnormal:
-            await _group_gone(proc.pid)
+            await _group_gone(self.proc.pid)
         try:
-            proc.wait(timeout=1.0)
+            self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not yet delivered
             pass
-    text = head.decode(errors="replace")
-    if tail:
-        rest = b"".join(tail)[-limits.output_tail:]
-        skipped = total - len(head) - len(rest)
-        if skipped > 0:
-            text += f"\n[... {skipped} bytes of output skipped ...]\n"
-        text += rest.decode(errors="replace")
-    return ProcessResult(
-        returncode=proc.returncode,
-        output=text,
-        output_bytes=total,
-        timed_out=timed_out,
-        elapsed_s=time.perf_counter() - start,
-    )
+
+    def kill(self) -> None:
+        kill_group(self.proc.pid)
+
+
+async def run_bounded(argv: Sequence[str], *, cwd: Path, limits: Limits,
+                      env: dict[str, str] | None = None) -> ProcessResult:
+    """Run ``argv`` in ``cwd``; stdout and stderr merged. Never raises for the tool's failure."""
+    return await Child(argv, cwd=cwd, limits=limits, env=env).wait()

@@ -21,18 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from .verdict import Mismatch
-
-
-@dataclass(frozen=True)
-class TraceRow:
-    """One sample: inputs, and each output as (expected, actual)."""
-
-    time: int
-    cycle: int
-    edge: str
-    inputs: dict[str, str]
-    outputs: dict[str, tuple[str, str]]
+from .verdict import Mismatch, TraceRow
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,17 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
+class TraceRow:
+    """One sample: inputs, and each output as (expected, actual)."""
+
+    time: int
+    cycle: int
+    edge: str
+    inputs: dict[str, str]
+    outputs: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class CompileError:
     file: str | None
     line: int | None
@@ -94,8 +105,12 @@ class Verdict:
     reason: str = ""
     #: the tail of the simulation log, for humans and repair prompts (not in the JSON contract)
     log_tail: str = ""
-    #: samples leading up to and including the first mismatch (oracle.vcd.TraceRow; not in the JSON)
-    trace: tuple = ()
+    #: samples leading up to and including the first mismatch (not in the JSON)
+    trace: tuple[TraceRow, ...] = ()
+    #: the screen's parser messages for errors Icarus may describe less well (not in the JSON)
+    hints: tuple[str, ...] = ()
+    #: output port -> lines of the design that assign it, 1-based (not in the JSON)
+    drivers: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -113,6 +128,29 @@ class Verdict:
             "simulator": self.simulator,
             "elapsed_s": self.elapsed_s,
         }
+
+
+    def to_wire(self) -> dict[str, Any]:
+        """Every field, for passing a verdict between processes (:meth:`from_wire`)."""
+        data = self.to_dict()
+        data["mismatches"] = [dict(m.to_dict(), text=m.text) for m in self.mismatches]
+        data.update(reason=self.reason, log_tail=self.log_tail, hints=list(self.hints),
+                    drivers={k: list(v) for k, v in self.drivers.items()},
+                    trace=[[r.time, r.cycle, r.edge, r.inputs, {k: list(v) for k, v in r.outputs.items()}]
+                           for r in self.trace])
+        return data
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Verdict:
+        return cls(
+            Status(data["status"]), data.get("samples", 0), data.get("mismatched_samples", 0),
+            data.get("score", 0.0),
+            tuple(Mismatch(**m) for m in data.get("mismatches", ())),
+            tuple(CompileError(**e) for e in data.get("compile_errors", ())),
+            data.get("simulator", ""), data.get("elapsed_s", 0.0), data.get("reason", ""), data.get("log_tail", ""),
+            tuple(TraceRow(t, c, e, dict(i), {k: tuple(v) for k, v in o.items()})
+                  for t, c, e, i, o in data.get("trace", ())),
+            tuple(data.get("hints", ())), {k: tuple(v) for k, v in data.get("drivers", {}).items()})
 
 
 def score_of(samples: int, mismatched: int) -> float:

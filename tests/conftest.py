@@ -48,6 +48,14 @@ def problem_files(name: str) -> tuple[Path, Path, Path]:
     return (DATASET / f"{name}_prompt.txt", DATASET / f"{name}_test.sv", DATASET / f"{name}_ref.sv")
 
 
+TOOLS = {"iverilog", "ivlpp", "ivl", "vvp", "sh"}
+
+
+def tool_processes(marker: str) -> list[str]:
+    """Live simulator processes (iverilog, ivlpp, ivl, vvp) whose command line mentions ``marker``."""
+    return [c for c in processes_matching(marker) if Path(c.split(" ", 1)[0]).name in TOOLS]
+
+
 def processes_matching(*markers: str) -> list[str]:
     """Command lines of live processes that mention any of ``markers``."""
     found = []

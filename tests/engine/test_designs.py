@@ -2,7 +2,7 @@ import pytest
 
 from engine.designs import DesignError, design_for, designs_in
 from engine.problem import ports_from_spec
-from oracle.screen import Port
+from oracle import Port
 
 
 def touch(path, text="x"):

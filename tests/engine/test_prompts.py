@@ -1,6 +1,6 @@
 from engine.prompts import Feedback, describe_failure, first_request, has_clock, interface_line, repair_request
 from oracle import CompileError, Mismatch, Status, Verdict
-from oracle.screen import Port
+from oracle import Port
 
 PORTS = (Port("clk", "input", 1), Port("q", "output", 4))
 CODE = "module TopModule(input clk, output [3:0] q);\nalways @(posedge clk) q <= q + 1;\nendmodule\n"

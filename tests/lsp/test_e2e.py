@@ -8,7 +8,7 @@ from lsprotocol import types as lsp
 
 from tests.lsp.conftest import (BAD, CLIENTS, GOOD, SERVER, WRAP, fenced, initialize_params, make_workspace,
                                 pytest_lsp, record, settings_for, uri)
-from tests.conftest import processes_matching
+from tests.conftest import tool_processes
 from tests.lsp.helpers import anvil_check, apply_action, code_actions, command, until
 
 
@@ -122,7 +122,7 @@ async def test_busy_design_refuses_a_second_generate_and_cancel_stops_it(client,
         result = await asyncio.wait_for(first, 10)
         assert result["status"] == "cancelled"
         await until(lambda: endpoint.open == 0, timeout=5, what="model connections closed")
-    assert processes_matching(str(client.folder), "anvil-sim-") == []
+    assert tool_processes(f"anvil-runs-{client._server.pid}-") == []
 
 
 async def test_bad_settings_fall_back_and_say_so(client):

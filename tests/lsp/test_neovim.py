@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 from tests.lsp.conftest import GOOD, WRAP, fenced, make_workspace, record, settings_for
-from tests.conftest import processes_matching
+from tests.conftest import processes_matching, tool_processes
 from tests.lsp.helpers import anvil_check
 
 SCRIPT = Path(__file__).parent / "nvim" / "generate.lua"
@@ -22,7 +22,8 @@ async def test_neovim_generates_and_inserts_passing_rtl(tmp_path):
     folder = make_workspace(tmp_path / "ws")
     recording = await record(folder, [fenced(WRAP), fenced(GOOD)])
     report_path = tmp_path / "report.json"
-    env = dict(os.environ, ANVIL_SPEC=str(folder / "counter4.md"), ANVIL_ROOT=str(folder),
+    tag = f"nvim{os.getpid()}"
+    env = dict(os.environ, ANVIL_RUN_TAG=tag, ANVIL_SPEC=str(folder / "counter4.md"), ANVIL_ROOT=str(folder),
                ANVIL_PYTHON=sys.executable, ANVIL_SETTINGS=json.dumps(settings_for(recording)),
                ANVIL_NVIM_REPORT=str(report_path), ANVIL_LEDGER=str(tmp_path / "ledger.sqlite"),
                PYTHONPATH=str(Path(__file__).resolve().parents[2]), XDG_CONFIG_HOME=str(tmp_path / "cfg"),
@@ -40,4 +41,4 @@ async def test_neovim_generates_and_inserts_passing_rtl(tmp_path):
     assert out.exists(), report
     check = anvil_check(out, folder / "counter4_tb.sv")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert processes_matching(str(folder)) == []
+    assert processes_matching(str(folder)) == [] and tool_processes(f"anvil-runs-{tag}-") == []

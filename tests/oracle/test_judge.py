@@ -2,16 +2,14 @@
 
 from pathlib import Path
 
-from oracle.core import Oracle
-from oracle.plan import Tools
+from oracle.judge import judge as judge_run
 from oracle.verdict import Status
 
-TOOLS = Tools("iverilog", "vvp", "Icarus Verilog 11.0")
 NO_DUMP = Path("/nonexistent/wave.vcd")
 
 
 def judge(log, expected=None, rc=0):
-    return Oracle._judge(log, rc, NO_DUMP, expected, 8, TOOLS)
+    return judge_run(log, rc, NO_DUMP, expected, 8, "Icarus Verilog 11.0")
 
 
 def test_pass_needs_the_reference_sample_count():

@@ -1,0 +1,257 @@
+"""The host side of the runner: start it (sandboxed when possible), talk to it, restart it.
+
+One runner per configuration and process, shared by every :class:`oracle.Oracle` and event
+loop in it. A dedicated thread starts the runner and reads its answers, so that the parent-death
+signal that ends the sandbox refers to a thread that lives as long as the process. Requests
+carry ids; an awaiting task that is cancelled sends ``cancel`` and waits (briefly) until the
+runner says the run's processes are gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import itertools
+import json
+import logging
+import os
+import re
+import secrets
+import subprocess
+import threading
+from collections import deque
+from pathlib import Path
+
+from . import sandbox
+from .errors import OracleError
+from .icarus import Tools
+
+log = logging.getLogger("anvil.oracle")
+START_TIMEOUT_S = 60.0
+CANCEL_WAIT_S = 5.0
+
+
+class RunnerDied(OracleError):
+    """The runner ended while a request was in flight."""
+
+
+class RunnerClient:
+    def __init__(self, tools: Tools, *, mode: str = "auto", host_tmp: Path | None = None,
+                 memory_bytes: int = 4 << 30) -> None:
+        self.tools = tools
+        self.mode = mode
+        self.host_tmp = host_tmp
+        self.memory_bytes = memory_bytes
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future]] = {}
+        self._process: subprocess.Popen | None = None
+        self._pid = os.getpid()
+        self._benches: set[str] = set()
+        self.sandboxed = False
+        self.root = ""
+        self.problem = ""  # why the sandbox is not in use, when it is not
+        self.probe: dict = {}  # what the runner sees (network interfaces, the caller's paths)
+        self._stderr: deque[str] = deque(maxlen=40)
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None and self._pid == os.getpid()
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self.alive:
+                return
+            if self._pid != os.getpid():  # a forked copy of this process: start its own runner
+                self._pid = os.getpid()
+                self._pending.clear()
+            self._benches = set()
+            attempts = [True, False] if self.mode == "auto" else [self.mode == "on"]
+            reasons = []
+            for sandboxed in attempts:
+                started = threading.Event()
+                outcome: dict = {}
+                thread = threading.Thread(target=self._io, args=(sandboxed, started, outcome), daemon=True,
+                                          name="anvil-oracle-runner")
+                thread.start()
+                if not started.wait(START_TIMEOUT_S):
+                    outcome.setdefault("error", f"the runner did not start within {START_TIMEOUT_S:g} s")
+                if "error" not in outcome:
+                    self.sandboxed = sandboxed
+                    self.root = outcome["root"]
+                    if not sandboxed and reasons:
+                        self.problem = reasons[0]
+                        log.warning("anvil: no sandbox for simulations (%s); running them unsandboxed",
+                                    self.problem)
+                    return
+                reasons.append(outcome["error"])
+            raise OracleError("cannot start the oracle's runner: " + "; ".join(reasons))
+
+    def _io(self, sandboxed: bool, started: threading.Event, outcome: dict) -> None:
+        """Thread body: start the runner, then read its answers until it ends."""
+        try:
+            launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.prefixes,
+                                    root_name=f"anvil-runs-{run_tag()}-{secrets.token_hex(4)}", host_tmp=self.host_tmp,
+                                    config_for=self._config)
+            process = subprocess.Popen(list(launch.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env or None,
+                                       start_new_session=True)
+        except (OSError, sandbox.SandboxUnavailable) as exc:
+            outcome["error"] = str(exc)
+            started.set()
+            return
+        stderr: deque[str] = deque(maxlen=40)
+        threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True,
+                         name="anvil-oracle-runner-stderr").start()
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        try:
+            hello = json.loads(first) if first else {}
+        except ValueError:
+            hello = {}
+        if not hello.get("ready"):
+            process.wait(timeout=10)
+            tail = " | ".join(list(stderr)[-3:]) or f"exit code {process.returncode}"
+            outcome["error"] = ("bubblewrap: " if sandboxed else "runner: ") + tail
+            started.set()
+            return
+        self._process = process
+        self._stderr = stderr
+        outcome["root"] = hello.get("root", launch.root)
+        self.probe = hello.get("probe", {})
+        started.set()
+        for line in process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            entry = self._pending.pop(message.get("id"), None)
+            if entry is not None:
+                _resolve(entry, message)
+        code = process.wait()
+        tail = " | ".join(list(stderr)[-3:])
+        died = RunnerDied(f"the oracle's runner ended (exit code {code}){': ' + tail if tail else ''}")
+        for rid in list(self._pending):
+            entry = self._pending.pop(rid, None)
+            if entry is not None and entry[1] is not None:
+                _fail(entry, died)
+
+    def _config(self, root: str) -> str:
+        probe_paths = ["/etc/passwd", os.getcwd()]
+        return json.dumps({"tools": self.tools.__dict__, "root": root, "memory_bytes": self.memory_bytes,
+                           "probe_paths": probe_paths})
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None or self._pid != os.getpid():
+            return
+        try:
+            if process.stdin:
+                process.stdin.close()  # the runner kills its jobs, removes its files, exits
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _send(self, message: dict) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            raise RunnerDied("the oracle's runner is not running")
+        data = json.dumps(message).encode() + b"\n"
+        with self._write_lock:
+            try:
+                process.stdin.write(data)
+                process.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError) as exc:
+                raise RunnerDied(f"the oracle's runner is gone ({exc})") from None
+
+    async def start(self) -> None:
+        if not self.alive:
+            await asyncio.get_running_loop().run_in_executor(None, self.ensure_started)
+
+    async def request(self, message: dict, *, bench: tuple[str, dict] | None = None) -> dict:
+        """Send one request and wait for its answer; cancelling waits for the runner's cleanup."""
+        await self.start()
+        if bench is not None and bench[0] not in self._benches:
+            self._send({"op": "bench", "key": bench[0], **bench[1]})
+            self._benches.add(bench[0])
+        loop = asyncio.get_running_loop()
+        rid = next(self._ids)
+        future = loop.create_future()
+        self._pending[rid] = (loop, future)
+        self._send({**message, "id": rid})
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if message.get("op") == "run" and not future.done():
+                try:
+                    self._send({"op": "cancel", "id": rid})
+                    await asyncio.wait_for(asyncio.shield(future), CANCEL_WAIT_S)
+                except (RunnerDied, asyncio.TimeoutError, asyncio.CancelledError):
+                    pass
+            raise
+        finally:
+            self._pending.pop(rid, None)
+
+    async def status(self) -> dict:
+        return (await self.request({"op": "status"}))["status"]
+
+
+def run_tag() -> str:
+    """Part of every run directory's name: ``$ANVIL_RUN_TAG`` (letters, digits, -_), else this
+    process's id, so that one can tell whose simulations are running."""
+    tag = re.sub(r"[^A-Za-z0-9_-]", "", os.environ.get("ANVIL_RUN_TAG", ""))[:40]
+    return tag or str(os.getpid())
+
+
+def _resolve(entry, message: dict) -> None:
+    loop, future = entry
+    try:
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(message))
+    except RuntimeError:  # that event loop is closed: nobody waits any more
+        pass
+
+
+def _fail(entry, exc: Exception) -> None:
+    loop, future = entry
+    try:
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
+    except RuntimeError:
+        pass
+
+
+def _drain(stream, tail: deque) -> None:
+    for raw in stream:
+        line = raw.decode(errors="replace").rstrip()
+        if line:
+            tail.append(line)
+            log.debug("runner: %s", line)
+
+
+_CLIENTS: dict[tuple, RunnerClient] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def runner_for(tools: Tools, *, mode: str | None = None, host_tmp: Path | None = None,
+               memory_bytes: int = 4 << 30) -> RunnerClient:
+    """The shared runner for this configuration (started on first request)."""
+    mode = mode or sandbox.mode_from_env()
+    # where run directories go matters only without a sandbox (inside, they are on its tmpfs)
+    key = (tools, mode, str(host_tmp) if host_tmp and mode == "off" else None, memory_bytes)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = RunnerClient(tools, mode=mode, host_tmp=host_tmp, memory_bytes=memory_bytes)
+        return client
+
+
+@atexit.register
+def close_all() -> None:
+    with _CLIENTS_LOCK:
+        clients = list(_CLIENTS.values())
+    for client in clients:
+        client.close()

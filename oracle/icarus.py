@@ -1,0 +1,229 @@
+"""Icarus Verilog: finding the tools, and planning their command lines (pure functions).
+
+The official VerilogEval harness runs ``iverilog -Wall -Winfloop -Wno-timescale -g2012 -s tb``
+on the candidate, the testbench and the reference together, then ``vvp -n``. The driver
+``iverilog`` does three things: it writes two small configuration files, runs ``sh -c "ivlpp
+... | ivl ..."`` (Icarus's preprocessor piped into its compiler), and deletes the files. Anvil
+runs the two halves itself, so that what it screens is exactly what the compiler reads:
+
+1. ``ivlpp -L`` preprocesses the *design files alone* (as one unit, no include path) into
+   ``design.pp``: macros are expanded, ```ifdef`` is resolved, and ```line`` markers name the
+   original files and lines;
+2. the screen judges ``design.pp``;
+3. ``ivl`` compiles ``design.pp`` + ```resetall`` + the bench's own preprocessed text (made once
+   per bench, on the host), read as one stream, with the configuration the driver would write
+   for the harness flags. The design's macros never reach the bench, and nothing the design
+   wrote is preprocessed twice.
+
+Calling ``ivl`` directly skips the driver and its shell (about 2 ms of a 10 ms candidate). It is
+checked once per installation against a known design; where it does not work, the compile
+step falls back to the driver on the same preprocessed stream (:attr:`Tools.direct`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SimulatorNotFound
+
+#: the official harness's flags
+COMPILE_FLAGS = ("-Wall", "-Winfloop", "-Wno-timescale", "-g2012")
+#: what the driver writes for COMPILE_FLAGS (Icarus 11): language generation and warning letters
+GENERATION = ("2012", "no-specify", "assertions", "xtypes", "io-range-error", "no-strict-ca-eval",
+              "no-strict-expr-width", "shared-loop-index", "no-verilog-ams", "icarus-misc")
+WARNINGS = "nidRpsal"
+#: the driver also loads vhdl_sys and vhdl_textio, which only VHDL designs use; leaving them out
+#: saves vvp half a millisecond per run
+VPI_MODULES = ("system", "v2005_math", "va_math", "v2009")
+PREDEFINES = ("__ICARUS__=1",)
+
+SIM_IMAGE = "sim.vvp"
+DESIGN_PP = "design.pp"
+UNIT_PP = "unit.pp"
+DUMP = "wave.vcd"
+
+INSTALL_HINT = ("install Icarus Verilog: sudo apt-get install iverilog (Debian/Ubuntu), "
+                "brew install icarus-verilog (macOS)")
+
+
+@dataclass(frozen=True)
+class Tools:
+    iverilog: str
+    vvp: str
+    version: str  # "Icarus Verilog 11.0"
+    #: the driver's base directory (ivlpp, ivl, vvp.conf, the VPI modules); "" when unknown
+    basedir: str = ""
+    #: ``ivl`` runs directly with our configuration (checked); else through the driver
+    direct: bool = False
+
+    @property
+    def ivlpp(self) -> str:
+        return os.path.join(self.basedir, "ivlpp")
+
+    @property
+    def ivl(self) -> str:
+        return os.path.join(self.basedir, "ivl")
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """Folders a sandbox must show (read-only) for these tools to run."""
+        out = {os.path.dirname(os.path.dirname(os.path.realpath(p))) for p in (self.iverilog, self.vvp)}
+        if self.basedir:
+            out.add(os.path.realpath(self.basedir))
+        return tuple(sorted(out))
+
+
+# -- planning (pure) -----------------------------------------------------------------------------
+
+def defines_file(include_dirs: Sequence[str] = ()) -> str:
+    """ivlpp's ``-F`` file: the predefined macros and the include path (none for designs)."""
+    lines = [f"D:{d}" for d in PREDEFINES]
+    lines += [f"I:{d}" for d in include_dirs]
+    lines.append("relative include:false")
+    return "\n".join(lines) + "\n"
+
+
+def preprocess_argv(tools: Tools, *, defines: str, file_list: str, output: str = "-") -> tuple[str, ...]:
+    """ivlpp over the files listed in ``file_list``, with ```line`` markers, into ``output``
+    (``-``: standard output)."""
+    argv = (tools.ivlpp, "-L", "-Wredef-chg", f"-F{defines}", f"-f{file_list}")
+    return argv if output == "-" else (*argv, f"-o{output}")
+
+
+def ivl_conf(tools: Tools, *, root: str | None, image: str) -> str:
+    """The configuration the driver writes for the harness flags (``ivl -C``)."""
+    base = tools.basedir
+    lines = [f"root:{root}"] if root else []
+    lines.append(f"basedir:{base}")
+    lines += [f"module:{base}/{m}.vpi" for m in VPI_MODULES]
+    lines += [f"generation:{g}" for g in GENERATION]
+    lines += [f"warnings:{WARNINGS}", "ignore_missing_modules:false", f"out:{image}", "iwidth:32",
+              "widthcap:65536", f"ivlpp:{base}/ivlpp -Wredef-chg -L"]
+    return "\n".join(lines) + "\n"
+
+
+def compile_argv(tools: Tools, *, conf: str, unit: str, root: str | None, image: str) -> tuple[str, ...]:
+    """Compile the preprocessed ``unit`` into ``image``."""
+    if tools.direct:
+        return (tools.ivl, "-C", conf, "-C", os.path.join(tools.basedir, "vvp.conf"), "--", unit)
+    argv = [tools.iverilog, *COMPILE_FLAGS]
+    if root:
+        argv += ["-s", root]
+    return (*argv, "-o", image, unit)
+
+
+def run_argv(tools: Tools, image: str) -> tuple[str, ...]:
+    """``-n``: ``$stop`` and interrupts end the run instead of opening vvp's prompt."""
+    return (tools.vvp, "-n", image)
+
+
+@dataclass(frozen=True)
+class HarnessPlan:
+    compile: tuple[str, ...]
+    run: tuple[str, ...]
+    workdir: Path
+    dump: Path = field(default=Path(DUMP))
+
+
+def harness_commands(tools: Tools, *, design: Sequence[Path], testbench: Path, extra: Sequence[Path],
+                     tb_top: str | None, workdir: Path) -> HarnessPlan:
+    """The official harness's command lines (candidate first, then testbench, then the extra
+    sources): the baseline that ``scripts/bench_oracle.py`` measures against."""
+    image = workdir / SIM_IMAGE
+    argv = [tools.iverilog, *COMPILE_FLAGS]
+    if tb_top:
+        argv += ["-s", tb_top]
+    argv += ["-o", str(image), *map(str, design), str(testbench)]
+    argv += [str(p) for p in extra if p not in design and p != testbench]
+    return HarnessPlan(tuple(argv), run_argv(tools, str(image)), workdir, workdir / DUMP)
+
+
+# -- finding the tools --------------------------------------------------------------------------
+
+_PREPROCESS = re.compile(r"preprocess:\s*(\S+)/ivlpp\b")
+
+
+def _quiet(argv: Sequence[str], cwd: str, timeout: float = 20) -> subprocess.CompletedProcess:
+    return subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=cwd))
+
+
+def _basedir(iverilog: str, scratch: str) -> str:
+    """Where the driver finds ivlpp and ivl: it says so with ``-v -E``."""
+    Path(scratch, "probe.v").write_text("module probe; endmodule\n")
+    try:
+        out = _quiet([iverilog, "-v", "-E", "-o", os.devnull, "probe.v"], scratch)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    m = _PREPROCESS.search(out.stdout + out.stderr)
+    base = m.group(1).strip("\"'") if m else ""
+    return base if base and os.access(os.path.join(base, "ivlpp"), os.X_OK) else ""
+
+
+_PROBE = """module tb;
+  reg [3:0] a = 4'd9;
+  wire [3:0] b;
+  probe_dut dut(.a(a), .b(b));
+  initial #1 $display("probe %0d", b);
+endmodule
+"""
+_PROBE_DUT = "module probe_dut(input [3:0] a, output [3:0] b);\n  assign b = a + 4'd1;\nendmodule\n"
+
+
+def _direct_works(tools: Tools, scratch: str) -> bool:
+    """Compile and run a known design through ivlpp + ivl; True if it prints what it should."""
+    if not (os.access(tools.ivl, os.X_OK) and os.path.isfile(os.path.join(tools.basedir, "vvp.conf"))):
+        return False
+    d = Path(scratch)
+    (d / "dut.v").write_text(_PROBE_DUT)
+    (d / "tb.v").write_text(_PROBE)
+    (d / "defs").write_text(defines_file())
+    (d / "files").write_text("dut.v\ntb.v\n")
+    (d / "conf").write_text(ivl_conf(tools, root="tb", image="probe.vvp"))
+    try:
+        steps = [preprocess_argv(tools, defines="defs", file_list="files", output="unit.pp"),
+                 compile_argv(tools, conf="conf", unit="unit.pp", root="tb", image="probe.vvp"),
+                 run_argv(tools, "probe.vvp")]
+        outs = [_quiet(argv, scratch) for argv in steps]
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return all(o.returncode == 0 for o in outs) and "probe 10" in outs[-1].stdout
+
+
+@functools.lru_cache(maxsize=8)
+def find_tools(iverilog: str | None = None) -> Tools:
+    """Locate ``iverilog`` and ``vvp`` (``$ANVIL_IVERILOG`` or PATH), read the version, find
+    ivlpp and ivl, and check that ivl can be run directly."""
+    iverilog = iverilog or os.environ.get("ANVIL_IVERILOG") or "iverilog"
+    path = shutil.which(iverilog)
+    if path is None:
+        raise SimulatorNotFound(f"Icarus Verilog not found ('{iverilog}' is not on PATH); {INSTALL_HINT}")
+    vvp = shutil.which("vvp", path=os.path.dirname(path)) or shutil.which("vvp")
+    if vvp is None:
+        raise SimulatorNotFound(f"'vvp' not found beside {path}; {INSTALL_HINT}")
+    scratch = tempfile.mkdtemp(prefix="anvil-probe-")
+    try:
+        try:
+            out = _quiet([path, "-V"], scratch, timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SimulatorNotFound(f"cannot run {path}: {exc}") from exc
+        m = re.search(r"Icarus Verilog version (\S+)", out)
+        version = f"Icarus Verilog {m.group(1)}" if m else "Icarus Verilog (unknown version)"
+        base = _basedir(path, scratch)
+        if not base:
+            raise SimulatorNotFound(f"cannot find Icarus's preprocessor (ivlpp) for {path}; reinstall Icarus "
+                                    f"Verilog ({INSTALL_HINT})")
+        tools = Tools(iverilog=path, vvp=vvp, version=version, basedir=base, direct=True)
+        if not _direct_works(tools, scratch):
+            tools = Tools(iverilog=path, vvp=vvp, version=version, basedir=base, direct=False)
+        return tools
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,114 @@
+"""pyslang helpers for trusted text (testbenches, reference models): interfaces and names.
+
+Design code from a model is hostile and is parsed only inside the sandbox
+(:mod:`oracle.screen`, run by :mod:`oracle.runner`), never with these helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A design file's text and the name to report it under."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    direction: str  # "input" | "output" | "inout"
+    width: int
+
+    def to_list(self) -> list:
+        return [self.name, self.direction, self.width]
+
+
+def pyslang():
+    import pyslang as ps  # heavy: imported on first use
+
+    return ps
+
+
+#: Macros Icarus Verilog defines for every compile (``iverilog -E`` shows them).
+ICARUS_PREDEFINES = ("__ICARUS__=1",)
+
+
+def parse(sources: Sequence[SourceText]):
+    """Parse sources with Icarus's predefined macros; returns (source manager, trees)."""
+    ps = pyslang()
+    options = ps.parsing.PreprocessorOptions()
+    options.predefines = list(ICARUS_PREDEFINES)
+    bag = ps.Bag([options])
+    sm = ps.SourceManager()
+    trees = [ps.syntax.SyntaxTree.fromText(s.text, sm, s.name, "", bag) for s in sources]
+    return sm, trees
+
+
+def direction_name(direction) -> str:
+    name = str(direction).rsplit(".", 1)[-1].lower()
+    return {"in": "input", "out": "output", "inout": "inout", "ref": "ref"}.get(name, name)
+
+
+def module_interface(sources: Sequence[SourceText], module: str) -> tuple[Port, ...] | None:
+    """The ports of ``module`` in declaration order, or None if it is not defined."""
+    ps = pyslang()
+    _, trees = parse(sources)
+    compilation = ps.ast.Compilation()
+    for tree in trees:
+        compilation.addSyntaxTree(tree)
+    compilation.getAllDiagnostics()
+    for inst in compilation.getRoot().topInstances:
+        if inst.name == module:
+            return tuple(Port(p.name, direction_name(p.direction), p.type.bitWidth)
+                         for p in inst.body.portList if hasattr(p, "direction"))
+    return None
+
+
+def module_ports(sources: Sequence[SourceText], module: str) -> dict[str, str] | None:
+    """Port name -> direction ("input", "output", "inout") of ``module``, or None if absent."""
+    ports = module_interface(sources, module)
+    return None if ports is None else {p.name: p.direction for p in ports}
+
+
+def module_names(text: str, name: str = "source") -> tuple[list[str], set[str]]:
+    """Modules declared in ``text`` and module types it instantiates (syntax only)."""
+    ps = pyslang()
+    _, (tree,) = parse([SourceText(name, text)])
+    declared: list[str] = []
+    instantiated: set[str] = set()
+    kinds = ps.syntax.SyntaxKind
+
+    def visit(node):
+        if isinstance(node, ps.parsing.Token):
+            return ps.ast.VisitAction.Skip
+        if node.kind == kinds.ModuleDeclaration:
+            declared.append(node.header.name.valueText)
+        elif node.kind == kinds.HierarchyInstantiation:
+            instantiated.add(node.type.valueText)
+        return ps.ast.VisitAction.Advance
+
+    tree.root.visit(visit)
+    return declared, instantiated
+
+
+def identifiers(texts: Sequence[SourceText]) -> frozenset[str]:
+    """Every identifier written in ``texts`` (module, instance, signal, block names...)."""
+    ps = pyslang()
+    _, trees = parse(texts)
+    found: set[str] = set()
+    ident = ps.parsing.TokenKind.Identifier
+
+    def visit(node):
+        if isinstance(node, ps.parsing.Token):
+            if node.kind == ident:
+                found.add(node.valueText)
+        return ps.ast.VisitAction.Advance
+
+    for tree in trees:
+        tree.root.visit(visit)
+    return frozenset(found)
