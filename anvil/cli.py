@@ -123,7 +123,8 @@ async def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(verdict.to_dict(), indent=2))
     else:
-        print(render_verdict(verdict))
+        inputs = [str(p) for p in (*args.rtl, args.tb, *args.extra, *bench.extra) if str(p) != "-"]
+        print(render_verdict(verdict, readable=inputs))
     if verdict.status.value == "error":
         print(f"anvil: {verdict.reason}", file=sys.stderr)
         return EXIT_ERROR

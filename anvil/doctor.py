@@ -27,6 +27,26 @@ def simulator_checks() -> list[Check]:
     return [Check("simulator", True, f"{tools.version} ({tools.iverilog}, {tools.vvp})")]
 
 
+def sandbox_checks() -> list[Check]:
+    """Whether simulations run inside the sandbox (starts the oracle's runner to find out)."""
+    from oracle import OracleError, find_tools
+    from oracle.client import runner_for
+    from oracle.sandbox import bwrap_version
+
+    fix = "sudo apt-get install bubblewrap (scripts/setup.sh does it)"
+    try:
+        runner = runner_for(find_tools())
+        runner.ensure_started()
+    except OracleError as exc:
+        return [Check("sandbox", False, str(exc), fix, required=False)]
+    if runner.sandboxed:
+        net = ", ".join(runner.probe.get("interfaces", [])) or "none"
+        return [Check("sandbox", True, f"{bwrap_version()}: runs see only their folder and the tools (read-only), "
+                                       f"a private /tmp, network interfaces: {net}")]
+    why = runner.problem or "ANVIL_SANDBOX=off"
+    return [Check("sandbox", False, f"not active ({why}); simulations run unsandboxed", fix, required=False)]
+
+
 def python_checks() -> list[Check]:
     checks = []
     try:
@@ -40,6 +60,8 @@ def python_checks() -> list[Check]:
 
 def run_doctor(args: argparse.Namespace) -> int:
     checks = simulator_checks() + python_checks()
+    if checks[0].ok:
+        checks += sandbox_checks()
     try:
         from engine.doctor import engine_checks
     except ImportError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from oracle import Verdict
@@ -30,8 +31,10 @@ def _source_line(file: str | None, line: int | None) -> str | None:
     return lines[line - 1].strip() if 0 < line <= len(lines) else None
 
 
-def render_verdict(verdict: Verdict, *, context: bool = True) -> str:
-    """Multi-line human summary: headline, then mismatches or compile errors."""
+def render_verdict(verdict: Verdict, *, readable: Collection[str] = ()) -> str:
+    """Multi-line human summary: headline, then mismatches or compile errors. Source lines are
+    quoted only from ``readable`` files (the inputs the user named), never from a file a
+    message merely names."""
     head = f"{_LABEL[verdict.status.value]}"
     if verdict.samples:
         head += f"  {verdict.samples - verdict.mismatched_samples}/{verdict.samples} samples match"
@@ -55,7 +58,7 @@ def render_verdict(verdict: Verdict, *, context: bool = True) -> str:
             out.append("  " + m.describe())
     for e in verdict.compile_errors:
         out.append("  " + e.describe())
-        src = _source_line(e.file, e.line) if context else None
+        src = _source_line(e.file, e.line) if e.file in readable else None
         if src:
             out.append(f"      | {src}")
     return "\n".join(out)

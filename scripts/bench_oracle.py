@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from oracle import Bench, Oracle, SourceText, find_tools  # noqa: E402
 from oracle.bench import rename_module  # noqa: E402
 from oracle.mutants import flip_output_bit  # noqa: E402
-from oracle.plan import plan_simulation  # noqa: E402
+from oracle.icarus import harness_commands  # noqa: E402
 from oracle.vcd import find_mismatches  # noqa: E402
 
 DEFAULT_DATASET = ROOT.parent / "shared" / "verilog-eval" / "dataset_spec-to-rtl"
@@ -41,7 +41,7 @@ def problems(dataset: Path) -> list[tuple[str, Path, Path]]:
 def raw_run(candidate: Path, tb: Path, ref: Path, workdir: Path) -> float:
     """iverilog + vvp exactly as the official harness runs them; returns wall seconds."""
     tools = find_tools()
-    plan = plan_simulation(tools, design=[candidate], testbench=tb, extra=[ref], tb_top="tb", workdir=workdir)
+    plan = harness_commands(tools, design=[candidate], testbench=tb, extra=[ref], tb_top="tb", workdir=workdir)
     start = time.perf_counter()
     subprocess.run(plan.compile, cwd=workdir, capture_output=True, stdin=subprocess.DEVNULL)
     subprocess.run(plan.run, cwd=workdir, capture_output=True, stdin=subprocess.DEVNULL)
@@ -55,7 +55,13 @@ async def main() -> None:
     args = parser.parse_args()
     items = problems(args.dataset)
     tmp = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
-    oracle = Oracle(workers=1)
+    starts = {}
+    for mode in ("on", "off"):  # a runner's start: the sandbox, Python, pyslang, warm screen workers
+        begin = time.perf_counter()
+        await Oracle(sandbox=mode).runner.start()
+        starts[mode] = time.perf_counter() - begin
+    oracle = Oracle(workers=1, sandbox="on")
+    bare = Oracle(workers=1, sandbox="off")
 
     # candidate files on disk for both sides; reference runs warmed up (cached per bench)
     cands = []
@@ -64,20 +70,23 @@ async def main() -> None:
         cand.write_text(rename_module(ref.read_text(), "RefModule", "TopModule"))
         bench = Bench.for_testbench(tb)
         report = await oracle.check_bench(bench)
+        await bare.check_bench(bench)
         if report.usable:
             cands.append((name, tb, ref, cand, bench))
     print(f"{len(cands)} usable problems of {len(items)} ({len(items) - len(cands)} broken benches skipped)")
 
     ours: dict[str, list[float]] = {n: [] for n, *_ in cands}
+    unsandboxed: dict[str, list[float]] = {n: [] for n, *_ in cands}
     raw: dict[str, list[float]] = {n: [] for n, *_ in cands}
     for _ in range(args.repeat):
         for name, tb, ref, cand, bench in cands:
             work = Path(tempfile.mkdtemp(dir=tmp))
             raw[name].append(raw_run(cand, tb, ref, work))
-            start = time.perf_counter()
-            verdict = await oracle.simulate([cand], bench)
-            ours[name].append(time.perf_counter() - start)
-            assert verdict.passed, (name, verdict.reason)
+            for who, times in ((oracle, ours), (bare, unsandboxed)):
+                start = time.perf_counter()
+                verdict = await who.simulate([cand], bench)
+                times[name].append(time.perf_counter() - start)
+                assert verdict.passed, (name, verdict.reason)
     per_ours = [statistics.median(v) for v in ours.values()]
     per_raw = [statistics.median(v) for v in raw.values()]
     med_o, med_r = statistics.median(per_ours), statistics.median(per_raw)
@@ -88,6 +97,13 @@ async def main() -> None:
     print(f"  ratio oracle/raw: median {med_o / med_r:.3f}, total {tot_o / tot_r:.3f} (goal <= 1.15)")
     spread = [max(v) / min(v) for v in ours.values()]
     print(f"  noise: max/min across rounds per candidate, median {statistics.median(spread):.2f}")
+    per_bare = [statistics.median(v) for v in unsandboxed.values()]
+    med_b = statistics.median(per_bare)
+    print(f"  the same oracle without the sandbox: median {med_b * 1000:.1f} ms; the sandbox costs "
+          f"{(med_o - med_b) * 1000:+.2f} ms per candidate (median of per-candidate differences "
+          f"{statistics.median(o - b for o, b in zip(per_ours, per_bare)) * 1000:+.2f} ms)")
+    print(f"  runner start (once per process): sandboxed {starts['on'] * 1000:.0f} ms, "
+          f"unsandboxed {starts['off'] * 1000:.0f} ms")
 
     # parallel speed-up on the whole set (passing references plus a failing mutant each)
     jobs = [(SourceText(f"{n}.sv", c.read_text()), b) for n, _, _, c, b in cands]

