@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,48 +128,8 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], 
                 reference_interface = module_interface([SourceText(str(path), text)], bench.reference)
                 break
     sources = [(bench.testbench, tb_text), *zip(bench.extra, extra_texts)]
-    unit, names, errors = preprocess_bench(tools, sources)
+    from .backend import simulator
+
+    unit, names, errors = simulator(tools.simulator).preprocess_bench(tools, sources)
     names_used = identifiers([SourceText(str(p), t) for p, t in sources])
     return PreparedBench(bench, key, tb_top, reference_text, reference_interface, unit, names, errors, names_used)
-
-
-def preprocess_bench(tools, sources) -> tuple[str, dict[str, str], tuple]:
-    """The bench's files through ivlpp (the texts read, copied so the text judged is the text
-    hashed); includes resolve beside the original files."""
-    from .icarus import defines_file, preprocess_argv
-    from .simlog import parse_compile_errors
-    from .verdict import CompileError
-
-    folder = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
-    try:
-        names: dict[str, str] = {}
-        listed = []
-        for i, (path, text) in enumerate(sources):
-            copy = folder / f"bench{i}_{_safe(path.name)}"
-            copy.write_text(text, encoding="utf-8")
-            names[str(copy)] = str(path)
-            listed.append(str(copy))
-        dirs = list(dict.fromkeys(str(p.parent.absolute()) for p, _ in sources))
-        (folder / "defs").write_text(defines_file([*dirs, f"{tools.basedir}/include"]))
-        (folder / "files").write_text("".join(f"{p}\n" for p in listed))
-        out = folder / "bench.pp"
-        try:
-            done = subprocess.run(preprocess_argv(tools, defines=str(folder / "defs"), file_list=str(folder / "files"),
-                                                  output=str(out)), cwd=folder, capture_output=True, text=True,
-                                  timeout=60, stdin=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(folder)))
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return "", names, (CompileError(None, None, f"cannot preprocess the bench: {exc}"),)
-        if done.returncode != 0 or not out.is_file():
-            errors = tuple(CompileError(names.get(e.file, e.file), e.line, e.message)
-                           for e in parse_compile_errors(done.stdout + done.stderr))
-            return "", names, errors or (CompileError(None, None, "the bench's preprocessing failed"),)
-        unit = out.read_text(encoding="utf-8", errors="replace")
-        for included in re.findall(r'^`line \d+ "([^"\n]*)" 1', unit, flags=re.MULTILINE):
-            names.setdefault(included, included)
-        return unit, names, ()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "file"

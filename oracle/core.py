@@ -26,7 +26,8 @@ from pathlib import Path
 
 from .bench import Bench, PreparedBench, bench_key, prepare, read_text
 from .client import RunnerClient, RunnerDied, runner_for
-from .icarus import Tools, find_tools
+from .backend import simulator
+from .icarus import Tools
 from .lexical import check_sources
 from .syntax import Port, SourceText
 from .verdict import CompileError, Status, Verdict
@@ -93,6 +94,7 @@ class Oracle:
         tmp_root: Path | None = None,
         sandbox: str | None = None,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
+        simulator: str = "icarus",
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout_s = timeout_s
@@ -101,6 +103,7 @@ class Oracle:
         self.tmp_root = tmp_root
         self.sandbox_mode = sandbox
         self.memory_bytes = memory_bytes
+        self.simulator = simulator
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self._prepared: dict[str, PreparedBench] = {}
         self._by_stamp: dict[tuple, PreparedBench] = {}
@@ -110,7 +113,7 @@ class Oracle:
     @property
     def tools(self) -> Tools:
         if self._tools is None:
-            self._tools = find_tools()
+            self._tools = simulator(self.simulator).find()
         return self._tools
 
     @property

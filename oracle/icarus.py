@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimulatorNotFound
+from .image import coerced_inputs, image_problems
+from .simlog import parse_compile_errors
+from .verdict import CompileError
 
 #: the official harness's flags
 COMPILE_FLAGS = ("-Wall", "-Winfloop", "-Wno-timescale", "-g2012")
@@ -46,9 +49,7 @@ VPI_MODULES = ("system", "v2005_math", "va_math", "v2009")
 PREDEFINES = ("__ICARUS__=1",)
 
 SIM_IMAGE = "sim.vvp"
-DESIGN_PP = "design.pp"
-UNIT_PP = "unit.pp"
-DUMP = "wave.vcd"
+DUMP = "wave.vcd"  # the harness's bench writes it into the run directory
 
 INSTALL_HINT = ("install Icarus Verilog: sudo apt-get install iverilog (Debian/Ubuntu), "
                 "brew install icarus-verilog (macOS)")
@@ -63,6 +64,7 @@ class Tools:
     basedir: str = ""
     #: ``ivl`` runs directly with our configuration (checked); else through the driver
     direct: bool = False
+    simulator: str = "icarus"
 
     @property
     def ivlpp(self) -> str:
@@ -227,3 +229,88 @@ def find_tools(iverilog: str | None = None) -> Tools:
         return tools
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+# -- the bench, preprocessed once (on the host: the bench is the user's own, trusted) -----------
+
+def preprocess_bench(tools: Tools, sources) -> tuple[str, dict[str, str], tuple[CompileError, ...]]:
+    """The bench's files through ivlpp (the texts read, copied so the text judged is the text
+    hashed); includes resolve beside the original files. Returns the text, the names its
+    ```line`` markers use -> names to report, and errors (a bench that does not preprocess)."""
+    folder = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
+    try:
+        names: dict[str, str] = {}
+        listed = []
+        for i, (path, text) in enumerate(sources):
+            copy = folder / f"bench{i}_{_safe(path.name)}"
+            copy.write_text(text, encoding="utf-8")
+            names[str(copy)] = str(path)
+            listed.append(str(copy))
+        dirs = list(dict.fromkeys(str(p.parent.absolute()) for p, _ in sources))
+        (folder / "defs").write_text(defines_file([*dirs, f"{tools.basedir}/include"]))
+        (folder / "files").write_text("".join(f"{p}\n" for p in listed))
+        out = folder / "bench.pp"
+        try:
+            done = subprocess.run(preprocess_argv(tools, defines=str(folder / "defs"), file_list=str(folder / "files"),
+                                                  output=str(out)), cwd=folder, capture_output=True, text=True,
+                                  timeout=60, stdin=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(folder)))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return "", names, (CompileError(None, None, f"cannot preprocess the bench: {exc}"),)
+        if done.returncode != 0 or not out.is_file():
+            errors = tuple(CompileError(names.get(e.file, e.file), e.line, e.message)
+                           for e in parse_compile_errors(done.stdout + done.stderr))
+            return "", names, errors or (CompileError(None, None, "the bench's preprocessing failed"),)
+        unit = out.read_text(encoding="utf-8", errors="replace")
+        for included in re.findall(r'^`line \d+ "([^"\n]*)" 1', unit, flags=re.MULTILINE):
+            names.setdefault(included, included)
+        return unit, names, ()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "file"
+
+
+class Icarus:
+    """Icarus Verilog as the oracle's simulator (see :mod:`oracle.backend`)."""
+
+    name = "icarus"
+    image = SIM_IMAGE
+
+    def find(self, path: str | None = None) -> Tools:
+        return find_tools(path)
+
+    def preprocess_bench(self, tools: Tools, sources):
+        return preprocess_bench(tools, sources)
+
+    def design_defines(self) -> str:
+        return defines_file()
+
+    def preprocess(self, tools: Tools, *, defines: str, file_list: str) -> tuple[str, ...]:
+        return preprocess_argv(tools, defines=defines, file_list=file_list)
+
+    def streams(self, tools: Tools) -> bool:
+        return tools.direct
+
+    def compiler_config(self, tools: Tools, *, root: str | None) -> str:
+        return ivl_conf(tools, root=root, image=SIM_IMAGE)
+
+    def compile(self, tools: Tools, *, config: str, unit: str, root: str | None) -> tuple[str, ...]:
+        return compile_argv(tools, conf=config, unit=unit, root=root, image=SIM_IMAGE)
+
+    def run(self, tools: Tools, image: str) -> tuple[str, ...]:
+        return run_argv(tools, image)
+
+    def compile_errors(self, output: str) -> tuple[CompileError, ...]:
+        return parse_compile_errors(output)
+
+    def compiled_problems(self, output: str, image: Path, files) -> list[CompileError]:
+        problems = coerced_inputs(output, files)
+        if not problems:
+            with image.open(encoding="utf-8", errors="replace") as stream:
+                problems = image_problems(stream, files)
+        return problems
+
+
+ICARUS = Icarus()

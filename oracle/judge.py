@@ -14,6 +14,7 @@ from .vcd import scan
 from .verdict import Mismatch, Status, Verdict, score_of
 
 TRACE_WINDOW = 8  # samples shown up to the first mismatch
+DUMP = "wave.vcd"  # where a VerilogEval-style bench writes its waveform
 LOG_TAIL = 2000
 
 

@@ -34,22 +34,24 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from . import icarus
-from .image import coerced_inputs, image_problems
-from .judge import judge
+from .backend import Simulator, simulator
+from .icarus import Tools
+from .judge import DUMP, judge
 from .process import Child, Limits, ProcessResult, run_bounded
 from .screen import ScreenReport, screen
 from .screens import ScreenPool
-from .simlog import parse_compile_errors
 from .verdict import CompileError, Status, Verdict
 
 #: the preprocessed design may be at most this large (a macro bomb stops here)
 MAX_PREPROCESSED = 16 << 20
+#: the preprocessed design and bench, for a compiler that reads a file
+UNIT = "unit.pp"
 
 
 class Runner:
-    def __init__(self, tools: icarus.Tools, root: Path, memory_bytes: int) -> None:
+    def __init__(self, tools: Tools, root: Path, memory_bytes: int) -> None:
         self.tools = tools
+        self.sim: Simulator = simulator(tools.simulator)
         self.root = root
         self.memory_bytes = memory_bytes
         self.benches: dict[str, dict] = {}
@@ -58,7 +60,7 @@ class Runner:
         self.count = 0
         self.screens = ScreenPool(_screen_request, memory_bytes)
         self.defines = str(root / "design.defs")
-        Path(self.defines).write_text(icarus.defines_file())
+        Path(self.defines).write_text(self.sim.design_defines())
 
     def send(self, message: dict) -> None:
         self.out.write(json.dumps(message).encode() + b"\n")
@@ -126,7 +128,7 @@ class Runner:
         cached = bench.get("_files")
         if cached is None:
             conf = self.root / f"conf-{key[:24]}"
-            conf.write_text(icarus.ivl_conf(self.tools, root=bench["tb_top"], image=icarus.SIM_IMAGE))
+            conf.write_text(self.sim.compiler_config(self.tools, root=bench["tb_top"]))
             cached = bench["_files"] = (str(conf), ("\n`resetall\n" + bench["unit"]).encode("utf-8"))
         return cached
 
@@ -148,9 +150,9 @@ class Runner:
         # the screen: the two read the same bytes
         pp = bytearray()
         compiler = None
-        if tools.direct:
-            compiler = Child(icarus.compile_argv(tools, conf=conf, unit="-", root=bench["tb_top"],
-                                                 image=icarus.SIM_IMAGE),
+        sim = self.sim
+        if sim.streams(tools):
+            compiler = Child(sim.compile(tools, config=conf, unit="-", root=bench["tb_top"]),
                              cwd=workdir, limits=self._limits(deadline), env=env, feed=True)
 
         def take(chunk: bytes) -> None:
@@ -160,7 +162,7 @@ class Runner:
 
         report = ScreenReport()
         try:
-            pre = Child(icarus.preprocess_argv(tools, defines=self.defines, file_list="design.files", output="-"),
+            pre = Child(sim.preprocess(tools, defines=self.defines, file_list="design.files"),
                         cwd=workdir, limits=self._limits(deadline), env=env, on_data=take, data_cap=MAX_PREPROCESSED)
             preprocessed = await pre.wait()
             if pre.overflow:
@@ -171,11 +173,10 @@ class Runner:
                 return Verdict(Status.TIMEOUT, simulator=version,
                                reason=f"preprocessing the design did not finish within {timeout:g} s")
             if preprocessed.returncode != 0:
-                return _compile_error(preprocessed, names, version, "the preprocessor rejected the design")
+                return _compile_error(sim, preprocessed, names, version, "the preprocessor rejected the design")
             if compiler is None:
-                (workdir / icarus.UNIT_PP).write_bytes(bytes(pp) + bench_unit)
-                compiler = Child(icarus.compile_argv(tools, conf=conf, unit=icarus.UNIT_PP, root=bench["tb_top"],
-                                                     image=icarus.SIM_IMAGE),
+                (workdir / UNIT).write_bytes(bytes(pp) + bench_unit)
+                compiler = Child(sim.compile(tools, config=conf, unit=UNIT, root=bench["tb_top"]),
                                  cwd=workdir, limits=self._limits(deadline), env=env)
             else:
                 compiler.write(bench_unit)
@@ -196,32 +197,29 @@ class Runner:
             if report.syntax_only:  # both parsers refuse it: the compiler's messages, the screen's as hints
                 hints = tuple(e.describe() for e in report.problems) + tuple(report.hints)
                 if compiled.returncode != 0 and not compiled.timed_out:
-                    return _compile_error(compiled, names, version, "compilation failed", {"hints": hints[:8]})
+                    return _compile_error(sim, compiled, names, version, "compilation failed", {"hints": hints[:8]})
                 return _rejected(report.problems, report, version)
         finally:
             if compiler is not None and compiler.proc.returncode is None:
                 compiler.kill()
                 await compiler.wait(0)
         extras = dict(hints=tuple(report.hints), drivers={k: tuple(v) for k, v in report.drivers.items()})
-        image = workdir / icarus.SIM_IMAGE
+        image = workdir / sim.image
         if compiled.timed_out:
             return Verdict(Status.TIMEOUT, simulator=version,
                            reason=f"compilation did not finish within {timeout:g} s", **extras)
         if compiled.returncode != 0 or not image.exists():
-            return _compile_error(compiled, names, version, "compilation failed", extras)
+            return _compile_error(sim, compiled, names, version, "compilation failed", extras)
         if screening:
-            problems = coerced_inputs(compiled.output, files)
-            if not problems:
-                with image.open(encoding="utf-8", errors="replace") as stream:
-                    problems = image_problems(stream, files)
+            problems = sim.compiled_problems(compiled.output, image, files)
             if problems:
                 return _rejected(problems, report, version)
-        ran = await run_bounded(icarus.run_argv(tools, str(workdir / icarus.SIM_IMAGE)), cwd=workdir,
+        ran = await run_bounded(sim.run(tools, str(image)), cwd=workdir,
                                 limits=self._limits(deadline), env=env)
         if ran.timed_out:
             return Verdict(Status.TIMEOUT, simulator=version, log_tail=ran.output[-2000:],
                            reason=f"simulation did not finish within {timeout:g} s and was killed", **extras)
-        verdict = judge(ran.output, ran.returncode, workdir / icarus.DUMP, request.get("expected_samples"),
+        verdict = judge(ran.output, ran.returncode, workdir / DUMP, request.get("expected_samples"),
                         int(request["limit"]), version)
         return replace(verdict, **extras)
 
@@ -238,10 +236,10 @@ def _rejected(problems, report: ScreenReport, version: str) -> Verdict:
                    reason="design code rejected before simulation: " + problems[0].describe())
 
 
-def _compile_error(result: ProcessResult, names: dict[str, str], version: str, fallback: str,
+def _compile_error(sim: Simulator, result: ProcessResult, names: dict[str, str], version: str, fallback: str,
                    extras: dict | None = None) -> Verdict:
     errors = tuple(CompileError(names.get(e.file) if e.file else None, e.line, e.message)
-                   for e in parse_compile_errors(result.output))
+                   for e in sim.compile_errors(result.output))
     return Verdict(Status.COMPILE_ERROR, compile_errors=errors, simulator=version,
                    reason=errors[0].describe() if errors else fallback, **(extras or {}))
 
@@ -321,7 +319,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides when this ends (end of input)
     if args.pdeathsig:
         _die_with_parent()
-    tools = icarus.Tools(**config["tools"])
+    tools = Tools(**config["tools"])
     root = Path(config["root"])
     root.mkdir(parents=True, exist_ok=True)
     warm_up()
