@@ -1,3 +1,5 @@
 """Anvil: RTL from a spec, judged by a simulator. This package holds the command-line adapter."""
 
-__version__ = "0.1.0"
+from engine.version import __version__
+
+__all__ = ["__version__"]

@@ -11,10 +11,21 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .cli import EXIT_ERROR, EXIT_PASS, UsageError
-from .options import add_provider_args, positive_int, provider_settings
+from engine.settings import OUTPUT, PROVIDER, SIMULATION, add_arguments, from_args
+
+from .common import EXIT_ERROR, EXIT_PASS, UsageError
 
 STRATEGIES = "single,sample,repair"
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
 
 
 def register(sub) -> None:
@@ -28,14 +39,10 @@ def register(sub) -> None:
     p.add_argument("--budget", type=positive_int, default=8, help="model calls per strategy and problem (default 8)")
     p.add_argument("--k", default="1", help="pass@k values for the sampling strategy, e.g. 1,4 (default 1)")
     p.add_argument("--concurrency", type=positive_int, default=1, help="problems run at once (default 1)")
-    p.add_argument("--temperature", type=float, default=0.8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--timeout", type=float, default=30.0, help="simulation limit per candidate (s)")
     p.add_argument("--name", help="sweep name (default: derived from the settings); a sweep resumes by name")
     p.add_argument("--fresh", action="store_true", help="forget earlier results of this sweep")
     p.add_argument("--out", type=Path, help="output folder (default runs/bench/NAME)")
-    p.add_argument("--ledger", type=Path)
-    add_provider_args(p)
+    add_arguments(p, groups=(PROVIDER, SIMULATION, OUTPUT), include=("temperature", "seed"))
     p.set_defaults(handler=lambda args: asyncio.run(run_bench(args)))
 
 
@@ -47,10 +54,8 @@ def sweep_name(args: argparse.Namespace, settings: dict) -> str:
 
 async def run_bench(args: argparse.Namespace) -> int:
     from engine.benchmark import arms, read_dataset, sweep
-    from engine.events import fan_out
-    from engine.ledger import Ledger
-    from engine.providers import ProviderError, close_provider, make_provider
-    from oracle import Oracle
+    from engine.providers import ProviderError
+    from engine.run import Runtime
 
     if not args.dataset.is_dir():
         raise UsageError(f"dataset folder not found: {args.dataset}")
@@ -69,44 +74,38 @@ async def run_bench(args: argparse.Namespace) -> int:
                 "strategies": [a.name for a in arm_list], "seed": args.seed, "temperature": args.temperature}
     name = args.name or sweep_name(args, settings)
     out = args.out or Path("runs") / "bench" / name
-    ledger = Ledger(args.ledger)
-    if args.fresh:
-        ledger.forget_sweep(name)
-    started_with = ledger.sweep_settings(name, settings)
-    if started_with != settings:
-        ledger.close()
-        raise UsageError(f"sweep {name} was started with other settings; pass --fresh to restart it or "
-                         "--name to start another")
-    store = ledger.store(name)
-    before = len(store.done())
-    todo = len(dataset) * len(arm_list) - before
-    print(f"sweep {name}: {len(dataset)} problems x {len(arm_list)} strategies at {args.budget} calls; "
-          f"{before} done, {todo} to run", file=sys.stderr)
-    try:
-        provider = make_provider(provider_settings(args))
-    except ProviderError as exc:
-        ledger.close()
-        raise UsageError(str(exc)) from None
-    oracle = Oracle(timeout_s=args.timeout, workers=1 if args.provider == "local" else None)
+    async with Runtime(from_args(args)) as runtime:
+        ledger = runtime.ledger
+        if args.fresh:
+            ledger.forget_sweep(name)
+        started_with = ledger.sweep_settings(name, settings)
+        if started_with != settings:
+            raise UsageError(f"sweep {name} was started with other settings; pass --fresh to restart it or "
+                             "--name to start another")
+        store = ledger.store(name)
+        before = len(store.done())
+        todo = len(dataset) * len(arm_list) - before
+        print(f"sweep {name}: {len(dataset)} problems x {len(arm_list)} strategies at {args.budget} calls; "
+              f"{before} done, {todo} to run", file=sys.stderr)
+        try:
+            runtime.provider  # noqa: B018 - bad provider settings are a usage error, before any work
+        except ProviderError as exc:
+            raise UsageError(str(exc)) from None
 
-    def show(o) -> None:
-        score = "" if o.best_score is None or o.status == "solved" else f" {o.best_score:.3f}"
-        print(f"  {o.problem:<34} {o.arm:<15} {o.status:<8} calls {o.calls:>2}  best {o.best_status}{score} "
-              f"({o.wall_s:.0f} s)", file=sys.stderr, flush=True)
+        def show(o) -> None:
+            score = "" if o.best_score is None or o.status == "solved" else f" {o.best_score:.3f}"
+            print(f"  {o.problem:<34} {o.arm:<15} {o.status:<8} calls {o.calls:>2}  best {o.best_status}{score} "
+                  f"({o.wall_s:.0f} s)", file=sys.stderr, flush=True)
 
-    try:
-        await sweep(dataset, arm_list, provider, oracle, store=store, concurrency=args.concurrency,
-                    listener_for=lambda problem, arm: fan_out(ledger.listener(tag=f"{name}:{problem}:{arm}")),
+        await sweep(dataset, arm_list, runtime, store=store, concurrency=args.concurrency, name=name,
                     on_outcome=show)
-    finally:
-        await close_provider(provider)
-    outcomes = [o for o in store.outcomes() if o.problem in {d.name for d in dataset}]
-    ledger.close()
+        outcomes = [o for o in store.outcomes() if o.problem in {d.name for d in dataset}]
     return report(outcomes, arm_list, ks, args.budget, out, name)
 
 
 def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
     from engine.benchmark import summarise, table
+    from engine.loop import RunStatus
 
     out.mkdir(parents=True, exist_ok=True)
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
@@ -114,7 +113,7 @@ def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
             f.write(json.dumps(asdict(o)) + "\n")
     rows = summarise(outcomes, ks)
     text = table(rows)
-    broken = sorted({o.problem for o in outcomes if o.status == "broken"})
+    broken = sorted({o.problem for o in outcomes if o.status == RunStatus.BROKEN.value})
     lines = [f"# {name}", "", text, ""]
     if broken:
         lines.append(f"Broken benches (the reference fails its own testbench; not counted): {', '.join(broken)}")

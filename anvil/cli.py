@@ -14,18 +14,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from engine.settings import SIMULATION, add_arguments
+from oracle import DEFAULT_TOP
 
-EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or input files: exit 2 with the message."""
+from . import __version__, bench, generate, runs
+from .common import EXIT_ERROR, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_PASS, UsageError, require_file
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .options import positive_float
-
     parser = argparse.ArgumentParser(prog="anvil", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"anvil {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
@@ -37,14 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
                        help="extra source compiled with the testbench (repeatable); NAME_ref.sv beside "
                             "NAME_test.sv is added automatically")
-    check.add_argument("--top", default="TopModule", help="module the design must define (default TopModule)")
-    check.add_argument("--timeout", type=positive_float, default=30.0, metavar="S",
-                       help="wall-clock limit for compile + simulation (default 30)")
+    check.add_argument("--top", default=DEFAULT_TOP, help=f"module the design must define (default {DEFAULT_TOP})")
+    add_arguments(check, groups=(SIMULATION,))
     check.add_argument("--max-mismatches", type=int, default=8, metavar="K",
                        help="failing samples to report (default 8)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
-
-    from . import bench, generate, runs
 
     generate.register(sub)
     bench.register(sub)
@@ -85,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("anvil: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # infrastructure: one line, exit 2
         from oracle import OracleError
 
@@ -95,12 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     parser.error(f"unknown command {args.command}")
     return EXIT_ERROR
-
-
-def require_file(path: Path, what: str) -> Path:
-    if not path.is_file():
-        raise UsageError(f"{what} not found: {path}")
-    return path
 
 
 async def run_check(args: argparse.Namespace) -> int:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
 from pathlib import Path
 
-from .cli import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
-from .options import add_provider_args, add_strategy_args, budget, provider_settings, strategy
+from engine.settings import OUTPUT, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
+from oracle import DEFAULT_TOP
+
+from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
 
 
 def register(sub) -> None:
@@ -18,14 +21,12 @@ def register(sub) -> None:
     p.add_argument("--tb", type=Path, help="the testbench (default: found beside the spec or in anvil.toml)")
     p.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
                    help="extra source compiled with the testbench (repeatable)")
-    p.add_argument("--top", help="module to implement (default TopModule)")
+    p.add_argument("--top", help=f"module to implement (default {DEFAULT_TOP})")
     p.add_argument("-o", "--output", type=Path, help="where to write the passing RTL (default: X.sv beside the spec)")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
-    p.add_argument("--ledger", type=Path, help="SQLite run ledger (default ~/.local/share/anvil/ledger.sqlite)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_provider_args(p)
-    add_strategy_args(p)
-    p.set_defaults(handler=lambda args: __import__("asyncio").run(run_generate(args)))
+    add_arguments(p, groups=(PROVIDER, STRATEGY, SIMULATION, OUTPUT))
+    p.set_defaults(handler=lambda args: asyncio.run(run_generate(args)))
 
 
 def resolve_design(args: argparse.Namespace):
@@ -46,7 +47,7 @@ def resolve_design(args: argparse.Namespace):
     for e in extra:
         require_file(e, "extra source")
     output = args.output or (found.output if found else spec.with_name(f"{name}.sv"))
-    top = args.top or (found.top if found else "TopModule")
+    top = args.top or (found.top if found else DEFAULT_TOP)
     return Design(name=name, spec=spec, testbench=testbench, output=output, extra=extra, top=top)
 
 
@@ -64,11 +65,9 @@ def write_output(path: Path, code: str, *, force: bool) -> None:
 
 
 async def run_generate(args: argparse.Namespace) -> int:
-    from engine import Engine, Problem, SpecError
-    from engine.ledger import Ledger
-    from engine.events import fan_out
-    from engine.providers import ProviderError, close_provider, make_provider
-    from oracle import Oracle
+    from engine import SpecError
+    from engine.providers import ProviderError
+    from engine.run import Runtime
 
     from .progress import Progress
     from .render import render_verdict
@@ -76,26 +75,14 @@ async def run_generate(args: argparse.Namespace) -> int:
     design = resolve_design(args)
     if design.output.exists() and not args.force:
         raise UsageError(f"{design.output} exists; pass --force to replace it or -o to write elsewhere")
-    settings = provider_settings(args)
-    oracle = Oracle(timeout_s=args.timeout, workers=1 if settings.provider == "local" else None)
-    try:
-        problem = Problem.from_design(design, oracle=oracle)
-    except SpecError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        provider = make_provider(settings)
-    except ProviderError as exc:
-        raise UsageError(str(exc)) from None
-    strat, limits = strategy(args), budget(args)
-    ledger = Ledger(args.ledger)
-    engine = Engine(provider, oracle, strategy=strat, budget=limits)
-    progress = Progress(max_calls=engine.max_calls)
-    engine.emit = fan_out(progress, ledger.listener())
-    try:
-        result = await engine.solve(problem)
-    finally:
-        await close_provider(provider)
-        ledger.close()
+    settings = from_args(args)
+    async with Runtime(settings) as runtime:
+        try:
+            problem = runtime.problem(design)
+            runtime.provider  # noqa: B018 - bad provider settings are a usage error, before any work
+        except (SpecError, ProviderError) as exc:
+            raise UsageError(str(exc)) from None
+        result = await runtime.run(problem, listeners=[Progress()])
     best = result.best
     wrote = None
     if result.solved:
@@ -103,7 +90,7 @@ async def run_generate(args: argparse.Namespace) -> int:
         wrote = design.output
     if args.json:
         print(json.dumps({
-            "status": "pass" if result.solved else ("error" if result.status == "error" else "fail"),
+            "status": "pass" if result.solved else ("error" if result.status.fault else "fail"),
             "run_id": result.run_id, "output": str(wrote) if wrote else None, "reason": result.reason,
             "calls": result.calls, "tokens": result.tokens, "rounds": result.rounds,
             "candidates": len(result.candidates), "elapsed_s": result.timings.wall_s,
@@ -120,7 +107,7 @@ async def run_generate(args: argparse.Namespace) -> int:
             print(f"best: candidate {best.id} ({best.origin}, round {best.round})")
             print(render_verdict(best.verdict))
             print(f"see it with: anvil runs show {result.run_id}")
-    if result.status == "error":
+    if result.status.fault:
         print(f"anvil: {result.reason}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_PASS if result.solved else EXIT_FAIL

@@ -21,10 +21,10 @@ def _best(candidate) -> str:
 class Progress:
     """An event listener writing to ``stream`` (stderr)."""
 
-    def __init__(self, stream: TextIO = sys.stderr, *, max_calls: int, live: bool | None = None) -> None:
+    def __init__(self, stream: TextIO = sys.stderr, *, live: bool | None = None) -> None:
         self.stream = stream
         self.live = stream.isatty() if live is None else live
-        self.max_calls = max_calls
+        self.max_calls = 0
         self.start = time.monotonic()
         self.calls = self.tokens = self.candidates = 0
         self.round = 0
@@ -34,6 +34,7 @@ class Progress:
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
             m = event.manifest
+            self.max_calls = m["budget"]["calls"]
             self._line(f"anvil: {event.problem} with {m['provider']}:{m['model']} "
                        f"(budget {self.max_calls} calls), run {event.run_id}")
         elif isinstance(event, ev.RoundStarted):

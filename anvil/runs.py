@@ -7,7 +7,7 @@ import datetime
 import json
 from pathlib import Path
 
-from .cli import EXIT_PASS, UsageError
+from .common import EXIT_PASS, UsageError
 
 
 def register(sub) -> None:

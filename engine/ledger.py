@@ -86,7 +86,7 @@ class Ledger:
                 best = r.best
                 self.db.execute("UPDATE runs SET finished=?, status=?, reason=?, calls=?, tokens=?, "
                                 "best_candidate=?, best_status=?, best_score=?, timings=? WHERE id=?",
-                                (time.time(), r.status, r.reason, r.calls, r.tokens, best.id if best else None,
+                                (time.time(), r.status.value, r.reason, r.calls, r.tokens, best.id if best else None,
                                  best.verdict.status.value if best else None, best.verdict.score if best else None,
                                  json.dumps(asdict(r.timings)), r.run_id))
 

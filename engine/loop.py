@@ -11,6 +11,7 @@ events go to the listener.
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
 import platform
 import time
@@ -26,6 +27,7 @@ from .extract import extract_verilog, normalise
 from .problem import Problem
 from .prompts import Feedback, first_request, repair_request
 from .providers.base import CompletionRequest, Provider, ProviderError
+from .version import __version__
 from .ranking import rank, signature
 
 
@@ -99,10 +101,28 @@ class Timings:
     overhead_s: float = 0.0  # wall time with neither
 
 
+class RunStatus(str, enum.Enum):
+    """How a run ended."""
+
+    SOLVED = "solved"
+    UNSOLVED = "unsolved"  # the budget was spent
+    CANCELLED = "cancelled"
+    ERROR = "error"  # the provider failed (or another fault outside the candidates)
+    BROKEN = "broken"  # the bench cannot judge anything: its reference fails it
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+    @property
+    def fault(self) -> bool:
+        """The run could not judge the model: a provider failure or a broken bench."""
+        return self in (RunStatus.ERROR, RunStatus.BROKEN)
+
+
 @dataclass(frozen=True)
 class RunResult:
     run_id: str
-    status: str  # "solved" | "unsolved" | "cancelled" | "error"
+    status: RunStatus
     best: Candidate | None
     candidates: tuple[Candidate, ...]
     calls: int
@@ -113,7 +133,12 @@ class RunResult:
 
     @property
     def solved(self) -> bool:
-        return self.status == "solved"
+        return self.status is RunStatus.SOLVED
+
+
+def call_budget(strategy: Strategy, budget: Budget) -> int:
+    """The most model calls a run makes: the budget's, else samples + rounds x repair width."""
+    return budget.calls if budget.calls is not None else strategy.samples + strategy.rounds * strategy.repair_width
 
 
 class _Activity:
@@ -175,8 +200,7 @@ class Engine:
         self.provider = provider
         self.oracle = oracle
         self.strategy = strategy
-        self.max_calls = budget.calls if budget.calls is not None else (
-            strategy.samples + strategy.rounds * strategy.repair_width)
+        self.max_calls = call_budget(strategy, budget)
         self.budget = budget
         self.emit = listener or (lambda event: None)
         self.sim_timeout_s = sim_timeout_s
@@ -187,13 +211,13 @@ class Engine:
         state = RunState(run_id or uuid.uuid4().hex[:12])
         self.activity = _Activity()
         self.emit(ev.RunStarted(state.run_id, problem.name, self.manifest(problem)))
-        status, reason, rounds = "unsolved", "", 0
+        status, reason, rounds = RunStatus.UNSOLVED, "", 0
         report = await self.oracle.check_bench(problem.bench)
         if not report.usable:  # no model call can help a broken testbench
             ref = report.verdict
             reason = (f"the testbench cannot judge anything: its reference model fails it "
                       f"({ref.status.value}: {ref.reason})")
-            result = self._result(state, "error", reason, 0)
+            result = self._result(state, RunStatus.BROKEN, reason, 0)
             self.emit(ev.RunFinished(state.run_id, result))
             return result
         try:
@@ -206,21 +230,20 @@ class Engine:
             reason = f"wall-time budget of {self.budget.wall_s:g} s spent"
             self.emit(ev.BudgetSpent(state.run_id, reason))
         except asyncio.CancelledError:
-            result = self._result(state, "cancelled", "cancelled", rounds)
+            result = self._result(state, RunStatus.CANCELLED, "cancelled", rounds)
             self.emit(ev.RunFinished(state.run_id, result))
             raise
         except ProviderError as exc:
-            status, reason = "error", str(exc)
+            status, reason = RunStatus.ERROR, str(exc)
         if state.best is not None and state.best.passed:
-            status, reason = "solved", f"candidate {state.best.id} passes"
-        elif status != "error" and not reason:
+            status, reason = RunStatus.SOLVED, f"candidate {state.best.id} passes"
+        elif status is not RunStatus.ERROR and not reason:
             reason = "no candidate passes"
         result = self._result(state, status, reason, rounds)
         self.emit(ev.RunFinished(state.run_id, result))
         return result
 
     def manifest(self, problem: Problem) -> dict[str, Any]:
-        from anvil import __version__
 
         def digest(path) -> str:
             try:
@@ -422,7 +445,7 @@ class Engine:
                 hints.append(line)
         return hints[:6]
 
-    def _result(self, state: RunState, status: str, reason: str, rounds: int) -> RunResult:
+    def _result(self, state: RunState, status: RunStatus, reason: str, rounds: int) -> RunResult:
         return RunResult(state.run_id, status, state.best, tuple(state.candidates), state.calls, state.tokens,
                          rounds, reason, self.activity.timings())
 
@@ -432,4 +455,5 @@ async def solve(problem: Problem, provider: Provider, oracle: Oracle, *, strateg
     return await Engine(provider, oracle, strategy=strategy, budget=budget, listener=listener).solve(problem)
 
 
-__all__ = ["Budget", "CallRecord", "Candidate", "Engine", "RunResult", "Strategy", "Timings", "solve"]
+__all__ = ["Budget", "CallRecord", "Candidate", "Engine", "RunResult", "RunStatus", "Strategy", "Timings",
+           "call_budget", "solve"]

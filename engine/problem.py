@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from oracle import Bench, Oracle
+from oracle import DEFAULT_TOP, Bench, Oracle
 from oracle import Port
 
 from .designs import Design
@@ -32,7 +32,7 @@ class Problem:
     name: str
     spec: str
     bench: Bench
-    top: str = "TopModule"
+    top: str = DEFAULT_TOP
     #: the interface the design must have: from the reference model, else from the spec
     interface: tuple[Port, ...] = ()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from oracle import Verdict
+from oracle import DEFAULT_TOP, Verdict
 
 from .locate import driver_lines, module_line
 
@@ -30,7 +30,7 @@ def mismatch_message(m) -> str:
 
 
 def verdict_diagnostics(verdict: Verdict, *, rtl_path: Path, rtl_text: str,
-                        top: str = "TopModule") -> dict[Path, list[lsp.Diagnostic]]:
+                        top: str = DEFAULT_TOP) -> dict[Path, list[lsp.Diagnostic]]:
     """Diagnostics per file. The RTL file always has an entry (empty when it passes)."""
     out: dict[Path, list[lsp.Diagnostic]] = {rtl_path: []}
     status = verdict.status.value

@@ -18,12 +18,14 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path, to_fs_path
 
-from engine import Budget, DesignError, Engine, Feedback, Problem, SpecError, Strategy
+from engine import DesignError, Problem, SpecError
 from engine import events as ev
 from engine.designs import Design, design_for
+from engine.loop import call_budget
+from engine.run import Runtime, oracle_for
+from engine.settings import RunSettings
 from oracle import Bench, Oracle, OracleError, SourceText, Verdict
 
-from .config import Settings
 from .convert import SOURCE, mismatch_message, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
 from .progress import Progress
@@ -36,7 +38,7 @@ DEBOUNCE_S = 0.4
 class Anvil:
     def __init__(self, server) -> None:
         self.server = server
-        self.settings = Settings()
+        self.settings = RunSettings()
         self.jobs = Jobs()
         self.passing: dict[str, Passing] = {}
         self._oracle: Oracle | None = None
@@ -48,9 +50,9 @@ class Anvil:
 
     @property
     def oracle(self) -> Oracle:
-        if self._oracle is None or self._oracle.timeout_s != self.settings.timeout:
-            self._oracle = Oracle(timeout_s=self.settings.timeout,
-                                  workers=1 if self.settings.provider == "local" else None)
+        wanted = oracle_for(self.settings)
+        if self._oracle is None or (self._oracle.timeout_s, self._oracle.workers) != (wanted.timeout_s, wanted.workers):
+            self._oracle = wanted
         return self._oracle
 
     def _caps(self) -> lsp.ClientCapabilities:
@@ -119,36 +121,27 @@ class Anvil:
                         "llm_calls": job.info.get("calls", 0)}
             raise
 
-    def _engine(self, listener) -> Engine:
-        from engine.providers import ProviderSettings, make_provider
-
-        s = self.settings
-        provider = make_provider(ProviderSettings(provider=s.provider, model=s.model, base_url=s.base_url,
-                                                  api_key_env=s.api_key_env))
-        strategy = Strategy(samples=s.samples, rounds=s.rounds, repair_width=s.repair_width,
-                            temperature=s.temperature, seed=s.seed, feedback=Feedback(s.feedback))
-        return Engine(provider, self.oracle, strategy=strategy, budget=Budget(calls=s.budget), listener=listener)
-
     async def _generate(self, job: Job, design: Design, problem: Problem) -> dict[str, Any]:
-        from engine.providers import ProviderError, close_provider
+        from engine.providers import ProviderError
 
         spec_text = self.text_of(design.spec) or ""
         tb_text = self.text_of(design.testbench) or ""
         progress = Progress(self, job, f"Anvil: generating {design.name}")
         key = design_key(design)
-        try:
-            engine = self._engine(None)
-        except ProviderError as exc:
-            self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
-            return {"status": "error", "job": job.id, "message": str(exc)}
-        engine.emit = ev.fan_out(progress.on_event, lambda e: self._on_engine_event(job, design, e))
-        await progress.begin(engine.max_calls)
-        result = None
-        try:
-            result = await engine.solve(problem)
-        finally:
-            await close_provider(engine.provider)
-            progress.end(result)
+        settings = self.settings
+        async with Runtime(settings, oracle=self.oracle) as runtime:
+            try:
+                model = runtime.provider.model
+            except ProviderError as exc:
+                self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
+                return {"status": "error", "job": job.id, "message": str(exc)}
+            await progress.begin(call_budget(settings.strategy(), settings.budget_limits()))
+            result = None
+            try:
+                result = await runtime.run(problem, listeners=[progress.on_event,
+                                                               lambda e: self._on_engine_event(job, design, e)])
+            finally:
+                progress.end(result)
         output_uri = from_fs_path(str(design.output))
         base = {"job": job.id, "output_uri": output_uri, "llm_calls": result.calls, "run_id": result.run_id,
                 "candidates": len(result.candidates), "reason": result.reason}
@@ -156,13 +149,13 @@ class Anvil:
             best = result.best
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
-                       f", round {best.round}, {engine.provider.model}"
+                       f", round {best.round}, {model}"
             self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence, result.run_id)
             self.publish(key + "|spec", {design.spec: []})
             self.notify(f"Anvil: {design.name} passes ({evidence}). Use the code action \"Anvil: Insert passing "
                         f"RTL\" on the spec or testbench to write {design.output.name}.")
             return {"status": "pass", **base, "verdict": v.to_dict()}
-        if result.status == "error":
+        if result.status.fault:
             self.notify(f"Anvil: {result.reason}", lsp.MessageType.Error)
             return {"status": "error", **base, "message": result.reason}
         self.notify(f"Anvil: {design.name} not solved: {result.reason} ({result.calls} calls). The best "
@@ -265,12 +258,13 @@ class Anvil:
         return {"status": "cancelled", "cancelled": cancelled}
 
     def doctor(self) -> dict[str, Any]:
-        from anvil.doctor import python_checks, sandbox_checks, simulator_checks
-        from engine.doctor import engine_checks
+        from engine.doctor import checks as doctor_checks
 
-        checks = [c.__dict__ for c in simulator_checks() + python_checks() + sandbox_checks()] + engine_checks()
+        checks = [c.__dict__ for c in doctor_checks()]
         ok = all(c["ok"] for c in checks if c.get("required", True))
-        return {"status": "ok" if ok else "missing", "checks": checks, "settings": self.settings.__dict__}
+        settings = {k: (str(v) if v is not None and not isinstance(v, (int, float, str)) else v)
+                    for k, v in self.settings.__dict__.items()}
+        return {"status": "ok" if ok else "missing", "checks": checks, "settings": settings}
 
     # -- watching -------------------------------------------------------------------------------
 
@@ -302,9 +296,9 @@ class Anvil:
         for task in self._pending.values():
             task.cancel()
         await self.jobs.drain()
-        from engine.providers.local import stop_all_servers
+        from engine.providers import stop_local_models
 
-        await asyncio.to_thread(stop_all_servers)
+        await asyncio.to_thread(stop_local_models)
 
 
 def _log_failure(task: asyncio.Task) -> None:

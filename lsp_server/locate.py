@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from oracle import Verdict
+from oracle import DEFAULT_TOP, Verdict
 
 
-def driver_lines(verdict: Verdict, text: str, signal: str, top: str = "TopModule") -> list[int]:
+def driver_lines(verdict: Verdict, text: str, signal: str, top: str = DEFAULT_TOP) -> list[int]:
     """0-based lines that assign ``signal``, in order; else its declaration, else the header."""
     lines = verdict.drivers.get(signal)
     if lines:
@@ -28,7 +28,7 @@ def _declared(text: str, signal: str, top: str) -> list[int]:
     return module_line(text, top)
 
 
-def module_line(text: str, top: str = "TopModule") -> list[int]:
+def module_line(text: str, top: str = DEFAULT_TOP) -> list[int]:
     for number, line in enumerate(text.splitlines()):
         if re.search(rf"\bmodule\s+{re.escape(top)}\b", line):
             return [number]

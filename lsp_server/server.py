@@ -15,10 +15,10 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from anvil import __version__
+from engine.settings import from_editor as parse_settings
+from engine.version import __version__
 
 from . import actions
-from .config import parse_settings
 from .features import Anvil
 
 log = logging.getLogger("anvil.lsp")
@@ -168,7 +168,7 @@ def serve() -> int:
     try:
         server.start_io()
     finally:
-        from engine.providers.local import stop_all_servers
+        from engine.providers import stop_local_models
 
-        stop_all_servers()
+        stop_local_models()
     return 0

@@ -5,7 +5,7 @@
 The oracle never imports the engine, pygls or lsprotocol; it returns frozen dataclasses.
 """
 
-from .bench import Bench, companion_reference
+from .bench import DEFAULT_REFERENCE, DEFAULT_TOP, Bench, companion_reference
 from .core import DEFAULT_MAX_MISMATCHES, DEFAULT_TIMEOUT_S, BenchReport, Oracle, simulate
 from .errors import BenchError, OracleError, SimulatorNotFound
 from .icarus import Tools, find_tools
@@ -13,7 +13,7 @@ from .syntax import Port, SourceText
 from .verdict import CompileError, Mismatch, Status, Verdict
 
 __all__ = [
-    "Bench", "BenchError", "BenchReport", "CompileError", "DEFAULT_MAX_MISMATCHES", "DEFAULT_TIMEOUT_S",
+    "DEFAULT_REFERENCE", "DEFAULT_TOP", "Bench", "BenchError", "BenchReport", "CompileError", "DEFAULT_MAX_MISMATCHES", "DEFAULT_TIMEOUT_S",
     "Mismatch", "Oracle", "OracleError", "Port", "SimulatorNotFound", "SourceText", "Status", "Tools", "Verdict",
     "companion_reference", "find_tools", "simulate",
 ]

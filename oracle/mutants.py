@@ -7,11 +7,11 @@ reference bit is 0 or 1), on any problem, without writing a mutant by hand.
 
 from __future__ import annotations
 
-from .bench import rename_module
+from .bench import DEFAULT_REFERENCE, DEFAULT_TOP, rename_module
 from .syntax import SourceText, module_interface
 
 
-def flip_output_bit(reference: str, *, reference_module: str = "RefModule", top: str = "TopModule") -> str:
+def flip_output_bit(reference: str, *, reference_module: str = DEFAULT_REFERENCE, top: str = DEFAULT_TOP) -> str:
     interface = module_interface([SourceText("reference.sv", reference)], reference_module)
     if interface is None:
         raise ValueError(f"module {reference_module} not found")

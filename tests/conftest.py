@@ -14,6 +14,12 @@ DATASET = Path(os.environ.get("ANVIL_VERILOG_EVAL", ROOT.parent / "shared" / "ve
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def private_ledger(tmp_path, monkeypatch):
+    """Runs in tests go to a ledger of their own, never to the user's."""
+    monkeypatch.setenv("ANVIL_LEDGER", str(tmp_path / "ledger.sqlite"))
+
+
 def run_anvil(*args, input: str | None = None, env: dict | None = None, cwd: Path = ROOT,
               timeout: float = 120) -> subprocess.CompletedProcess:
     """The `anvil` command line in a subprocess, as a user runs it."""

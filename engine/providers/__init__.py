@@ -79,6 +79,15 @@ def make_provider(settings: ProviderSettings) -> Provider:
     return provider
 
 
+def stop_local_models() -> None:
+    """Stop the embedded model's server, if this process started one (it stops at exit anyway)."""
+    import sys
+
+    local = sys.modules.get(f"{__name__}.local")
+    if local is not None:
+        local.stop_all_servers()
+
+
 async def close_provider(provider: Provider) -> None:
     close = getattr(provider, "aclose", None)
     if close is not None:
@@ -88,5 +97,5 @@ async def close_provider(provider: Provider) -> None:
 __all__ = [
     "Completion", "CompletionRequest", "Message", "PROVIDERS", "Provider", "ProviderConfigError", "ProviderError",
     "ProviderRequestError", "ProviderSettings", "ProviderTimeout", "ProviderUnavailable", "RecordingProvider",
-    "ReplayMiss", "ReplayProvider", "RetryPolicy", "close_provider", "make_provider",
+    "ReplayMiss", "ReplayProvider", "RetryPolicy", "close_provider", "make_provider", "stop_local_models",
 ]

@@ -11,6 +11,7 @@ import pytest
 from engine.benchmark import JsonlOutcomes, Outcome, arms, pass_at_k, read_dataset, run_arm, summarise, sweep
 from engine.ledger import Ledger
 from engine.providers import RecordingProvider
+from engine.run import Runtime
 from oracle import Oracle
 from tests.conftest import ROOT
 from tests.engine.fakes import ScriptedProvider, fenced
@@ -18,6 +19,10 @@ from tests.engine.fakes import ScriptedProvider, fenced
 EX = ROOT / "examples" / "counter4"
 GOOD = (EX / "counter4_good.sv").read_text()
 WRAP = GOOD.replace("count + 4'd1", "(count == 4'd9 ? 4'd0 : count + 4'd1)")
+
+
+def runtime(provider, oracle=None) -> Runtime:
+    return Runtime(provider=provider, oracle=oracle or Oracle())
 
 
 @pytest.fixture
@@ -48,7 +53,7 @@ async def test_every_strategy_gets_exactly_its_budget(data, budget):
     oracle = Oracle()
     for arm in arms(budget, ["single", "sample", "repair", "repair-summary", "repair-none"]):
         provider = ScriptedProvider(lambda request, i: fenced(WRAP.replace("4'd9", f"4'd{9 - i % 5}")))
-        outcome = await run_arm(item.problem(oracle), arm, provider, oracle)
+        outcome = await run_arm(item.problem(oracle), arm, runtime(provider, oracle))
         expected = 1 if arm.name == "single" else budget
         assert outcome.calls == len(provider.requests) == expected, arm
         assert outcome.status == "unsolved"
@@ -82,14 +87,14 @@ async def test_an_interrupted_sweep_resumes_where_it_stopped(data, tmp_path):
     dataset = read_dataset(data)
     arm_list = arms(2, ["single", "sample"])
     slow = ScriptedProvider([fenced(WRAP)], delays=[0.0, 0.0, 0.0] + [30] * 10)
-    task = asyncio.ensure_future(sweep(dataset, arm_list, slow, Oracle(), store=store))
+    task = asyncio.ensure_future(sweep(dataset, arm_list, runtime(slow), store=store))
     await asyncio.wait_for(_until(lambda: len(store.done()) >= 2), 30)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     finished = store.done()
     assert 2 <= len(finished) < 4
     counting = ScriptedProvider([fenced(GOOD)])
-    await sweep(dataset, arm_list, counting, Oracle(), store=store)
+    await sweep(dataset, arm_list, runtime(counting), store=store)
     assert len(store.done()) == 4
     left = {(d.name, x.name) for d in dataset for x in arm_list} - finished
     assert len(counting.requests) == sum(1 if arm == "single" else 2 for _, arm in left)
@@ -111,7 +116,7 @@ async def test_cli_bench_with_replay_reports_table_plots_and_resumes(data, tmp_p
 
     recording = tmp_path / "rec.jsonl"
     await sweep(read_dataset(data), arms(2, ["single", "sample", "repair"]),
-                RecordingProvider(ScriptedProvider(answer), recording), Oracle(),
+                runtime(RecordingProvider(ScriptedProvider(answer), recording)),
                 store=JsonlOutcomes(tmp_path / "scratch.jsonl"))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "anvil", "bench", str(data), "--budget", "2", "--provider", "replay",
@@ -133,17 +138,19 @@ async def test_cli_bench_with_replay_reports_table_plots_and_resumes(data, tmp_p
     assert "6 done" not in changed.stderr  # other settings: another sweep
 
 
-def test_broken_benches_are_reported_apart(dataset, tmp_path):
-    only = ["Prob099_m2014_q6c", "Prob001_zero"]
+def test_broken_benches_are_reported_apart(data, tmp_path):
+    # a reference whose ports differ from the testbench's (as Prob099's): it fails its own bench
+    (data / "beta_ref.sv").write_text((EX / "counter4_ref.sv").read_text().replace("count", "cnt"))
+    only = ["beta", "alpha"]
     recording = tmp_path / "none.jsonl"
     recording.write_text("")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "anvil", "bench", str(dataset), *sum((["--only", o] for o in only), []),
+    run = subprocess.run([sys.executable, "-m", "anvil", "bench", str(data), *sum((["--only", o] for o in only), []),
                           "--strategies", "single", "--provider", "replay", "--model", str(recording),
                           "--ledger", str(tmp_path / "l.sqlite"), "--out", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     results = {json.loads(x)["problem"]: json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()}
-    assert results["Prob099_m2014_q6c"]["status"] == "broken"
-    assert results["Prob001_zero"]["status"] == "error"  # the replay has no answer: an error, not a made-up one
-    assert "Broken benches" in run.stdout and "Prob099_m2014_q6c" in run.stdout
+    assert results["beta"]["status"] == "broken"
+    assert results["alpha"]["status"] == "error"  # the replay has no answer: an error, not a made-up one
+    assert "Broken benches" in run.stdout and "beta" in run.stdout

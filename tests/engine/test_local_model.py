@@ -13,6 +13,8 @@ from engine.providers.openai_compat import OpenAIProvider
 from oracle import Oracle
 from tests.conftest import DATASET
 
+pytestmark = pytest.mark.slow  # every test here loads a local model
+
 SMALL = "0.5b"
 EASY = ["Prob001_zero", "Prob005_notgate", "Prob007_wire"]
 QUESTION = CompletionRequest((Message("system", "You write Verilog."),

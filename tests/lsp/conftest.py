@@ -86,10 +86,10 @@ def make_client() -> LanguageClient:
     return client
 
 
-LEDGER_DIR = tempfile.mkdtemp(prefix="anvil-lsp-ledger-")
+LEDGER = os.path.join(tempfile.mkdtemp(prefix="anvil-lsp-ledger-"), "ledger.sqlite")
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "anvil", "serve", "--stdio"],
-                            client_factory=make_client, server_env={**os.environ, "ANVIL_LEDGER": f"{LEDGER_DIR}/ledger.sqlite"})
+                            client_factory=make_client, server_env={**os.environ, "ANVIL_LEDGER": LEDGER})
 
 
-__all__ = ["BAD", "CLIENTS", "GOOD", "SERVER", "WRAP", "fenced", "initialize_params", "make_workspace",
+__all__ = ["BAD", "CLIENTS", "GOOD", "LEDGER", "SERVER", "WRAP", "fenced", "initialize_params", "make_workspace",
            "pytest_lsp", "record", "settings_for", "uri"]

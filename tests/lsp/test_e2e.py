@@ -4,9 +4,11 @@ import asyncio
 import copy
 from pathlib import Path
 
+import pytest
 from lsprotocol import types as lsp
 
-from tests.lsp.conftest import (BAD, CLIENTS, GOOD, SERVER, WRAP, fenced, initialize_params, make_workspace,
+from engine.ledger import Ledger
+from tests.lsp.conftest import (BAD, CLIENTS, GOOD, LEDGER, SERVER, WRAP, fenced, initialize_params, make_workspace,
                                 pytest_lsp, record, settings_for, uri)
 from tests.conftest import tool_processes
 from tests.lsp.helpers import anvil_check, apply_action, code_actions, command, until
@@ -30,6 +32,8 @@ async def test_generate_shows_progress_and_diagnostics_and_offers_the_rtl(client
     assert result["status"] == "pass" and result["llm_calls"] == 2
     assert result["output_uri"] == uri(out) and result["job"].startswith("generate-")
     assert not out.exists()  # nothing is written without the user's action
+    recorded = Ledger(LEDGER).run(result["run_id"])  # a run from the editor is in the ledger too
+    assert recorded["status"] == "solved" and len(recorded["candidates"]) == 2
 
     begins = [r for r in client.progress_reports.values() if r and isinstance(r[0], lsp.WorkDoneProgressBegin)]
     assert begins and isinstance(begins[0][-1], lsp.WorkDoneProgressEnd)
@@ -207,6 +211,7 @@ async def local_client(lsp_client: pytest_lsp.LanguageClient, tmp_path):
     yield
 
 
+@pytest.mark.slow
 async def test_the_local_model_runs_in_the_server_and_stops_with_it(local_client):
     spec = uri(local_client.folder / "counter4.md")
     result = await command(local_client, "anvil.generate", {"uri": spec}, timeout=600)

@@ -9,26 +9,28 @@ import pytest
 
 from oracle import Bench, Oracle, SourceText, Status
 from oracle.process import Limits, run_bounded
-from tests.conftest import problem_files, processes_matching, tool_processes
+from tests.conftest import ROOT, processes_matching, tool_processes
 
 TIMEOUT = 3.0
-COUNTER = "module TopModule(input clk, input reset, output reg [3:0] q);\n"
+#: examples/counter4 (synchronous reset, enable): every cheat below is wrong, and tries to pass
+TB = ROOT / "examples" / "counter4" / "counter4_tb.sv"
+COUNTER = "module TopModule(input clk, input reset, input en, output reg [3:0] count);\n"
 
 CHEATS = {
-    "fake pass line": COUNTER + 'initial $display("Mismatches: 0 in 439 samples");\nalways @(posedge clk) q <= 0;\nendmodule\n',
-    "early finish": COUNTER + "initial #20 $finish;\nalways @(posedge clk) q <= 0;\nendmodule\n",
-    "stop": COUNTER + "initial #20 $stop;\nalways @(posedge clk) q <= 0;\nendmodule\n",
+    "fake pass line": COUNTER + 'initial $display("Mismatches: 0 in 461 samples");\nalways @(posedge clk) count <= 0;\nendmodule\n',
+    "early finish": COUNTER + "initial #20 $finish;\nalways @(posedge clk) count <= 0;\nendmodule\n",
+    "stop": COUNTER + "initial #20 $stop;\nalways @(posedge clk) count <= 0;\nendmodule\n",
     "file write": COUNTER + 'integer f;\ninitial begin f = $fopen("wave.vcd", "w"); $fwrite(f, "x"); $fclose(f); end\n'
-                            "always @(posedge clk) q <= 0;\nendmodule\n",
-    "output flood": COUNTER + 'always @(posedge clk) begin q <= 0; repeat (100000) $display("Mismatches: 0 in 439 samples"); end\nendmodule\n',
-    "copy the reference": COUNTER + "always @* q = good1.q;\nendmodule\n",
-    "reset the error count": COUNTER + "always @(posedge clk) begin q <= 0; tb.stats1.errors = 0; tb.stats1.errors_q = 0; end\nendmodule\n",
-    "hidden from other parsers": COUNTER + "`ifdef __ICARUS__\ninitial #30 $finish;\n`endif\nalways @(posedge clk) q <= 0;\nendmodule\n",
-    "combinational loop": COUNTER + "wire t;\nassign t = ~t;\nalways @(posedge clk) q <= {3'b0, t};\nendmodule\n",
-    "zero-delay loop": COUNTER + "reg t;\nalways @(clk) begin t = 0; while (clk) t = ~t; end\nalways @(posedge clk) q <= 0;\nendmodule\n",
-    "busy loop at time zero": COUNTER + "integer i;\ninitial begin i = 0; while (1) i = i + 1; end\nalways @(posedge clk) q <= 0;\nendmodule\n",
-    "time stands still": COUNTER + "reg t = 0;\nalways #0 t = ~t;\nalways @(posedge clk) q <= 0;\nendmodule\n",
-    "memory bomb": COUNTER + "reg [31:0] mem [0:(1<<30)-1];\nalways @(posedge clk) begin mem[3] <= 1; q <= mem[3][3:0]; end\nendmodule\n",
+                            "always @(posedge clk) count <= 0;\nendmodule\n",
+    "output flood": COUNTER + 'always @(posedge clk) begin count <= 0; repeat (100000) $display("Mismatches: 0 in 461 samples"); end\nendmodule\n',
+    "copy the reference": COUNTER + "always @* count = tb.ref_model.count;\nendmodule\n",
+    "reset the error count": COUNTER + "always @(posedge clk) begin count <= 0; tb.errors = 0; end\nendmodule\n",
+    "hidden from other parsers": COUNTER + "`ifdef __ICARUS__\ninitial #30 $finish;\n`endif\nalways @(posedge clk) count <= 0;\nendmodule\n",
+    "combinational loop": COUNTER + "wire t;\nassign t = ~t;\nalways @(posedge clk) count <= {3'b0, t};\nendmodule\n",
+    "zero-delay loop": COUNTER + "reg t;\nalways @(clk) begin t = 0; while (clk) t = ~t; end\nalways @(posedge clk) count <= 0;\nendmodule\n",
+    "busy loop at time zero": COUNTER + "integer i;\ninitial begin i = 0; while (1) i = i + 1; end\nalways @(posedge clk) count <= 0;\nendmodule\n",
+    "time stands still": COUNTER + "reg t = 0;\nalways #0 t = ~t;\nalways @(posedge clk) count <= 0;\nendmodule\n",
+    "memory bomb": COUNTER + "reg [31:0] mem [0:(1<<30)-1];\nalways @(posedge clk) begin mem[3] <= 1; count <= mem[3][3:0]; end\nendmodule\n",
     "undriven outputs": COUNTER + "endmodule\n",
 }
 
@@ -42,9 +44,8 @@ async def leftovers(oracle: Oracle) -> tuple[list[str], int]:
 @pytest.mark.parametrize("sandbox", ["on", "off"])
 @pytest.mark.parametrize("name", sorted(CHEATS))
 async def test_cheating_candidates_never_pass(name, sandbox, tmp_path):
-    _, tb, _ = problem_files("Prob035_count1to10")
     oracle = Oracle(tmp_root=tmp_path, timeout_s=TIMEOUT, sandbox=sandbox)
-    bench = Bench.for_testbench(tb)
+    bench = Bench.for_testbench(TB)
     await oracle.check_bench(bench)  # the reference run is not part of the candidate's time
     start = time.monotonic()
     verdict = await oracle.simulate(SourceText(f"{name}.sv", CHEATS[name]), bench)
@@ -57,16 +58,14 @@ async def test_cheating_candidates_never_pass(name, sandbox, tmp_path):
 
 @pytest.mark.parametrize("name", ["zero-delay loop", "busy loop at time zero"])
 async def test_hangs_are_timeouts_whatever_was_printed(name, tmp_path):
-    _, tb, _ = problem_files("Prob035_count1to10")
     verdict = await Oracle(tmp_root=tmp_path, timeout_s=TIMEOUT).simulate(
-        SourceText("hang.sv", CHEATS[name]), Bench.for_testbench(tb))
+        SourceText("hang.sv", CHEATS[name]), Bench.for_testbench(TB))
     assert verdict.status is Status.TIMEOUT and "killed" in verdict.reason
 
 
 async def test_cancelling_a_simulation_kills_it_at_once():
-    _, tb, _ = problem_files("Prob035_count1to10")
     oracle = Oracle(timeout_s=60)
-    bench = Bench.for_testbench(tb)
+    bench = Bench.for_testbench(TB)
     await oracle.check_bench(bench)
     task = asyncio.create_task(oracle.simulate(SourceText("hang.sv", CHEATS["busy loop at time zero"]), bench))
     root = oracle.runner.root

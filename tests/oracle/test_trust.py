@@ -1,8 +1,9 @@
 """Hostile candidates, one or more per class of attack: none passes, none reads, writes or leaks a
 file of the machine, none outlives its deadline, and each gets a verdict, never a traceback.
 
-The bench is Prob035 (count 1 to 10, synchronous reset): ``STUCK`` is a wrong design that
-fails it; each attack tries to make something like it pass.
+The bench is the project's counter4 example (a 4-bit counter with synchronous reset and
+enable, in the VerilogEval convention): ``STUCK`` is a wrong design that fails it; each attack
+tries to make something like it pass.
 """
 
 import asyncio
@@ -22,21 +23,22 @@ import pytest
 from oracle import Bench, Oracle, SourceText, Status
 from oracle.icarus import find_tools
 from oracle.image import image_problems
-from tests.conftest import ROOT, problem_files, run_anvil, tool_processes
+from tests.conftest import ROOT, run_anvil, tool_processes
 
-HEAD = "module TopModule(input clk, input reset, output reg [3:0] q);\n"
-STUCK = HEAD + "always @(posedge clk) q <= 4'd1;\nendmodule\n"
+HEAD = "module TopModule(input clk, input reset, input en, output reg [3:0] count);\n"
+STUCK = HEAD + "always @(posedge clk) count <= 4'd1;\nendmodule\n"
 TIMEOUT = 4.0
+EXAMPLE = ROOT / "examples" / "counter4"
+TB = "counter4_tb.sv"
 
 
 @pytest.fixture
 def bench_dir(tmp_path) -> Path:
-    """A private copy of the problem's files, so a test can prove that none of them changed."""
-    _, tb, ref = problem_files("Prob035_count1to10")
+    """A private copy of the bench's files, so a test can prove that none of them changed."""
     folder = tmp_path / "bench"
     folder.mkdir()
-    for f in (tb, ref):
-        shutil.copy(f, folder / f.name)
+    for name in (TB, "counter4_ref.sv"):
+        shutil.copy(EXAMPLE / name, folder / name)
     return folder
 
 
@@ -46,7 +48,7 @@ def checksums(folder: Path) -> dict[str, str]:
 
 async def judge(bench_dir: Path, text: str, *, oracle: Oracle | None = None, name: str = "cand.sv"):
     oracle = oracle or Oracle(timeout_s=TIMEOUT)
-    bench = Bench.for_testbench(bench_dir / "Prob035_count1to10_test.sv")
+    bench = Bench.for_testbench(bench_dir / TB)
     await oracle.check_bench(bench)
     start = time.monotonic()
     verdict = await oracle.simulate(SourceText(name, text), bench)
@@ -70,13 +72,13 @@ async def test_the_sandbox_is_active_here():
 
 @pytest.mark.parametrize("guard", ["`ifdef __ICARUS__", "`ifndef __slang__", "`ifndef SV_COV_START"])
 async def test_code_hidden_behind_predefined_macros_is_screened(bench_dir, guard):
-    text = f"{guard}\n{HEAD}initial #20 $finish;\nalways @(posedge clk) q <= 1;\nendmodule\n`else\n{STUCK}`endif\n"
+    text = f"{guard}\n{HEAD}initial #20 $finish;\nalways @(posedge clk) count <= 1;\nendmodule\n`else\n{STUCK}`endif\n"
     assert rejected(await judge(bench_dir, text), "$finish")
 
 
 async def test_a_macro_named_like_a_directive_cannot_reach_the_bench(bench_dir):
     # compiled first, `timescale would expand inside the bench and print a fake result
-    inject = ('`define timescale module fake; initial begin #1 $display("Mismatches: 0 in 439 samples"); '
+    inject = ('`define timescale module fake; initial begin #1 $display("Mismatches: 0 in 461 samples"); '
               '$finish; end endmodule //\n')
     verdict = await judge(bench_dir, inject + STUCK)
     plain = await judge(bench_dir, STUCK)
@@ -86,9 +88,9 @@ async def test_a_macro_named_like_a_directive_cannot_reach_the_bench(bench_dir):
 
 async def test_macros_shared_by_several_design_files_are_screened(bench_dir):
     oracle = Oracle(timeout_s=TIMEOUT)
-    bench = Bench.for_testbench(bench_dir / "Prob035_count1to10_test.sv")
-    first = SourceText("defs.sv", "`define CLEAR tb.stats1.errors = 0\nmodule helper; endmodule\n")
-    second = SourceText("top.sv", HEAD + "always @(posedge clk) begin q <= 1; `CLEAR; end\nendmodule\n")
+    bench = Bench.for_testbench(bench_dir / TB)
+    first = SourceText("defs.sv", "`define CLEAR tb.errors = 0\nmodule helper; endmodule\n")
+    second = SourceText("top.sv", HEAD + "always @(posedge clk) begin count <= 1; `CLEAR; end\nendmodule\n")
     verdict = await oracle.simulate([first, second], bench)
     assert verdict.status is Status.COMPILE_ERROR
     assert any(e.file == "top.sv" and "'tb'" in e.message for e in verdict.compile_errors), verdict.compile_errors
@@ -96,9 +98,9 @@ async def test_macros_shared_by_several_design_files_are_screened(bench_dir):
 
 async def test_file_and_line_macros_name_only_the_run(bench_dir):
     text = HEAD + "localparam L = `__LINE__;\nlocalparam [8*64:1] F = `__FILE__;\n" \
-                  "always @(posedge clk) q <= (reset || q == 10) ? 4'd1 : q + L[3:0] - 4'd1;\nendmodule\n"
+                  "always @(posedge clk) count <= reset ? 4'd0 : (en ? count + L[3:0] - 4'd1 : count);\nendmodule\n"
     oracle = Oracle(timeout_s=TIMEOUT)
-    bench = Bench.for_testbench(bench_dir / "Prob035_count1to10_test.sv")
+    bench = Bench.for_testbench(bench_dir / TB)
     verdict = await oracle.simulate(SourceText("lines.sv", text), bench)
     assert verdict.passed, verdict.reason  # L is 2: a correct counter written oddly
 
@@ -110,11 +112,11 @@ async def test_directives_built_from_macro_pieces_are_rejected(bench_dir):
 
 # -- 2. force / release / procedural assign on the bench's nets --------------------------------
 
-@pytest.mark.parametrize("statement", ["initial force reset = 1'b1;", "always @* assign q = 4'd1;",
-                                       "initial begin #1 release reset; end", "initial deassign q;"])
+@pytest.mark.parametrize("statement", ["initial force reset = 1'b1;", "always @* assign count = 4'd0;",
+                                       "initial begin #1 release reset; end", "initial deassign count;"])
 async def test_overriding_the_benchs_nets_is_rejected(bench_dir, statement):
-    # with reset forced high, the reference and a constant 1 agree on every sample
-    text = HEAD + statement + "\nalways @(posedge clk) q <= 4'd1;\nendmodule\n"
+    # with reset forced high, the reference and a constant 0 agree on every sample
+    text = HEAD + statement + "\nalways @(posedge clk) count <= 4'd0;\nendmodule\n"
     verdict = await judge(bench_dir, text)
     assert verdict.status is Status.COMPILE_ERROR
     assert any(w in verdict.reason for w in ("force", "release", "assign", "deassign"))
@@ -123,13 +125,13 @@ async def test_overriding_the_benchs_nets_is_rejected(bench_dir, statement):
 # -- 3. instances of modules the design does not define --------------------------------------
 
 async def test_instantiating_the_golden_reference_is_rejected(bench_dir):
-    text = HEAD + "RefModule r(.clk(clk), .reset(reset), .q(q));\nendmodule\n"
+    text = HEAD + "RefModule r(.clk(clk), .reset(reset), .en(en), .count(count));\nendmodule\n"
     assert rejected(await judge(bench_dir, text), "golden reference")
 
 
 async def test_instantiating_a_bench_module_is_rejected(bench_dir):
-    text = HEAD + "wire t; stimulus_gen s(.clk(clk), .tb_match(t));\nalways @(posedge clk) q <= 1;\nendmodule\n"
-    assert rejected(await judge(bench_dir, text), "stimulus_gen")
+    text = HEAD + "tb copy();\nalways @(posedge clk) count <= 1;\nendmodule\n"
+    assert rejected(await judge(bench_dir, text), "module tb")
 
 
 # -- 4. compile-time file access ---------------------------------------------------------------
@@ -165,7 +167,7 @@ def test_the_command_line_never_shows_the_contents_either(bench_dir, secret, tmp
         rtl = tmp_path / f"{name.replace(' ', '_')}.sv"
         rtl.write_text(text)
         for json_flag in ((), ("--json",)):
-            run = run_anvil("check", rtl, "--tb", bench_dir / "Prob035_count1to10_test.sv", *json_flag,
+            run = run_anvil("check", rtl, "--tb", bench_dir / TB, *json_flag,
                             "--timeout", str(TIMEOUT), input="")
             assert run.returncode == 1, (name, run.stderr)
             assert "7f3a9c" not in run.stdout + run.stderr, name
@@ -175,14 +177,14 @@ def test_the_command_line_never_shows_the_contents_either(bench_dir, secret, tmp
 
 BOMBS = {
     "macro expansion": "".join(f"`define A{i + 1} `A{i} `A{i}\n" for i in range(40)).replace("`A0 `A0", "x x")
-                       + HEAD + "wire w = `A40;\nalways @(posedge clk) q <= 1;\nendmodule\n",
+                       + HEAD + "wire w = `A40;\nalways @(posedge clk) count <= 1;\nendmodule\n",
     "constant function": HEAD + "function integer spin(input integer n); integer i; begin spin = 0; "
                          "for (i = 0; i < n; i = i + 1) spin = spin + 1; end endfunction\n"
-                         "localparam integer N = spin(2000000000);\nalways @(posedge clk) q <= N[3:0];\nendmodule\n",
-    "replication": HEAD + "wire [3:0] w = {1000000000{4'b1}};\nalways @(posedge clk) q <= w;\nendmodule\n",
+                         "localparam integer N = spin(2000000000);\nalways @(posedge clk) count <= N[3:0];\nendmodule\n",
+    "replication": HEAD + "wire [3:0] w = {1000000000{4'b1}};\nalways @(posedge clk) count <= w;\nendmodule\n",
     "deep nesting": HEAD + "wire [3:0] w = " + "(" * 20000 + "4'd1" + ")" * 20000 + ";\n"
-                    "always @(posedge clk) q <= w;\nendmodule\n",
-    "lone surrogate": HEAD + "// \udc80 not UTF-8\nalways @(posedge clk) q <= 1;\nendmodule\n",
+                    "always @(posedge clk) count <= w;\nendmodule\n",
+    "lone surrogate": HEAD + "// \udc80 not UTF-8\nalways @(posedge clk) count <= 1;\nendmodule\n",
 }
 
 
@@ -198,9 +200,9 @@ async def test_bombs_end_in_a_verdict_within_the_deadline_and_outside_this_proce
 def test_a_run_with_stdin_held_open_does_not_wait_for_it(bench_dir, tmp_path):
     rtl = tmp_path / "stdin.sv"
     rtl.write_text('`include "/dev/stdin"\n' + HEAD + "integer c;\ninitial c = $fgetc(32'h8000_0000);\n"
-                   "always @(posedge clk) q <= 1;\nendmodule\n")
+                   "always @(posedge clk) count <= 1;\nendmodule\n")
     proc = subprocess.Popen([sys.executable, "-m", "anvil", "check", str(rtl), "--tb",
-                             str(bench_dir / "Prob035_count1to10_test.sv"), "--timeout", str(TIMEOUT)],
+                             str(bench_dir / TB), "--timeout", str(TIMEOUT)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     try:
         code = proc.wait(timeout=TIMEOUT + 20)  # stdin stays open the whole time
@@ -213,11 +215,11 @@ def test_a_run_with_stdin_held_open_does_not_wait_for_it(bench_dir, tmp_path):
 # -- 6. nothing of a run is left behind; nothing outside it changes ------------------------------
 
 FILE_WRITERS = [
-    HEAD + 'integer f;\ninitial begin f = $fopen("../bench/Prob035_count1to10_ref.sv", "w"); '
-           '$fdisplay(f, "module RefModule(input clk, input reset, output [3:0] q); assign q = 1; endmodule"); '
-           '$fclose(f); end\nalways @(posedge clk) q <= 1;\nendmodule\n',
-    HEAD + 'initial begin $dumpfile("/tmp/anvil-pwned.vcd"); $dumpvars; end\nalways @(posedge clk) q <= 1;\nendmodule\n',
-    HEAD + 'initial $system("touch /tmp/anvil-pwned");\nalways @(posedge clk) q <= 1;\nendmodule\n',
+    HEAD + 'integer f;\ninitial begin f = $fopen("../bench/counter4_ref.sv", "w"); '
+           '$fdisplay(f, "module RefModule(input clk, input reset, input en, output [3:0] count); assign count = 1; '
+           'endmodule"); $fclose(f); end\nalways @(posedge clk) count <= 1;\nendmodule\n',
+    HEAD + 'initial begin $dumpfile("/tmp/anvil-pwned.vcd"); $dumpvars; end\nalways @(posedge clk) count <= 1;\nendmodule\n',
+    HEAD + 'initial $system("touch /tmp/anvil-pwned");\nalways @(posedge clk) count <= 1;\nendmodule\n',
 ]
 
 
@@ -226,7 +228,7 @@ async def test_no_file_outside_the_run_changes(bench_dir, tmp_path):
     oracle = Oracle(timeout_s=TIMEOUT)
     for text in FILE_WRITERS:
         assert (await judge(bench_dir, text, oracle=oracle)).status is Status.COMPILE_ERROR
-    bench = Bench.for_testbench(bench_dir / "Prob035_count1to10_test.sv")
+    bench = Bench.for_testbench(bench_dir / TB)
     prepared = oracle._prepare(bench)
     # past the screen (as if it had a hole), the sandbox still keeps the bench and /tmp safe
     for i, text in enumerate(FILE_WRITERS[:2]):
@@ -240,10 +242,10 @@ async def test_no_file_outside_the_run_changes(bench_dir, tmp_path):
 
 async def test_past_the_screen_a_design_cannot_read_files_of_the_machine(bench_dir, secret):
     oracle = Oracle(timeout_s=TIMEOUT)
-    bench = Bench.for_testbench(bench_dir / "Prob035_count1to10_test.sv")
+    bench = Bench.for_testbench(bench_dir / TB)
     await oracle.check_bench(bench)
     reader = HEAD + f'integer f, c;\ninitial begin f = $fopen("{secret}", "r"); $display("fd=%0d", f); ' \
-                    'c = $fgetc(f); $display("got=%0d", c); end\nalways @(posedge clk) q <= 1;\nendmodule\n'
+                    'c = $fgetc(f); $display("got=%0d", c); end\nalways @(posedge clk) count <= 1;\nendmodule\n'
     verdict = await oracle._run([SourceText("reader.sv", reader)], oracle._prepare(bench), None, TIMEOUT, 8,
                                 screen=False)
     assert "fd=0" in verdict.log_tail and "7f3a9c" not in verdict.log_tail
@@ -253,11 +255,11 @@ async def test_past_the_screen_a_design_cannot_read_files_of_the_machine(bench_d
 def test_killing_anvil_check_leaves_no_process(bench_dir, tmp_path, sandbox):
     hang = tmp_path / "hang.sv"
     hang.write_text(HEAD + "integer i;\ninitial begin i = 0; while (1) i = i + 1; end\n"
-                           "always @(posedge clk) q <= 1;\nendmodule\n")
+                           "always @(posedge clk) count <= 1;\nendmodule\n")
     env = dict(os.environ, ANVIL_SANDBOX=sandbox, TMPDIR=str(tmp_path))
     log = (tmp_path / "stderr.txt").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "anvil", "check", str(hang), "--tb",
-                             str(bench_dir / "Prob035_count1to10_test.sv"), "--timeout", "60"],
+                             str(bench_dir / TB), "--timeout", "60"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT, env=env)
     marker = f"anvil-runs-{proc.pid}-"
     try:
@@ -286,12 +288,12 @@ def test_rejected_and_timed_out_compiles_leave_no_temp_files(bench_dir, tmp_path
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     slow = HEAD + "genvar i;\ngenerate for (i = 0; i < 2000000; i = i + 1) begin : g\n  wire [3:0] w = i;\n" \
-                  "end endgenerate\nalways @(posedge clk) q <= 1;\nendmodule\n"
+                  "end endgenerate\nalways @(posedge clk) count <= 1;\nendmodule\n"
     for sandbox in ("on", "off"):
         for name, text in {"rejected": HEAD + "initial $finish;\nendmodule\n", "slow": slow}.items():
             rtl = tmp_path / f"{name}.sv"
             rtl.write_text(text)
-            run = run_anvil("check", rtl, "--tb", bench_dir / "Prob035_count1to10_test.sv", "--timeout", "2",
+            run = run_anvil("check", rtl, "--tb", bench_dir / TB, "--timeout", "2",
                             env=dict(os.environ, TMPDIR=str(scratch), ANVIL_SANDBOX=sandbox))
             assert run.returncode == 1, run.stderr
     assert list(scratch.iterdir()) == []
@@ -299,8 +301,8 @@ def test_rejected_and_timed_out_compiles_leave_no_temp_files(bench_dir, tmp_path
 
 # -- the compiled image is checked too ---------------------------------------------------------
 
-def compile_image(tmp_path: Path, design: str, problem: str = "Prob035_count1to10") -> list[str]:
-    _, tb, ref = problem_files(problem)
+def compile_image(tmp_path: Path, design: str, tb: Path = EXAMPLE / TB,
+                  ref: Path = EXAMPLE / "counter4_ref.sv") -> list[str]:
     (tmp_path / "cand.sv").write_text(design)
     tools = find_tools()
     subprocess.run([tools.iverilog, "-g2012", "-s", "tb", "-o", "sim.vvp", "cand.sv", str(tb), str(ref)],
@@ -309,13 +311,13 @@ def compile_image(tmp_path: Path, design: str, problem: str = "Prob035_count1to1
 
 
 @pytest.mark.parametrize("body, words", [
-    ('initial $display("Mismatches: 0 in 439 samples");', "$display"),
+    ('initial $display("Mismatches: 0 in 461 samples");', "$display"),
     ("initial force tb.reset = 1;", "force"),
-    ("always @(posedge clk) tb.stats1.errors = 0;", "signal of the testbench"),
-    ("wire [3:0] r; RefModule g(.clk(clk), .reset(reset), .q(r));", "RefModule"),
+    ("always @(posedge clk) tb.errors = 0;", "signal of the testbench"),
+    ("wire [3:0] r; RefModule g(.clk(clk), .reset(reset), .en(en), .count(r));", "RefModule"),
 ])
 def test_the_image_check_alone_catches_what_a_screen_might_miss(tmp_path, body, words):
-    image = compile_image(tmp_path, HEAD + body + "\nalways @(posedge clk) q <= 1;\nendmodule\n")
+    image = compile_image(tmp_path, HEAD + body + "\nalways @(posedge clk) count <= 1;\nendmodule\n")
     problems = image_problems(image, {"cand.sv": "cand.sv"})
     assert any(words in p.message for p in problems), problems
 
@@ -327,7 +329,7 @@ def test_the_image_check_accepts_every_reference(dataset, tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         try:
-            image = compile_image(folder, ref, name)
+            image = compile_image(folder, ref, dataset / f"{name}_test.sv", dataset / f"{name}_ref.sv")
         except subprocess.CalledProcessError:
             continue  # the problem's own bench is broken here (see KNOWN_BROKEN)
         assert image_problems(image, {"cand.sv": "cand.sv"}) == [], name

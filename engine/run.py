@@ -1,0 +1,107 @@
+"""The one way into the engine: build what runs share from :class:`RunSettings`, run, record.
+
+    async with Runtime(settings) as runtime:
+        result = await runtime.run(runtime.problem(design), listeners=[progress])
+
+A :class:`Runtime` builds the provider and the oracle from the settings (one simulation at a
+time when the local model shares the cores), opens the run ledger, and runs the loop with
+the settings' strategy and budget, or those given (a benchmark's arms). Every run is in the
+ledger; listeners get the engine's events. The command line's ``generate`` and ``bench`` and
+the language server only convert to and from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from oracle import Oracle
+
+from . import events as ev
+from .designs import Design
+from .ledger import Ledger
+from .loop import Budget, Engine, RunResult, Strategy
+from .problem import Problem
+from .providers import Provider, close_provider, make_provider
+from .settings import RunSettings
+
+
+class Runtime:
+    """The provider, the oracle and the ledger that runs share."""
+
+    def __init__(self, settings: RunSettings = RunSettings(), *, oracle: Oracle | None = None,
+                 provider: Provider | None = None, ledger: Ledger | None = None) -> None:
+        self.settings = settings
+        self._oracle = oracle
+        self._provider = provider
+        self._own_provider = provider is None
+        self._ledger = ledger
+        self._own_ledger = ledger is None
+
+    # -- parts (built on first use) ------------------------------------------------------------
+
+    @property
+    def oracle(self) -> Oracle:
+        if self._oracle is None:
+            self._oracle = oracle_for(self.settings)
+        return self._oracle
+
+    @property
+    def provider(self) -> Provider:
+        """The model provider (raises ProviderError for bad provider settings)."""
+        if self._provider is None:
+            self._provider = make_provider(self.settings.provider_settings())
+        return self._provider
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(self.settings.ledger)
+        return self._ledger
+
+    def problem(self, design: Design) -> Problem:
+        """The problem of a complete design (its interface from the reference when there is one)."""
+        return Problem.from_design(design, oracle=self.oracle)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def engine(self, *, strategy: Strategy | None = None, budget: Budget | None = None,
+               listeners: Sequence[ev.Listener | None] = (), tag: str | None = None) -> Engine:
+        return Engine(self.provider, self.oracle, strategy=strategy or self.settings.strategy(),
+                      budget=budget or self.settings.budget_limits(),
+                      listener=ev.fan_out(self.ledger.listener(tag=tag), *listeners))
+
+    async def run(self, problem: Problem, *, strategy: Strategy | None = None, budget: Budget | None = None,
+                  listeners: Sequence[ev.Listener | None] = (), tag: str | None = None) -> RunResult:
+        """Run the loop on ``problem``, recorded in the ledger under ``tag``."""
+        return await self.engine(strategy=strategy, budget=budget, listeners=listeners, tag=tag).solve(problem)
+
+    async def aclose(self) -> None:
+        provider, self._provider = self._provider, None
+        if provider is not None and self._own_provider:
+            await close_provider(provider)
+        ledger, self._ledger = self._ledger, None
+        if ledger is not None and self._own_ledger:
+            ledger.close()
+
+    async def __aenter__(self) -> Runtime:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+
+def oracle_for(settings: RunSettings, *, tmp_root: Path | None = None) -> Oracle:
+    """The oracle the settings call for: the local model needs the cores, so it simulates one
+    candidate at a time."""
+    return Oracle(timeout_s=settings.timeout, workers=1 if settings.local else None, tmp_root=tmp_root)
+
+
+async def run(problem: Problem, settings: RunSettings = RunSettings(),
+              listeners: Sequence[ev.Listener | None] = ()) -> RunResult:
+    """One run with a fresh :class:`Runtime` (use one Runtime for many runs)."""
+    async with Runtime(settings) as runtime:
+        return await runtime.run(problem, listeners=listeners)
+
+
+__all__ = ["Runtime", "oracle_for", "run"]
