@@ -14,7 +14,8 @@ const commands = pkg.contributes.commands.map((c) => c.command).sort();
 assert.deepEqual(commands, ["anvil.cancel", "anvil.checkRtl", "anvil.doctor", "anvil.generateRtl",
   "anvil.restartServer", "anvil.showLogs"]);
 const settings = Object.keys(pkg.contributes.configuration.properties).sort();
-for (const key of ["provider", "model", "baseUrl", "apiKeyEnv", "samples", "rounds", "budget", "timeout", "trace.server"]) {
+for (const key of ["provider", "model", "baseUrl", "apiKeyEnv", "samples", "rounds", "repairWidth", "budget",
+  "timeout", "server.path", "trace.server"]) {
   assert.ok(settings.includes(`anvil.${key}`), `setting anvil.${key} missing`);
 }
 console.log(`${vsix}: ${commands.length} commands, ${settings.length} settings, ${main.length} bytes of extension`);
