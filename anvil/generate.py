@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from engine.settings import OUTPUT, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
+from engine.settings import OUTPUT, PATCH, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
 from oracle import DEFAULT_TOP
 
 from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=Path, help="where to write the passing RTL (default: X.sv beside the spec)")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_arguments(p, groups=(PROVIDER, STRATEGY, SIMULATION, OUTPUT))
+    add_arguments(p, groups=(PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT))
     p.set_defaults(handler=lambda args: asyncio.run(run_generate(args)))
 
 
@@ -95,11 +95,20 @@ async def run_generate(args: argparse.Namespace) -> int:
             "calls": result.calls, "tokens": result.tokens, "rounds": result.rounds,
             "candidates": len(result.candidates), "elapsed_s": result.timings.wall_s,
             "verdict": best.verdict.to_dict() if best else None,
+            "patched_from": best.parent if best and best.origin == "patch" else None,
+            "edits": list(best.edits) if best else [], "diff": best.diff if best else "",
         }, indent=2))
     elif result.solved:
         v = best.verdict
-        print(f"PASS  {design.output}  (candidate {best.id}, {best.origin} in round {best.round}; "
-              f"{v.samples} samples; {result.calls} calls, {result.tokens} tokens, {result.timings.wall_s:.0f} s)")
+        how = (f"candidate {best.id}, the model's candidate {best.parent} patched" if best.origin == "patch"
+               else f"candidate {best.id}, {best.origin} in round {best.round}")
+        print(f"PASS  {design.output}  ({how}; {v.samples} samples; {result.calls} calls, {result.tokens} tokens, "
+              f"{result.timings.wall_s:.0f} s)")
+        if best.origin == "patch":
+            print("edits made without the model (see them again with: anvil runs show " + result.run_id + "):")
+            for edit in best.edits:
+                print(f"  {edit}")
+            print(best.diff, end="" if best.diff.endswith("\n") else "\n")
     else:
         print(f"NOT SOLVED  {result.reason}  ({result.calls} calls, {result.tokens} tokens, "
               f"{result.timings.wall_s:.0f} s)")

@@ -29,6 +29,7 @@ class Progress:
         self.calls = self.tokens = self.candidates = 0
         self.round = 0
         self.best = None
+        self.patching: int | None = None
         self._width = 0
 
     def __call__(self, event: ev.Event) -> None:
@@ -55,6 +56,13 @@ class Progress:
                 self._line(f"  candidate {c.id} [{c.origin}, round {c.round}]: {_best(c)}{dup}")
         elif isinstance(event, ev.BudgetSpent):
             self._line(f"  {event.reason}")
+        elif isinstance(event, ev.PatchStarted):
+            self.patching = event.candidate
+        elif isinstance(event, ev.PatchFinished):
+            self.patching = None
+            outcome = "passes" if event.passed else (f"better: {event.edits}" if event.edits else "no better edit")
+            self._line(f"  patch search on candidate {event.candidate}: {event.judged} simulations in "
+                       f"{event.elapsed_s:.1f} s ({event.rate:.0f}/s), {outcome}")
         elif isinstance(event, ev.RunFinished):
             self._clear()
             return
@@ -62,7 +70,8 @@ class Progress:
             self._status()
 
     def _status(self) -> None:
-        text = (f"  round {self.round} | candidates {self.candidates} | best {_best(self.best)} | "
+        doing = f"patching {self.patching} | " if self.patching is not None else ""
+        text = (f"  round {self.round} | {doing}candidates {self.candidates} | best {_best(self.best)} | "
                 f"calls {self.calls}/{self.max_calls} | tokens {self.tokens / 1000:.1f}k | "
                 f"{time.monotonic() - self.start:.0f} s")
         pad = max(0, self._width - len(text))

@@ -74,6 +74,13 @@ def run_runs(args: argparse.Namespace) -> int:
             dup = f" (same as {c['duplicate_of']})" if c["duplicate_of"] else ""
             parent = f" from {c['parent']}" if c["parent"] else ""
             print(f"    {c['id']:>3}  round {c['round']}  {c['origin']}{parent}: {c['status']}{score}{dup}")
+            for edit in c.get("edits") or []:
+                print(f"           edit: {edit}")
+        for p in run.get("patches", []):
+            rate = p["judged"] / p["elapsed_s"] if p["elapsed_s"] else 0.0
+            outcome = "passes" if p["passed"] else ("improved" if p["edits"] else "no better edit")
+            print(f"  patch search on candidate {p['candidate']}: {p['judged']} simulations in {p['elapsed_s']:.1f} s "
+                  f"({rate:.0f}/s), {outcome}")
         if best is not None:
             print(f"  best candidate {best['id']} ({best['status']}):")
             from oracle.verdict import CompileError, Mismatch, Status, Verdict
@@ -86,6 +93,9 @@ def run_runs(args: argparse.Namespace) -> int:
             from .render import render_verdict
 
             print("    " + render_verdict(verdict).replace("\n", "\n    "))
+            if best.get("diff"):
+                print(f"    patched from candidate {best['parent']} (the model's code, edited):")
+                print("      " + best["diff"].rstrip().replace("\n", "\n      "))
             print("    code:")
             print("      " + (best["code"] or "").rstrip().replace("\n", "\n      "))
         return EXIT_PASS

@@ -5,7 +5,9 @@ A strategy is a named :class:`Strategy` plus its call budget. With budget N:
 - ``single``: one greedy call (temperature 0), the 1-call baseline;
 - ``sample``: best-of-N sampling, no feedback;
 - ``repair``: N/2 samples, then repair rounds of width 2 with failing vectors;
-- ``repair-summary`` / ``repair-none``: the same with summary or no feedback (ablation).
+- ``repair-summary`` / ``repair-none``: the same with summary or no feedback (ablation);
+- ``X+patch`` (any of the above): the same, with the patch search after each round (no model
+  calls; its simulations and time are reported).
 
 Each run stops at its first pass, so a solved problem may use fewer than N calls.
 """
@@ -16,14 +18,16 @@ import asyncio
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from oracle import DEFAULT_TOP, Bench, Oracle
 
 from . import events as ev
+from .difftest import Held, holds
 from .loop import Budget, RunResult, RunStatus, Strategy
+from .patch import PatchBudget
 from .problem import Problem, ports_from_spec, read_spec
 from .prompts import Feedback
 from .run import Runtime
@@ -36,8 +40,10 @@ class Arm:
     calls: int
 
 
-def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float = 0.8) -> list[Arm]:
-    """The named strategies, each given exactly ``budget`` calls (``single`` gets one)."""
+def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float = 0.8,
+         patch: PatchBudget = PatchBudget(), patch_width: int = 2) -> list[Arm]:
+    """The named strategies, each given exactly ``budget`` calls (``single`` gets one); the
+    patch search never is one of the arms' default: it is in the ``+patch`` arms only."""
     half = max(1, budget // 2)
     width = 2 if budget - half >= 2 else 1
     rounds = math.ceil((budget - half) / width)
@@ -51,6 +57,10 @@ def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float
         name = "repair" if mode is Feedback.VECTORS else f"repair-{mode.value}"
         table[name] = Arm(name, Strategy(samples=half, rounds=rounds, repair_width=width, temperature=temperature,
                                          seed=seed, feedback=mode), budget)
+    for name in list(table):
+        base = table[name]
+        table[f"{name}+patch"] = Arm(f"{name}+patch", replace(base.strategy, patch=patch, patch_width=patch_width),
+                                     base.calls)
     unknown = [n for n in names if n not in table]
     if unknown:
         raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(table)}")
@@ -106,26 +116,52 @@ class Outcome:
     #: every planned first-round sample was drawn (no stop at the first pass), so pass@k over the
     #: samples is unbiased; arms that stop early report no pass@k
     unbiased: bool = False
+    #: a solved design on the longer, different test against the reference (engine.difftest):
+    #: True holds, False fails it, None not judged
+    holds: bool | None = None
+    holds_reason: str = ""
+    #: the patch search: simulations run, and whether the solving candidate is a patch
+    patch_simulations: int = 0
+    patched: bool = False
 
 
-def outcome_of(problem: str, arm: Arm, result: RunResult) -> Outcome:
+def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None = None,
+               patch_simulations: int = 0) -> Outcome:
     best = result.best
     status = result.status.value
     sampled = [c for c in result.candidates if c.origin == "sample" and c.round == 0]
-    passes = [c.call_id for c in result.candidates if c.passed]
+    # the calls issued up to the first pass (for a patch: the model calls made before it)
+    patch_ids = sorted(c.id for c in result.candidates if c.origin == "patch")
+    passes = [c.id - 1 - sum(1 for p in patch_ids if p < c.id) if c.origin == "patch" else c.id
+              for c in result.candidates if c.passed]
     t = result.timings
     return Outcome(problem, arm.name, status, result.calls, result.tokens, t.wall_s, t.model_s, t.sim_s,
                    t.overhead_s, best.verdict.status.value if best else None, best.verdict.score if best else None,
                    min(passes) if passes else None, sum(c.passed for c in sampled), len(sampled),
                    result.reason, result.run_id,
-                   unbiased=not arm.strategy.stop_at_pass or arm.strategy.samples == 1)
+                   unbiased=not arm.strategy.stop_at_pass or arm.strategy.samples == 1,
+                   holds=held.holds if held else None, holds_reason=held.reason if held else "",
+                   patch_simulations=patch_simulations, patched=bool(best and best.passed and best.origin == "patch"))
 
 
 async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Sequence[ev.Listener | None] = (),
-                  tag: str | None = None) -> Outcome:
-    result = await runtime.run(problem, strategy=arm.strategy, budget=Budget(calls=arm.calls), listeners=listeners,
-                               tag=tag)
-    return outcome_of(problem.name, arm, result)
+                  tag: str | None = None, reference: Path | None = None) -> Outcome:
+    """One arm on one problem; a solved design is also judged on the longer test when the
+    problem's ``reference`` file is given."""
+    simulations = []
+
+    def count(event) -> None:
+        if isinstance(event, ev.PatchFinished):
+            simulations.append(event.judged)
+
+    result = await runtime.run(problem, strategy=arm.strategy, budget=Budget(calls=arm.calls),
+                               listeners=[*listeners, count], tag=tag)
+    held = None
+    if result.solved and reference is not None:
+        report = await runtime.oracle.check_bench(problem.bench)
+        held = await holds(runtime.oracle, result.best.code, reference, problem.interface,
+                           original_samples=report.samples)
+    return outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations))
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -151,10 +187,12 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
     for arm, mine in by_arm(outcomes).items():
         solved = [o for o in mine if o.status == RunStatus.SOLVED.value]
         row = {"strategy": arm, "problems": len(mine), "solved": len(solved),
+               "holds": sum(o.holds is True for o in solved),
                "rate": round(len(solved) / len(mine), 3) if mine else 0.0,
                "calls": sum(o.calls for o in mine), "tokens": sum(o.tokens for o in mine),
                "calls_to_solve": round(sum(o.first_pass_call for o in solved) / len(solved), 2) if solved else None,
                "tokens_per_solve": round(sum(o.tokens for o in mine) / len(solved)) if solved else None,
+               "patched": sum(o.patched for o in solved), "patch_sims": sum(o.patch_simulations for o in mine),
                "wall_s": round(sum(o.wall_s for o in mine), 1),
                "overhead_s": round(sum(o.overhead_s for o in mine), 3)}
         for k in ks:
@@ -216,7 +254,8 @@ async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runt
     async def one(item: DatasetProblem, arm: Arm) -> None:
         async with gate:
             problem = item.problem(runtime.oracle)
-            outcome = await run_arm(problem, arm, runtime, tag=f"{name}:{item.name}:{arm.name}")
+            outcome = await run_arm(problem, arm, runtime, tag=f"{name}:{item.name}:{arm.name}",
+                                    reference=item.reference)
             outcomes.append(outcome)
             store.add(outcome)
             if on_outcome:

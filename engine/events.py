@@ -55,12 +55,34 @@ class BudgetSpent:
 
 
 @dataclass(frozen=True)
+class PatchStarted:
+    run_id: str
+    candidate: int  # the candidate being patched
+
+
+@dataclass(frozen=True)
+class PatchFinished:
+    run_id: str
+    candidate: int
+    judged: int  # simulations run
+    tried: int  # distinct edited texts
+    elapsed_s: float
+    edits: str  # the best patch's edits, one line each joined by "; " ("" when nothing improved)
+    passed: bool
+
+    @property
+    def rate(self) -> float:
+        return self.judged / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class RunFinished:
     run_id: str
     result: RunResult
 
 
-Event = RunStarted | RoundStarted | CallFinished | CandidateJudged | Solved | BudgetSpent | RunFinished
+Event = (RunStarted | RoundStarted | CallFinished | CandidateJudged | Solved | BudgetSpent | PatchStarted
+         | PatchFinished | RunFinished)
 Listener = Callable[[Event], None]
 
 

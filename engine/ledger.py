@@ -30,7 +30,12 @@ CREATE TABLE IF NOT EXISTS calls (
 CREATE TABLE IF NOT EXISTS candidates (
     run_id TEXT, id INTEGER, round INTEGER, origin TEXT, parent INTEGER, call_id INTEGER,
     duplicate_of INTEGER, status TEXT, score REAL, code TEXT, verdict TEXT, reason TEXT,
+    edits TEXT, diff TEXT,
     PRIMARY KEY (run_id, id)
+);
+CREATE TABLE IF NOT EXISTS patches (
+    run_id TEXT, candidate INTEGER, judged INTEGER, tried INTEGER, elapsed_s REAL, edits TEXT, passed INTEGER,
+    PRIMARY KEY (run_id, candidate)
 );
 CREATE TABLE IF NOT EXISTS bench_outcomes (
     sweep TEXT, problem TEXT, arm TEXT, outcome TEXT, recorded REAL, PRIMARY KEY (sweep, problem, arm)
@@ -58,6 +63,14 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since a ledger was created."""
+        have = {row["name"] for row in self.db.execute("PRAGMA table_info(candidates)")}
+        for column in ("edits", "diff"):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE candidates ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -78,9 +91,17 @@ class Ledger:
             elif isinstance(event, ev.CandidateJudged):
                 c = event.candidate
                 v = c.verdict
-                self.db.execute("INSERT OR REPLACE INTO candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (event.run_id, c.id, c.round, c.origin, c.parent, c.call_id, c.duplicate_of,
-                                 v.status.value, v.score, c.code, json.dumps(v.to_dict()), v.reason))
+                self.db.execute("INSERT OR REPLACE INTO candidates (run_id, id, round, origin, parent, call_id, "
+                                "duplicate_of, status, score, code, verdict, reason, edits, diff) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (event.run_id, c.id, c.round, c.origin, c.parent,
+                                 None if c.origin == "patch" else c.call_id, c.duplicate_of, v.status.value, v.score,
+                                 c.code, json.dumps(v.to_dict()), v.reason, json.dumps(list(c.edits)) if c.edits else None,
+                                 c.diff or None))
+            elif isinstance(event, ev.PatchFinished):
+                self.db.execute("INSERT OR REPLACE INTO patches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (event.run_id, event.candidate, event.judged, event.tried, event.elapsed_s, event.edits,
+                                 int(event.passed)))
             elif isinstance(event, ev.RunFinished):
                 r = event.result
                 best = r.best
@@ -134,7 +155,10 @@ class Ledger:
         for r in self.db.execute("SELECT * FROM candidates WHERE run_id = ? ORDER BY id", (run["id"],)):
             c = dict(r)
             c["verdict"] = json.loads(c["verdict"] or "{}")
+            c["edits"] = json.loads(c["edits"]) if c.get("edits") else []
             run["candidates"].append(c)
+        run["patches"] = [dict(r) for r in self.db.execute(
+            "SELECT * FROM patches WHERE run_id = ? ORDER BY candidate", (run["id"],))]
         return run
 
 

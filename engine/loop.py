@@ -11,7 +11,6 @@ events go to the listener.
 from __future__ import annotations
 
 import asyncio
-import enum
 import hashlib
 import platform
 import time
@@ -24,121 +23,19 @@ from oracle import CompileError, Oracle, SourceText, Status, Verdict
 
 from . import events as ev
 from .extract import extract_verilog, normalise
+from .patch.search import PatchSearch
 from .problem import Problem
-from .prompts import Feedback, first_request, repair_request
+from .prompts import first_request, repair_request
 from .providers.base import CompletionRequest, Provider, ProviderError
-from .version import __version__
 from .ranking import rank, signature
+from .values import Budget, CallRecord, Candidate, RunResult, RunStatus, Strategy, Timings, call_budget
+from .version import __version__
 
 
-@dataclass(frozen=True)
-class Strategy:
-    samples: int = 4
-    rounds: int = 3
-    repair_width: int = 2
-    temperature: float = 0.8
-    repair_temperature: float | None = None  # default: temperature
-    seed: int = 0
-    feedback: Feedback = Feedback.VECTORS
-    max_tokens: int = 1024
-    #: stop at the first pass (False draws every sample of round 0, e.g. for unbiased pass@k)
-    stop_at_pass: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"samples": self.samples, "rounds": self.rounds, "repair_width": self.repair_width,
-                "temperature": self.temperature, "repair_temperature": self.repair_temperature,
-                "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens,
-                "stop_at_pass": self.stop_at_pass}
-
-
-@dataclass(frozen=True)
-class Budget:
-    calls: int | None = None  # default: samples + rounds * repair_width
-    tokens: int | None = None
-    wall_s: float | None = None
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    id: int
-    purpose: str  # "sample" | "repair"
-    round: int
-    prompt_tokens: int
-    completion_tokens: int
-    latency_s: float
-    model: str
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    #: the number of the model call that produced it (calls are numbered in issue order, not in
-    #: completion order: ranking ties, repair prompts and the file names in them are then the same
-    #: live and in a replay)
-    id: int
-    round: int
-    origin: str  # "sample" | "repair"
-    parent: int | None
-    code: str | None  # None: no Verilog in the answer
-    verdict: Verdict
-    duplicate_of: int | None = None
-    hints: tuple[str, ...] = ()
-
-    @property
-    def call_id(self) -> int:
-        return self.id
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict.passed
-
-
-@dataclass(frozen=True)
-class Timings:
-    wall_s: float = 0.0
-    model_s: float = 0.0  # wall time with at least one model call in flight
-    sim_s: float = 0.0  # wall time with a simulation (and no model call) in flight
-    overhead_s: float = 0.0  # wall time with neither
-
-
-class RunStatus(str, enum.Enum):
-    """How a run ended."""
-
-    SOLVED = "solved"
-    UNSOLVED = "unsolved"  # the budget was spent
-    CANCELLED = "cancelled"
-    ERROR = "error"  # the provider failed (or another fault outside the candidates)
-    BROKEN = "broken"  # the bench cannot judge anything: its reference fails it
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.value
-
-    @property
-    def fault(self) -> bool:
-        """The run could not judge the model: a provider failure or a broken bench."""
-        return self in (RunStatus.ERROR, RunStatus.BROKEN)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    run_id: str
-    status: RunStatus
-    best: Candidate | None
-    candidates: tuple[Candidate, ...]
-    calls: int
-    tokens: int
-    rounds: int
-    reason: str
-    timings: Timings
-
-    @property
-    def solved(self) -> bool:
-        return self.status is RunStatus.SOLVED
-
-
-def call_budget(strategy: Strategy, budget: Budget) -> int:
-    """The most model calls a run makes: the budget's, else samples + rounds x repair width."""
-    return budget.calls if budget.calls is not None else strategy.samples + strategy.rounds * strategy.repair_width
+def _done(value) -> asyncio.Future:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
 
 
 class _Activity:
@@ -191,6 +88,8 @@ class RunState:
     by_text: dict[str, tuple[int, asyncio.Future]] = field(default_factory=dict)
     best: Candidate | None = None
     next_call: int = 0
+    #: candidates the patch search has worked on
+    patched: set[int] = field(default_factory=set)
 
 
 class Engine:
@@ -276,6 +175,7 @@ class Engine:
         await self._race(jobs)
         if state.best is not None and state.best.passed:
             raise _Solved(state.best)
+        await self._patch(problem, state, 0)
         heads = self._distinct(state.candidates)
         for round_no in range(1, s.rounds + 1):
             if self._spent(state):
@@ -299,6 +199,7 @@ class Engine:
                     jobs.append(self._attempt(problem, state, first, round_no, "sample", None, s.temperature, seed))
             children = await self._race(jobs)
             heads = self._advance(heads, children, state)
+            heads = self._advance(heads, await self._patch(problem, state, round_no), state)
         return s.rounds
 
     async def _race(self, jobs: Sequence[Awaitable[Candidate | None]]) -> list[Candidate]:
@@ -347,6 +248,50 @@ class Engine:
             out.append(c)
         return out
 
+    # -- the patch search --------------------------------------------------------------------
+
+    async def _patch(self, problem: Problem, state: RunState, round_no: int) -> list[Candidate]:
+        """Patch the best distinct failing candidates not patched yet; a pass ends the run."""
+        budget = self.strategy.patch
+        if budget is None or not budget.active:
+            return []
+        targets = [c for c in self._distinct(state.candidates) if c.id not in state.patched and c.code is not None
+                   and c.verdict.status in (Status.FUNCTIONAL_FAIL, Status.COMPILE_ERROR)]
+        out = []
+        for parent in targets[: self.strategy.patch_width]:
+            state.patched.add(parent.id)
+            self.emit(ev.PatchStarted(state.run_id, parent.id))
+            search = PatchSearch(self.oracle, problem, budget, label=f"candidate{parent.id}+patch.sv",
+                                 timeout_s=self.sim_timeout_s)
+            self.activity.enter("sim")
+            try:
+                report = await search.run(parent.code, parent.verdict, parent_name=self._label(parent.id))
+            finally:
+                self.activity.leave("sim")
+            self.emit(ev.PatchFinished(state.run_id, parent.id, report.judged, report.edits_tried, report.elapsed_s,
+                                       report.best.summary() if report.best else "", report.passed))
+            if report.best is None:
+                continue
+            state.next_call += 1
+            found = report.best
+            candidate = Candidate(state.next_call, round_no, "patch", parent.id, found.code, found.verdict,
+                                  hints=found.verdict.hints, edits=tuple(e.describe() for e in found.edits),
+                                  diff=found.diff)
+            state.by_text.setdefault(normalise(found.code), (candidate.id, _done((found.verdict, found.verdict.hints))))
+            self._record(state, candidate)
+            if candidate.passed:
+                raise _Solved(candidate)
+            out.append(candidate)
+        return out
+
+    def _record(self, state: RunState, candidate: Candidate) -> None:
+        state.candidates.append(candidate)
+        if state.best is None or rank(candidate.verdict) > rank(state.best.verdict):
+            state.best = candidate
+        self.emit(ev.CandidateJudged(state.run_id, candidate, state.best))
+        if candidate.passed:
+            self.emit(ev.Solved(state.run_id, candidate))
+
     # -- one attempt ---------------------------------------------------------------------
 
     def _spent(self, state: RunState) -> str:
@@ -385,12 +330,7 @@ class Engine:
             call_id, origin, round_no, completion.prompt_tokens, completion.completion_tokens,
             round(completion.latency_s, 3), completion.model)))
         candidate = await self._judge(problem, state, completion.text, round_no, origin, parent, call_id)
-        state.candidates.append(candidate)
-        if state.best is None or rank(candidate.verdict) > rank(state.best.verdict):
-            state.best = candidate
-        self.emit(ev.CandidateJudged(state.run_id, candidate, state.best))
-        if candidate.passed:
-            self.emit(ev.Solved(state.run_id, candidate))
+        self._record(state, candidate)
         return candidate
 
     def _label(self, cid: int) -> str:
@@ -429,7 +369,8 @@ class Engine:
         self.activity.enter("sim")
         try:
             verdict = await self.oracle.simulate(SourceText(label, code), problem.bench, timeout_s=self.sim_timeout_s,
-                                                 interface=problem.interface or None)
+                                                 interface=problem.interface or None,
+                                                 agreement=self.strategy.patch is not None)
         finally:
             self.activity.leave("sim")
         return verdict, verdict.hints

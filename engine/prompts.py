@@ -5,7 +5,9 @@ Feedback modes (for measuring what concrete feedback is worth):
 - ``vectors``: the failing samples as a table (cycle, edge, inputs, signal, expected, actual),
   the testbench's hints, or the compile errors with the offending lines;
 - ``summary``: how many samples fail and on which signals, or how many compile errors;
-- ``none``: only that the design fails.
+- ``none``: only that the design fails;
+- ``focus``: for a small model, shorter and sharper: the first failing cycles and the lines
+  that drive the failing outputs (the patch search's localisation), nothing else.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Feedback(str, enum.Enum):
     VECTORS = "vectors"
     SUMMARY = "summary"
     NONE = "none"
+    FOCUS = "focus"
 
 
 SYSTEM = """You are an expert digital designer. You write correct, synthesizable Verilog that \
@@ -124,6 +127,10 @@ def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequ
         return ("The simulation of this design never finished (killed after the time limit): there is "
                 "probably a combinational loop, or a loop with no delay that never ends.")
     # functional failure
+    if mode is Feedback.FOCUS:
+        focused = _focused(verdict, code)
+        if focused:
+            return focused
     samples, bad = verdict.samples, verdict.mismatched_samples
     head = (f"This design compiles but fails the testbench: {bad} of {samples} samples do not match the "
             f"reference." if samples else f"This design compiles but fails the testbench ({bad} failures).")
@@ -154,6 +161,34 @@ def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequ
     for hint in hints:
         lines.append(hint)
     return "\n".join(lines)
+
+
+def _focused(verdict: Verdict, code: str, rows: int = 3, lines: int = 6) -> str | None:
+    """The first failing cycles and the most suspicious lines, or None if the code cannot be
+    localised."""
+    from .patch.fitness import weights
+    from .patch.source import parse, ranked
+
+    source = parse(code)
+    table = [m for m in verdict.mismatches if m.signal is not None and m.cycle is not None][:rows]
+    if source is None or not table:
+        return None
+    suspects: list[int] = []
+    for a, _ in ranked(source, weights(verdict)):
+        block = [source.line_of(source.span(a.block)[0])] if a.block is not None else []
+        for line in [a.line, *(source.line_of(source.span(c)[0]) for c in a.conditions[-1:]), *block]:
+            if line not in suspects:
+                suspects.append(line)
+    suspects = suspects[:lines]
+    out = ["This design fails the testbench. The first failing cycles ('expected' is the reference model):",
+           "| cycle | inputs | output | expected | actual |", "|---|---|---|---|---|"]
+    for m in table:
+        inputs = ", ".join(f"{k}={_value(v)}" for k, v in m.inputs.items()) or "-"
+        out.append(f"| {m.cycle} | {inputs} | {m.signal} | {_value(m.expected)} | {_value(m.actual)} |")
+    if suspects:
+        out.append("\nThe bug is most likely in these lines (they drive the failing outputs):")
+        out.append(_numbered(code, set(suspects), radius=0))
+    return "\n".join(out)
 
 
 UNDRIVEN = ("In every failing sample the design's output is x where the reference's is known: the output "
@@ -189,7 +224,7 @@ def repair_request(spec: str, code: str, verdict: Verdict, *, top: str, ports: S
                    mode: Feedback, hints: Sequence[str] = (), design_file: str | None = None) -> tuple[Message, ...]:
     feedback = describe_failure(verdict, code, mode, hints=hints, design_file=design_file)
     ask = ("Find the bug by comparing the design with the specification"
-           + (" and the failing samples" if mode is Feedback.VECTORS and verdict.mismatches else "")
+           + (" and the failing samples" if mode in (Feedback.VECTORS, Feedback.FOCUS) and verdict.mismatches else "")
            + f". The code above is wrong: change what causes the failure rather than repeating it. Answer "
            f"with the complete corrected {top} in one ```verilog code block.")
     return (*first_request(spec, top=top, ports=ports),

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .loop import Budget, Strategy
+from .patch import PatchBudget
 from .prompts import Feedback
 from .providers import PROVIDERS, ProviderSettings
 
 # groups of the command line's help
-PROVIDER, STRATEGY, SIMULATION, OUTPUT = "model provider", "strategy and budget", "simulation", "output"
+PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT = ("model provider", "strategy and budget", "patch search", "simulation",
+                                                 "output")
 
 
 def _setting(default, *, help: str, group: str, flag: str | None = None, key: str | None = None,
@@ -61,6 +63,15 @@ class RunSettings:
     feedback: str = _setting("vectors", group=STRATEGY, choices=tuple(f.value for f in Feedback), help=(
         "What repair prompts show: the failing vectors (default), a summary, or nothing (for ablations)."))
     max_tokens: int = _setting(1024, group=STRATEGY, minimum=1, help="Answer length limit per model call.")
+    patch: str = _setting("on", group=PATCH, choices=("on", "off"), help=(
+        "After each round, edit the best failing candidates mechanically (literals, operators, conditions, "
+        "resets...) and keep what the simulator says is better, before another model call is spent."))
+    patch_simulations: int = _setting(300, group=PATCH, minimum=0, metavar="N",
+                                      help="Most simulations per patched candidate.")
+    patch_seconds: float = _setting(20.0, group=PATCH, minimum=0, metavar="S",
+                                    help="Most wall time per patched candidate, in seconds.")
+    patch_width: int = _setting(2, group=PATCH, minimum=1, help="Candidates patched per round.")
+    patch_depth: int = _setting(2, group=PATCH, minimum=1, help="Edits stacked on one candidate at most.")
     timeout: float = _setting(30.0, group=SIMULATION, minimum=0, exclusive=True, metavar="S",
                               help="Simulation time limit per candidate, in seconds.")
     record: Path | None = _setting(None, group=PROVIDER, metavar="FILE", editor=False,
@@ -73,7 +84,12 @@ class RunSettings:
     def strategy(self) -> Strategy:
         return Strategy(samples=self.samples, rounds=self.rounds, repair_width=self.repair_width,
                         temperature=self.temperature, seed=self.seed, feedback=Feedback(self.feedback),
-                        max_tokens=self.max_tokens)
+                        max_tokens=self.max_tokens, patch=self.patch_budget(), patch_width=self.patch_width)
+
+    def patch_budget(self) -> PatchBudget | None:
+        if self.patch != "on":
+            return None
+        return PatchBudget(simulations=self.patch_simulations, seconds=self.patch_seconds, depth=self.patch_depth)
 
     def budget_limits(self) -> Budget:
         return Budget(calls=self.budget, tokens=self.token_budget, wall_s=self.time_budget)
@@ -162,7 +178,7 @@ def _parser_type(f):
     return parse
 
 
-def add_arguments(parser: argparse.ArgumentParser, *, groups: tuple[str, ...] = (PROVIDER, STRATEGY, SIMULATION),
+def add_arguments(parser: argparse.ArgumentParser, *, groups: tuple[str, ...] = (PROVIDER, STRATEGY, PATCH, SIMULATION),
                   include: tuple[str, ...] = (), defaults: dict[str, Any] | None = None) -> None:
     """Options for the settings of ``groups`` and those named in ``include``, with their help
     and limits."""

@@ -150,11 +150,14 @@ class Anvil:
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
                        f", round {best.round}, {model}"
+            if best.origin == "patch" and best.edits:
+                more = f" +{len(best.edits) - 1} more" if len(best.edits) > 1 else ""
+                evidence += f", patched: {best.edits[0]}{more}"
             self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence, result.run_id)
             self.publish(key + "|spec", {design.spec: []})
             self.notify(f"Anvil: {design.name} passes ({evidence}). Use the code action \"Anvil: Insert passing "
                         f"RTL\" on the spec or testbench to write {design.output.name}.")
-            return {"status": "pass", **base, "verdict": v.to_dict()}
+            return {"status": "pass", **base, "verdict": v.to_dict(), "edits": list(best.edits), "diff": best.diff}
         if result.status.fault:
             self.notify(f"Anvil: {result.reason}", lsp.MessageType.Error)
             return {"status": "error", **base, "message": result.reason}

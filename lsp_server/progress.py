@@ -27,6 +27,7 @@ class Progress:
         self.max_calls = 0
         self.calls = self.candidates = 0
         self.best = "-"
+        self.patching = ""
 
     async def begin(self, max_calls: int) -> None:
         self.max_calls = max_calls
@@ -57,9 +58,14 @@ class Progress:
                 self.best = f"{v.status.value} {v.score:.3f}" if v.status.value == "functional_fail" else v.status.value
         elif isinstance(event, ev.RoundStarted):
             pass
+        elif isinstance(event, ev.PatchStarted):
+            self.patching = f", patching candidate {event.candidate}"
+        elif isinstance(event, ev.PatchFinished):
+            self.patching = ""
         else:
             return
-        message = (f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates, best {self.best}")
+        message = (f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates, best {self.best}"
+                   f"{self.patching}")
         if self.supported:
             pct = int(100 * self.calls / self.max_calls) if self.max_calls else None
             self.anvil.server.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(

@@ -199,9 +199,11 @@ class Oracle:
         timeout_s: float | None = None,
         max_mismatches: int | None = None,
         interface: Sequence[Port] | None = None,
+        agreement: bool = False,
     ) -> Verdict:
         """Judge ``design`` (RTL text, a path, or several) against ``bench``. ``interface``: the
-        ports the top module must have (default: the reference model's, when there is one)."""
+        ports the top module must have (default: the reference model's, when there is one);
+        ``agreement``: also measure how close a failing run came over all its samples."""
         start = time.perf_counter()
         timeout_s = timeout_s or self.timeout_s
         limit = self.max_mismatches if max_mismatches is None else max_mismatches
@@ -223,16 +225,18 @@ class Oracle:
                                   f"testbench ({ref.status.value}: {ref.reason})")
         wanted = interface if interface else prepared.reference_interface
         verdict = await self._run(texts, prepared, report.samples, timeout_s, limit, screen=True,
-                                  interface=wanted)
+                                  interface=wanted, agreement=agreement)
         return replace(verdict, elapsed_s=round(time.perf_counter() - start, 3))
 
     async def _run(self, sources: Sequence[SourceText], prepared: PreparedBench, expected_samples: int | None,
-                   timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None) -> Verdict:
+                   timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None,
+                   agreement: bool = False) -> Verdict:
         bench = prepared.bench
         request = {"op": "run", "key": prepared.key, "top": bench.top, "screen": screen,
                    "design": [[_file_name(i, s.name), s.name, s.text] for i, s in enumerate(sources)],
                    "interface": [p.to_list() for p in interface] if interface else None,
-                   "expected_samples": expected_samples, "timeout": timeout_s, "limit": limit}
+                   "expected_samples": expected_samples, "timeout": timeout_s, "limit": limit,
+                   "agreement": agreement}
         facts = {"unit": prepared.unit, "tb_top": prepared.tb_top, "names": prepared.names,
                  "bench_names": sorted(prepared.identifiers), "reference_ports": prepared.reference_ports,
                  "reference_module": bench.reference}

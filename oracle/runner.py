@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import signal
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 from .backend import Simulator, simulator
 from .icarus import Tools
 from .judge import DUMP, judge
+from .vcd import agreement
 from .process import Child, Limits, ProcessResult, run_bounded
 from .screen import ScreenReport, screen
 from .screens import ScreenPool
@@ -194,10 +194,13 @@ class Runner:
                 if report.problems and not report.syntax_only:
                     return _rejected(report.problems, report, version)
             compiled = await compiler.wait(max(0.0, deadline - time.monotonic()))
-            if report.syntax_only:  # both parsers refuse it: the compiler's messages, the screen's as hints
+            if report.syntax_only:  # both parsers refuse it: the compiler's messages (when they are about
+                # the design's own lines), the screen's as hints
                 hints = tuple(e.describe() for e in report.problems) + tuple(report.hints)
                 if compiled.returncode != 0 and not compiled.timed_out:
-                    return _compile_error(sim, compiled, names, version, "compilation failed", {"hints": hints[:8]})
+                    verdict = _compile_error(sim, compiled, names, version, "compilation failed", {"hints": hints[:8]})
+                    if any(e.file in files.values() for e in verdict.compile_errors):
+                        return verdict
                 return _rejected(report.problems, report, version)
         finally:
             if compiler is not None and compiler.proc.returncode is None:
@@ -221,6 +224,8 @@ class Runner:
                            reason=f"simulation did not finish within {timeout:g} s and was killed", **extras)
         verdict = judge(ran.output, ran.returncode, workdir / DUMP, request.get("expected_samples"),
                         int(request["limit"]), version)
+        if request.get("agreement") and verdict.status in (Status.FUNCTIONAL_FAIL, Status.PASS):
+            extras["agreement"] = agreement(workdir / DUMP)
         return replace(verdict, **extras)
 
 

@@ -31,7 +31,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .syntax import direction_name, pyslang
+from .syntax import direction_name, names_in, pyslang
 from .verdict import CompileError
 
 #: System functions a design may call: pure functions of their arguments or of time.
@@ -195,7 +195,7 @@ class _SyntaxChecks:
             if member.kind == K.ModuleDeclaration:
                 self.scope = self._declared(member)[0] | set(self.modules)
             elif member.kind in (K.TypedefDeclaration, K.ParameterDeclarationStatement, K.FunctionDeclaration):
-                clash = sorted(self._identifiers(member) & self.bench_names)
+                clash = sorted(names_in(member) & self.bench_names)
                 if clash:
                     self.reject(member.getFirstToken().location,
                                 f"a top-level declaration may not use the name '{clash[0]}', which the "
@@ -297,18 +297,6 @@ class _SyntaxChecks:
         node.visit(visit)
         return names | functions, functions
 
-    def _identifiers(self, node) -> set[str]:
-        ps = self.ps
-        found: set[str] = set()
-
-        def visit(n):
-            if isinstance(n, ps.parsing.Token):
-                if n.kind == ps.parsing.TokenKind.Identifier:
-                    found.add(n.valueText)
-            return ps.ast.VisitAction.Advance
-
-        node.visit(visit)
-        return found
 
 
 def _kind_words(kind) -> str:
@@ -321,8 +309,8 @@ def _semantic_checks(ps, tree, sm, engine, where, reject, report: ScreenReport, 
                      interface, reference_ports) -> None:
     compilation = ps.ast.Compilation()
     compilation.addSyntaxTree(tree)
-    undeclared = {ps.Diags.UndeclaredIdentifier, ps.Diags.UnknownModule, ps.Diags.HierarchicalRefUnknownModule,
-                  ps.Diags.UnknownPrimitive}
+    undeclared = {ps.Diags.UndeclaredIdentifier, ps.Diags.TypoIdentifier, ps.Diags.UnknownModule,
+                  ps.Diags.HierarchicalRefUnknownModule, ps.Diags.UnknownPrimitive}
     for diag in compilation.getSemanticDiagnostics():
         if diag.code in undeclared:
             reject(diag.location, f"{engine.formatMessage(diag)}: the design must declare every name it uses "

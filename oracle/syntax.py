@@ -96,19 +96,31 @@ def module_names(text: str, name: str = "source") -> tuple[list[str], set[str]]:
     return declared, instantiated
 
 
-def identifiers(texts: Sequence[SourceText]) -> frozenset[str]:
-    """Every identifier written in ``texts`` (module, instance, signal, block names...)."""
+def names_in(node, *, skip_selects: bool = False) -> set[str]:
+    """The identifier tokens under a syntax node (``skip_selects``: not inside ``[...]`` selects,
+    i.e. the base names an assignment target writes)."""
     ps = pyslang()
-    _, trees = parse(texts)
     found: set[str] = set()
-    ident = ps.parsing.TokenKind.Identifier
+    select = ps.syntax.SyntaxKind.ElementSelect
 
-    def visit(node):
-        if isinstance(node, ps.parsing.Token):
-            if node.kind == ident:
-                found.add(node.valueText)
+    def visit(n):
+        if isinstance(n, ps.parsing.Token):
+            if n.kind == ps.parsing.TokenKind.Identifier:
+                found.add(n.valueText)
+            return ps.ast.VisitAction.Advance
+        if skip_selects and n.kind == select:
+            return ps.ast.VisitAction.Skip
         return ps.ast.VisitAction.Advance
 
+    if node is not None:
+        node.visit(visit)
+    return found
+
+
+def identifiers(texts: Sequence[SourceText]) -> frozenset[str]:
+    """Every identifier written in ``texts`` (module, instance, signal, block names...)."""
+    _, trees = parse(texts)
+    found: set[str] = set()
     for tree in trees:
-        tree.root.visit(visit)
+        found |= names_in(tree.root)
     return frozenset(found)

@@ -18,6 +18,7 @@ Reading stops as soon as ``limit`` mismatches are found.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +138,68 @@ def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
     return scan(path, limit)[0]
 
 
+def _samples(stream, layout: Layout) -> Iterator[tuple[int, int, str, dict[str, str]]]:
+    """(time, cycle, edge, values) at each clock edge, with the values as of just before it
+    (``values`` is live: read it before asking for the next sample)."""
+    widths = layout.widths
+    clock = layout.clock
+    values: dict[str, str] = {}
+    changes: list[tuple[str, str]] = []
+    time = 0
+    posedges = 0
+
+    def edge_of() -> str | None:
+        if clock is None:
+            return None
+        edge = None
+        for code, value in changes:
+            if code == clock:
+                old = values.get(clock, "x")
+                if old == "0" and value == "1":
+                    edge = "posedge"
+                elif old == "1" and value == "0":
+                    edge = "negedge"
+        return edge
+
+    def apply() -> None:
+        for code, value in changes:
+            values[code] = value
+        changes.clear()
+
+    for line in stream:
+        if not line:
+            continue
+        head = line[0]
+        if head == "#":
+            edge = edge_of()
+            if edge is not None:
+                yield time, posedges, edge, values
+                if edge == "posedge":
+                    posedges += 1
+            apply()
+            time = int(line[1:])
+        elif head in "01xzXZ":
+            code = line[1:].strip()
+            if code in widths:
+                changes.append((code, head.lower()))
+        elif head in "bB":
+            value, _, code = line[1:].strip().partition(" ")
+            if code in widths:
+                changes.append((code, extend(value, widths[code])))
+        elif head in "rR":
+            value, _, code = line[1:].strip().partition(" ")
+            if code in widths:
+                changes.append((code, value))
+        # $dumpvars / $end / $comment lines carry no values themselves
+    edge = edge_of()
+    if edge is not None:
+        yield time, posedges, edge, values
+
+
+def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
+    return values.get(code, "x" * widths[code])
+
+
 def scan(path: Path, limit: int = 8, window: int = 0) -> tuple[list[Mismatch], tuple[TraceRow, ...]]:
     """The first ``limit`` failing entries, and the ``window`` samples up to and including the
     first failing one (what a waveform viewer would show around the first failure)."""
@@ -150,78 +213,54 @@ def scan(path: Path, limit: int = 8, window: int = 0) -> tuple[list[Mismatch], t
         if layout is None:
             return found, trace
         widths = layout.widths
-        clock = layout.clock
-        values: dict[str, str] = {}
-        changes: list[tuple[str, str]] = []
-        time = 0
-        posedges = 0
-
-        def sample(edge: str | None, at: int) -> None:
-            nonlocal trace
+        for at, cycle, edge, values in _samples(stream, layout):
             before = len(found)
+            inputs = {name: format_value(_value(values, code, widths)) for name, code in layout.inputs}
             if window:
-                recent.append(TraceRow(at, posedges, edge or "", {
-                    name: format_value(values.get(code, "x" * widths[code])) for name, code in layout.inputs},
-                    {signal: (format_value(values.get(r, "x" * widths[r])), format_value(values.get(d, "x" * widths[d])))
-                     for signal, r, d in layout.pairs}))
+                recent.append(TraceRow(at, cycle, edge, inputs, {
+                    signal: (format_value(_value(values, r, widths)), format_value(_value(values, d, widths)))
+                    for signal, r, d in layout.pairs}))
             for signal, ref_code, dut_code in layout.pairs:
-                width = widths[ref_code]
-                expected = values.get(ref_code, "x" * width)
-                actual = values.get(dut_code, "x" * widths[dut_code])
+                expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
                 if differs(expected, actual):
-                    found.append(Mismatch(
-                        time=at, cycle=posedges, edge=edge, signal=signal,
-                        expected=format_value(expected), actual=format_value(actual),
-                        inputs={name: format_value(values.get(code, "x" * widths[code]))
-                                for name, code in layout.inputs},
-                    ))
+                    found.append(Mismatch(time=at, cycle=cycle, edge=edge, signal=signal,
+                                          expected=format_value(expected), actual=format_value(actual),
+                                          inputs=dict(inputs)))
                     if len(found) >= limit:
                         break
             if window and before == 0 and found:
                 trace = tuple(recent)
-
-        def settle(at: int) -> None:
-            """Process the changes recorded for timestamp ``at``."""
-            nonlocal posedges
-            edge = None
-            if clock is not None:
-                for code, value in changes:
-                    if code == clock:
-                        old = values.get(clock, "x")
-                        if old == "0" and value == "1":
-                            edge = "posedge"
-                        elif old == "1" and value == "0":
-                            edge = "negedge"
-            if edge is not None:
-                sample(edge, at)
-                if edge == "posedge":
-                    posedges += 1
-            for code, value in changes:
-                values[code] = value
-            changes.clear()
-
-        for line in stream:
-            if not line:
-                continue
-            head = line[0]
-            if head == "#":
-                settle(time)
-                if len(found) >= limit:
-                    break
-                time = int(line[1:])
-            elif head in "01xzXZ":
-                code = line[1:].strip()
-                if code in widths:
-                    changes.append((code, head.lower()))
-            elif head in "bB":
-                value, _, code = line[1:].strip().partition(" ")
-                if code in widths:
-                    changes.append((code, extend(value, widths[code])))
-            elif head in "rR":
-                value, _, code = line[1:].strip().partition(" ")
-                if code in widths:
-                    changes.append((code, value))
-            # $dumpvars / $end / $comment lines carry no values themselves
-        else:
-            settle(time)
+            if len(found) >= limit:
+                break
     return found[:limit], trace
+
+
+def agreement(path: Path) -> dict | None:
+    """How close the design came over the whole run, for ranking near misses: samples, the time
+    and cycle of the first mismatch, and per output the mismatched samples and wrong bits (x/z
+    from the design where the reference is known counts as wrong). None without a usable dump."""
+    if not path.exists():
+        return None
+    with open(path, "r", encoding="ascii", errors="replace") as stream:
+        layout = layout_of(read_header(stream))
+        if layout is None:
+            return None
+        widths = layout.widths
+        samples = 0
+        first_time = first_cycle = None
+        last_time = 0
+        outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples wrong, bits wrong, width]
+        for at, cycle, _, values in _samples(stream, layout):
+            samples += 1
+            last_time = at
+            for signal, ref_code, dut_code in layout.pairs:
+                expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
+                wrong = sum(1 for e, a in zip(expected, actual) if e in "01" and a != e)
+                if wrong:
+                    entry = outputs[signal]
+                    entry[0] += 1
+                    entry[1] += wrong
+                    if first_time is None:
+                        first_time, first_cycle = at, cycle
+    return {"samples": samples, "first_time": first_time, "first_cycle": first_cycle, "end_time": last_time,
+            "outputs": {k: {"samples": v[0], "bits": v[1], "width": v[2]} for k, v in outputs.items()}}

@@ -111,6 +111,8 @@ class Verdict:
     hints: tuple[str, ...] = ()
     #: output port -> lines of the design that assign it, 1-based (not in the JSON)
     drivers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: when asked for: how close the run came, over all samples (oracle.vcd.agreement; not in the JSON)
+    agreement: dict | None = None
 
     @property
     def passed(self) -> bool:
@@ -137,7 +139,7 @@ class Verdict:
         data.update(reason=self.reason, log_tail=self.log_tail, hints=list(self.hints),
                     drivers={k: list(v) for k, v in self.drivers.items()},
                     trace=[[r.time, r.cycle, r.edge, r.inputs, {k: list(v) for k, v in r.outputs.items()}]
-                           for r in self.trace])
+                           for r in self.trace], agreement=self.agreement)
         return data
 
     @classmethod
@@ -150,7 +152,8 @@ class Verdict:
             data.get("simulator", ""), data.get("elapsed_s", 0.0), data.get("reason", ""), data.get("log_tail", ""),
             tuple(TraceRow(t, c, e, dict(i), {k: tuple(v) for k, v in o.items()})
                   for t, c, e, i, o in data.get("trace", ())),
-            tuple(data.get("hints", ())), {k: tuple(v) for k, v in data.get("drivers", {}).items()})
+            tuple(data.get("hints", ())), {k: tuple(v) for k, v in data.get("drivers", {}).items()},
+            data.get("agreement"))
 
 
 def score_of(samples: int, mismatched: int) -> float:

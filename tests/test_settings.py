@@ -1,7 +1,6 @@
 """The run settings are declared once (engine/settings.py): the command line's options, the
 language server's configuration and the VS Code extension's manifest are derived from it."""
 
-import argparse
 import json
 import math
 

@@ -154,3 +154,17 @@ def test_broken_benches_are_reported_apart(data, tmp_path):
     assert results["beta"]["status"] == "broken"
     assert results["alpha"]["status"] == "error"  # the replay has no answer: an error, not a made-up one
     assert "Broken benches" in run.stdout and "beta" in run.stdout
+
+
+async def test_patch_arms_turn_near_misses_into_passes_that_hold(data):
+    dataset = read_dataset(data)[:1]
+    store = JsonlOutcomes(data / "patch.jsonl")
+    provider = ScriptedProvider(lambda request, i: fenced(WRAP))  # every sample wraps at 9, not 15
+    await sweep(dataset, arms(2, ["sample", "sample+patch"]), runtime(provider), store=store)
+    by = {o.arm: o for o in store.outcomes()}
+    assert by["sample"].status == "unsolved" and by["sample"].holds is None
+    patched = by["sample+patch"]
+    assert patched.status == "solved" and patched.patched and patched.patch_simulations > 0
+    assert patched.holds is True and patched.calls == 2
+    rows = {r["strategy"]: r for r in summarise(store.outcomes())}
+    assert rows["sample+patch"]["holds"] == 1 and rows["sample+patch"]["patched"] == 1

@@ -51,8 +51,10 @@ def uri(path) -> str:
     return from_fs_path(str(path))
 
 
-def settings_for(recording) -> dict:
-    return {"provider": "replay", "model": str(recording), "samples": 1, "rounds": 1, "repairWidth": 1}
+def settings_for(recording, patch: str = "off") -> dict:
+    """A replayed run of the model's loop (with the patch search only when asked for)."""
+    return {"provider": "replay", "model": str(recording), "samples": 1, "rounds": 1, "repairWidth": 1,
+            "patch": patch}
 
 
 

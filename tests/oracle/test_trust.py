@@ -6,7 +6,6 @@ enable, in the VerilogEval convention): ``STUCK`` is a wrong design that fails i
 tries to make something like it pass.
 """
 
-import asyncio
 import hashlib
 import json
 import os

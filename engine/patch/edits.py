@@ -1,0 +1,458 @@
+"""Edit templates: small, mechanical changes to the suspicious assignments of a candidate.
+
+From the hardware program-repair literature (CirFix, ASPLOS 2022; RTL-Repair, ASPLOS 2024),
+each template names a kind of slip a designer (or a small model) makes:
+
+- replace a literal (+-1, a flipped bit, all zeros, all ones), assign a constant;
+- replace a variable by another signal of the same module and width;
+- add or remove an inversion; swap an operator with its siblings (arithmetic, bitwise, logical,
+  comparison, equality, shift);
+- negate a condition, swap if/else branches, swap the arms of ``?:``, swap case items' bodies;
+- add a guard (``if (s)``) or a conditional overwrite (``if (s) x <= c;``);
+- blocking <-> non-blocking, posedge <-> negedge, synchronous <-> asynchronous reset, clocked
+  <-> combinational block;
+- shift an index or a slice by one.
+
+An :class:`Edit` replaces one span of the original text; applying several keeps every other
+character as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .source import Assignment, Source, _ps, same_width, walk_nodes
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+    template: str
+    line: int
+    note: str
+    score: float = 0.0
+
+    def overlaps(self, other: Edit) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def describe(self) -> str:
+        return f"line {self.line}: {self.template}: {self.note}"
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with every edit applied (they must not overlap)."""
+    out = text
+    for e in sorted(edits, key=lambda e: e.start, reverse=True):
+        out = out[:e.start] + e.text + out[e.end:]
+    return out
+
+
+OPERATOR_GROUPS = [("+", "-"), ("&", "|", "^", "~^"), ("&&", "||"), ("<", "<=", ">", ">="), ("==", "!="),
+                   ("===", "!=="), ("<<", ">>", "<<<", ">>>"), ("*", "+")]
+REDUCTIONS = ("&", "|", "^", "~&", "~|", "~^")
+_LITERAL = re.compile(r"^(\d*)\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_]+)$")
+RESET_NAMES = re.compile(r"^(a?reset|a?rst|reset_?n|rst_?n|areset_?n|clear|clr|sr|ar)$", re.IGNORECASE)
+CLOCK_NAMES = re.compile(r"(clk|clock)", re.IGNORECASE)
+MAX_SWAPS = 8  # same-width replacements per identifier
+
+
+class Templates:
+    """Generates the edits for one candidate, most suspicious places first."""
+
+    def __init__(self, source: Source) -> None:
+        self.s = source
+        self.ps = _ps()
+        self.K = self.ps.syntax.SyntaxKind
+        self.T = self.ps.parsing.TokenKind
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def edit(self, start: int, end: int, text: str, template: str, note: str, score: float) -> Edit:
+        return Edit(start, end, text, template, self.s.line_of(start), note, score)
+
+    def replace_node(self, node, text: str, template: str, score: float, note: str | None = None) -> Edit:
+        start, end = self.s.span(node)
+        old = self.s.text[start:end]
+        return self.edit(start, end, text, template, note or f"{_short(old)} -> {_short(text)}", score)
+
+    def token_span(self, token) -> tuple[int, int]:
+        start = token.location.offset
+        return start, start + len(token.rawText)
+
+    # -- per assignment ---------------------------------------------------------------------
+
+    def for_assignment(self, a: Assignment, score: float) -> Iterator[Edit]:
+        K = self.K
+        node = a.node
+        value = node.right if a.kind in ("blocking", "nonblocking", "continuous") else (
+            node.initializer.expr if a.kind == "declaration" else None)
+        if value is not None:
+            yield from self.literals(value, score)
+            yield from self.identifiers(value, a, score)
+            yield from self.operators(value, score)
+            yield from self.inversions(value, a, score)
+            yield from self.ternaries(value, score)
+            yield from self.selects(value, score)
+            yield from self.constants(value, a, score * 0.5)
+        if a.kind in ("blocking", "nonblocking", "continuous"):
+            yield from self.lhs(node.left, a, score * 0.5)
+        if a.kind in ("blocking", "nonblocking"):
+            op = node.operatorToken
+            start, end = self.token_span(op)
+            if op.kind == self.T.LessThanEquals:
+                yield self.edit(start, end, "=", "blocking instead of non-blocking", f"{_short(self.s.snippet(node))}",
+                                score * 0.6)
+            elif op.kind == self.T.Equals:
+                yield self.edit(start, end, "<=", "non-blocking instead of blocking", f"{_short(self.s.snippet(node))}",
+                                score * 0.6)
+        for depth, cond in enumerate(reversed(a.conditions)):
+            weight = score * (0.9 ** depth)
+            if cond.kind == K.ConditionalStatement:
+                yield from self.if_edits(cond, weight)
+                for predicate in cond.predicate.conditions:
+                    yield from self.literals(predicate, weight * 0.8)
+                    yield from self.operators(predicate, weight * 0.8)
+                    yield from self.identifiers(predicate, a, weight * 0.8, scalar_only=True)
+            elif cond.kind == K.CaseStatement:
+                yield from self.case_edits(cond, a, weight)
+        if a.kind in ("blocking", "nonblocking"):
+            yield from self.guards(a, score * 0.4)
+
+    # -- literals ------------------------------------------------------------------------------
+
+    def literals(self, node, score: float) -> Iterator[Edit]:
+        K = self.K
+        for n in walk_nodes(self.ps, node):
+            if n.kind == K.IntegerVectorExpression:
+                yield from self._vector_literal(n, score)
+            elif n.kind == K.IntegerLiteralExpression and not self._in_select(n):
+                text = self.s.snippet(n)
+                if not text.isdigit():
+                    continue
+                v = int(text)
+                for other in sorted({v + 1, max(v - 1, 0), 0, 1} - {v}):
+                    yield self.replace_node(n, str(other), "replace literal", score)
+
+    def _in_select(self, node) -> bool:
+        parent = node.parent
+        while parent is not None:
+            if parent.kind in (self.K.ElementSelect, self.K.VariableDimension):
+                return True
+            parent = parent.parent
+        return False
+
+    def _vector_literal(self, n, score: float) -> Iterator[Edit]:
+        text = self.s.snippet(n)
+        m = _LITERAL.match(text.strip())
+        if not m:
+            return
+        size, signed, base, digits = m.groups()
+        radix = {"b": 2, "o": 8, "d": 10, "h": 16}[base.lower()]
+        try:
+            value = int(digits.replace("_", ""), radix)
+        except ValueError:
+            return
+        width = int(size) if size else None
+        mask = (1 << width) - 1 if width else None
+        options: list[tuple[int, str]] = []
+        for other, why in ((value + 1, "+1"), (value - 1, "-1"), (0, "zero"), (mask, "all ones")):
+            if other is None or other < 0:
+                continue
+            if mask is not None:
+                other &= mask
+            options.append((other, why))
+        if width and width <= 8:
+            options += [(value ^ (1 << b), f"flip bit {b}") for b in range(width)]
+        seen = {value}
+        for other, why in options:
+            if other in seen:
+                continue
+            seen.add(other)
+            yield self.replace_node(n, _render(size, signed, base, other, width), "replace literal", score,
+                                    f"{text} -> {_render(size, signed, base, other, width)} ({why})")
+
+    # -- identifiers ---------------------------------------------------------------------------
+
+    def _identifier_tokens(self, node) -> Iterator:
+        K = self.K
+        for n in walk_nodes(self.ps, node):
+            if n.kind == K.IdentifierName:
+                yield n.identifier
+            elif n.kind == K.IdentifierSelectName:
+                yield n.identifier
+
+    def identifiers(self, node, a: Assignment, score: float, *, scalar_only: bool = False) -> Iterator[Edit]:
+        for token in self._identifier_tokens(node):
+            name = token.valueText
+            start, end = self.token_span(token)
+            others = same_width(self.s, name, a.module)
+            if scalar_only:
+                others = [o for o in others if o.scalar]
+            others = sorted(others, key=lambda o: (o.direction != "input", o.name))[:MAX_SWAPS]
+            for other in others:
+                if other.name in a.targets and a.kind != "blocking":
+                    continue
+                yield self.edit(start, end, other.name, "replace variable", f"{name} -> {other.name}", score * 0.7)
+
+    def lhs(self, node, a: Assignment, score: float) -> Iterator[Edit]:
+        for token in self._identifier_tokens(node):
+            name = token.valueText
+            start, end = self.token_span(token)
+            for other in same_width(self.s, name, a.module)[:MAX_SWAPS]:
+                if other.direction == "input":
+                    continue
+                yield self.edit(start, end, other.name, "assign another variable", f"{name} -> {other.name}", score)
+            break  # the base name only
+
+    # -- operators, inversions, ternaries, selects, constants ------------------------------------------
+
+    def operators(self, node, score: float) -> Iterator[Edit]:
+        K = self.K
+        reductions = {K.UnaryBitwiseAndExpression, K.UnaryBitwiseOrExpression, K.UnaryBitwiseXorExpression,
+                      K.UnaryBitwiseNandExpression, K.UnaryBitwiseNorExpression, K.UnaryBitwiseXnorExpression}
+        for n in walk_nodes(self.ps, node):
+            op = getattr(n, "operatorToken", None)
+            if op is None:
+                continue
+            raw = op.rawText
+            start, end = self.token_span(op)
+            if n.kind in reductions:
+                for other in REDUCTIONS:
+                    if other != raw:
+                        yield self.edit(start, end, other, "swap operator",
+                                        f"{_short(self.s.snippet(n))}: {raw} -> {other}", score * 0.8)
+                continue
+            if not hasattr(n, "left") or not hasattr(n, "right"):
+                continue
+            for group in OPERATOR_GROUPS:
+                if raw in group:
+                    for other in group:
+                        if other != raw:
+                            yield self.edit(start, end, other, "swap operator",
+                                            f"{_short(self.s.snippet(n))}: {raw} -> {other}", score * 0.8)
+
+    def inversions(self, node, a: Assignment, score: float) -> Iterator[Edit]:
+        K = self.K
+        text = self.s.snippet(node)
+        yield self.replace_node(node, f"~({text})", "add inversion", score * 0.8)
+        for n in walk_nodes(self.ps, node):
+            if n.kind in (K.UnaryBitwiseNotExpression, K.UnaryLogicalNotExpression):
+                yield self.replace_node(n, self.s.snippet(n.operand), "remove inversion", score * 0.9)
+            elif n.kind in (K.IdentifierName, K.IdentifierSelectName) and n is not node:
+                yield self.replace_node(n, f"~{self.s.snippet(n)}", "add inversion", score * 0.5)
+
+    def ternaries(self, node, score: float) -> Iterator[Edit]:
+        for n in walk_nodes(self.ps, node):
+            if n.kind != self.K.ConditionalExpression:
+                continue
+            left, right = self.s.snippet(n.left), self.s.snippet(n.right)
+            pstart, pend = self.s.span(n.predicate)
+            lstart, lend = self.s.span(n.left)
+            rstart, rend = self.s.span(n.right)
+            yield self.edit(lstart, rend, f"{right}{self.s.text[lend:rstart]}{left}", "swap ?: arms",
+                            f"{_short(left)} <-> {_short(right)}", score * 0.8)
+            yield self.edit(pstart, pend, f"!({self.s.text[pstart:pend]})", "negate condition",
+                            _short(self.s.text[pstart:pend]), score * 0.8)
+
+    def selects(self, node, score: float) -> Iterator[Edit]:
+        K = self.K
+        for n in walk_nodes(self.ps, node):
+            if n.kind != K.ElementSelect or n.selector is None:
+                continue
+            sel = n.selector
+            if sel.kind == K.BitSelect and sel.expr.kind == K.IntegerLiteralExpression:
+                v = int(self.s.snippet(sel.expr))
+                for other in (v + 1, v - 1):
+                    if other >= 0:
+                        yield self.replace_node(sel.expr, str(other), "shift index", score * 0.7)
+            elif sel.kind == K.SimpleRangeSelect and all(e.kind == K.IntegerLiteralExpression
+                                                         for e in (sel.left, sel.right)):
+                hi, lo = int(self.s.snippet(sel.left)), int(self.s.snippet(sel.right))
+                for d in (1, -1):
+                    if min(hi, lo) + d >= 0:
+                        yield self.replace_node(sel, f"{hi + d}:{lo + d}", "shift slice", score * 0.7)
+
+    def constants(self, node, a: Assignment, score: float) -> Iterator[Edit]:
+        if self.s.snippet(node).strip() in ("'0", "'1", "0", "1"):
+            return
+        for value in ("'0", "'1"):
+            yield self.replace_node(node, value, "assign constant", score)
+
+    # -- control ---------------------------------------------------------------------------------
+
+    def if_edits(self, cond, score: float) -> Iterator[Edit]:
+        predicate = cond.predicate
+        ptext = self.s.snippet(predicate)
+        yield self.replace_node(predicate, f"!({ptext})", "negate condition", score * 0.9, f"if ({_short(ptext)})")
+        if cond.elseClause is not None:
+            then_text = self.s.snippet(cond.statement)
+            else_stmt = cond.elseClause.clause
+            else_text = self.s.snippet(else_stmt)
+            ts, te = self.s.span(cond.statement)
+            es, ee = self.s.span(else_stmt)
+            yield self.edit(ts, ee, else_text + self.s.text[te:es] + then_text, "swap if/else branches",
+                            f"if ({_short(ptext)})", score * 0.8)
+
+    def case_edits(self, case, a: Assignment, score: float) -> Iterator[Edit]:
+        K = self.K
+        items = [i for i in case.items if i.kind in (K.StandardCaseItem, K.DefaultCaseItem)]
+        bodies = [(i, i.clause) for i in items if getattr(i, "clause", None) is not None]
+        mine = next((k for k, (i, body) in enumerate(bodies) if self.s.span(body)[0] <= a.start < self.s.span(body)[1]),
+                    None)
+        for k in range(len(bodies)):
+            for j in range(k + 1, len(bodies)):
+                if mine is not None and mine not in (k, j):
+                    continue
+                (_, b1), (_, b2) = bodies[k], bodies[j]
+                t1, t2 = self.s.snippet(b1), self.s.snippet(b2)
+                if t1 == t2:
+                    continue
+                s1, e1 = self.s.span(b1)
+                s2, e2 = self.s.span(b2)
+                yield self.edit(s1, e2, t2 + self.s.text[e1:s2] + t1, "swap case items",
+                                f"{_short(t1)} <-> {_short(t2)}", score * 0.7)
+        for item, _ in bodies:
+            if item.kind == K.StandardCaseItem:
+                for e in item.expressions:
+                    if not isinstance(e, self.ps.parsing.Token):
+                        yield from self.literals(e, score * 0.8)
+
+    def guards(self, a: Assignment, score: float) -> Iterator[Edit]:
+        """``if (s) x <= e;`` and, after it, ``if (s) x <= 0;`` for one-bit inputs s."""
+        end = self._statement_end(a.end)
+        if end is None:
+            return
+        stmt = self.s.text[a.start:end]
+        gates = [s for s in self.s.module_signals.get(a.module, {}).values()
+                 if s.scalar and s.direction == "input" and not CLOCK_NAMES.search(s.name)]
+        target = next(iter(sorted(a.targets)), None)
+        op = "<=" if a.kind == "nonblocking" else "="
+        for g in gates[:4]:
+            for cond in (g.name, f"!{g.name}"):
+                yield self.edit(a.start, end, f"if ({cond}) {stmt}", "add guard", f"if ({cond}) {_short(stmt)}", score)
+                if target is not None:
+                    for value in ("'0", "'1"):
+                        yield self.edit(end, end, f" if ({cond}) {target} {op} {value};", "conditional overwrite",
+                                        f"if ({cond}) {target} {op} {value}", score * 0.8)
+
+    def _statement_end(self, offset: int) -> int | None:
+        m = re.compile(r"\s*;").match(self.s.text, offset)
+        return m.end() if m else None
+
+    # -- always blocks -------------------------------------------------------------------------
+
+    def for_block(self, block, score: float) -> Iterator[Edit]:
+        K = self.K
+        control = _event_control(self.ps, block)
+        if control is None:
+            return
+        text = self.s.snippet(control)
+        events = [n for n in walk_nodes(self.ps, control) if n.kind == K.SignalEventExpression]
+        edges = [e for e in events if e.edge is not None and e.edge.rawText in ("posedge", "negedge")]
+        for e in edges:
+            start, end = self.token_span(e.edge)
+            other = "negedge" if e.edge.rawText == "posedge" else "posedge"
+            yield self.edit(start, end, other, "posedge <-> negedge", f"{e.edge.rawText} {self.s.snippet(e.expr)}",
+                            score * 0.7)
+        clocks = [e for e in edges if CLOCK_NAMES.search(self.s.snippet(e.expr))] or edges[:1]
+        if edges and len(edges) > 1 and clocks:
+            clock = clocks[0]
+            yield self.replace_node(control, f"@({self.s.snippet(clock)})", "synchronous reset",
+                                    score, f"{text} -> @({self.s.snippet(clock)})")
+        if len(edges) == 1:
+            for name, polarity in self._reset_candidates(block):
+                new = f"@({self.s.snippet(edges[0])} or {polarity} {name})"
+                yield self.replace_node(control, new, "asynchronous reset", score, f"{text} -> {new}")
+        if edges:
+            yield self.replace_node(control, "@(*)", "combinational block", score * 0.5, f"{text} -> @(*)")
+        elif "*" in text or not edges:
+            clock = next((s for s in self.s.module_signals.get(self._module_of(block), {}).values()
+                          if s.scalar and s.direction == "input" and CLOCK_NAMES.search(s.name)), None)
+            if clock is not None:
+                yield self.replace_node(control, f"@(posedge {clock.name})", "clocked block", score * 0.5,
+                                        f"{text} -> @(posedge {clock.name})")
+
+    def _module_of(self, block) -> str:
+        node = block.parent
+        while node is not None and node.kind != self.K.ModuleDeclaration:
+            node = node.parent
+        return node.header.name.valueText if node is not None else ""
+
+    def _reset_candidates(self, block) -> list[tuple[str, str]]:
+        """Reset-like inputs tested by the block's first if: (name, the edge that asserts it)."""
+        K = self.K
+        first = next((n for n in walk_nodes(self.ps, block) if n.kind == K.ConditionalStatement), None)
+        if first is None:
+            return []
+        out = []
+        for predicate in first.predicate.conditions:
+            text = self.s.snippet(predicate).strip()
+            m = re.fullmatch(r"\(?\s*(!|~)?\s*([A-Za-z_]\w*)\s*\)?(\s*==\s*1'b?([01]))?", text)
+            if not m:
+                continue
+            negated, name, _, value = m.groups()
+            if not RESET_NAMES.match(name) and not name.lower().startswith(("rst", "reset", "areset")):
+                continue
+            low = bool(negated) or value == "0"
+            out.append((name, "negedge" if low else "posedge"))
+        return out
+
+
+def _event_control(ps, block):
+    K = ps.syntax.SyntaxKind
+    statement = getattr(block, "statement", None)
+    if statement is not None and statement.kind == K.TimingControlStatement:
+        return statement.timingControl
+    return None
+
+
+def _render(size: str, signed: str, base: str, value: int, width: int | None) -> str:
+    b = base.lower()
+    if b == "d":
+        digits = str(value)
+    elif b == "b":
+        digits = format(value, "b").zfill(width or 1)
+    elif b == "o":
+        digits = format(value, "o")
+    else:
+        digits = format(value, "x").zfill(((width or 4) + 3) // 4)
+    return f"{size}'{signed}{base}{digits}"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def candidate_edits(source: Source, weights: dict[str, float], *, limit_assignments: int = 12) -> list[Edit]:
+    """Every edit for the most suspicious assignments and their blocks, most suspicious first,
+    without duplicates (same span, same text)."""
+    from .source import ranked
+
+    templates = Templates(source)
+    out: list[Edit] = []
+    blocks: dict[int, tuple[object, float]] = {}
+    for a, score in ranked(source, weights)[:limit_assignments]:
+        out.extend(templates.for_assignment(a, score))
+        if a.block is not None:
+            key = id(a.block)
+            blocks[key] = (a.block, max(score, blocks.get(key, (None, 0.0))[1]))
+    for block, score in blocks.values():
+        out.extend(templates.for_block(block, score))
+    seen: set[tuple[int, int, str]] = set()
+    unique = []
+    for e in sorted(out, key=lambda e: -e.score):
+        key = (e.start, e.end, e.text)
+        if key in seen or source.text[e.start:e.end] == e.text:
+            continue
+        seen.add(key)
+        unique.append(e)
+    return unique
+
+
+__all__ = ["Edit", "Templates", "apply", "candidate_edits"]
+

@@ -1,0 +1,162 @@
+"""Mechanical fixes of compile errors, the classes small models make most (counted in the
+ledger of a benchmark sweep, see the README): each is an :class:`Edit` like the templates', and
+the oracle judges it like any other candidate.
+
+- an output or wire assigned in an always block ("X is not a valid l-value ... declared here as
+  wire"): declare it ``reg``;
+- a ``reg`` driven by ``assign`` ("cannot be driven by primitives or continuous assignment"):
+  declare it a net;
+- a name that differs from a declared one only in case or by a typo ("did you mean 'Y'",
+  "Unable to bind ... `x'"): use the declared name;
+- two drivers of one signal ("already driven", "unresolved wires"): drop one of them;
+- a missing ``endmodule``: add it;
+- a port of the wrong width ("is N bit(s) wide; the interface needs M"): the interface's width.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Sequence
+
+from oracle import CompileError
+
+from .edits import Edit
+
+_LVALUE = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value.*declared here as (wire|net)", re.IGNORECASE)
+_LVALUE_PLAIN = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value")
+_CONTINUOUS = re.compile(r"reg ([A-Za-z_]\w*);? cannot be driven by (?:primitives or )?continuous assignment")
+_TYPO = re.compile(r"undeclared identifier '([A-Za-z_]\w*)'; did you mean '([A-Za-z_]\w*)'")
+_UNBOUND = re.compile(r"Unable to bind (?:wire/reg/memory|parameter) `([A-Za-z_]\w*)'")
+_UNDECLARED = re.compile(r"undeclared identifier '([A-Za-z_]\w*)'")
+_DRIVEN = re.compile(r"(?:\b([A-Za-z_]\w*) Unable to assign to unresolved wires|Bit \d+ is already driven|"
+                     r"([A-Za-z_]\w*) definition conflicts)")
+_WIDTH = re.compile(r"port '([A-Za-z_]\w*)' is (\d+) bit\(s\) wide; the interface needs (\d+)")
+_DECL = r"\b(input|output|inout|wire|reg|logic)\b([^;,()]*?)\b{name}\b"
+
+
+def line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def fixes(text: str, errors: Sequence[CompileError], hints: Sequence[str] = ()) -> list[Edit]:
+    """Edits that may fix the compile errors (messages and the screen's hints)."""
+    messages = [e.message for e in errors] + list(hints)
+    out: list[Edit] = []
+    seen: set[tuple[int, int, str]] = set()
+    for edit in _all(text, messages):
+        key = (edit.start, edit.end, edit.text)
+        if key not in seen and text[edit.start:edit.end] != edit.text:
+            seen.add(key)
+            out.append(edit)
+    return out
+
+
+def _all(text: str, messages: list[str]) -> Iterator[Edit]:
+    joined = "\n".join(messages)
+    for m in list(_LVALUE.finditer(joined)) or list(_LVALUE_PLAIN.finditer(joined)):
+        yield from _make_reg(text, m.group(1))
+    for m in _CONTINUOUS.finditer(joined):
+        yield from _make_net(text, m.group(1))
+    for m in _TYPO.finditer(joined):
+        yield from _rename(text, m.group(1), m.group(2))
+    for m in list(_UNBOUND.finditer(joined)) + list(_UNDECLARED.finditer(joined)):
+        name = m.group(1)
+        match = _closest(text, name)
+        if match:
+            yield from _rename(text, name, match)
+    for m in _DRIVEN.finditer(joined):
+        name = m.group(1) or m.group(2)
+        yield from _drop_driver(text, name)
+    for m in _WIDTH.finditer(joined):
+        yield from _resize(text, m.group(1), int(m.group(3)))
+    if "expected 'endmodule'" in joined or text.count("endmodule") < len(re.findall(r"\bmodule\b", text)):
+        yield Edit(len(text), len(text), ("" if text.endswith("\n") else "\n") + "endmodule\n", "add endmodule",
+                   line_at(text, len(text)), "the last module had no endmodule", 1.0)
+
+
+def _declaration(text: str, name: str) -> re.Match | None:
+    return re.search(_DECL.format(name=re.escape(name)), text)
+
+
+def _make_reg(text: str, name: str) -> Iterator[Edit]:
+    m = _declaration(text, name)
+    if m is None:
+        return
+    kind, middle = m.group(1), m.group(2)
+    line = line_at(text, m.start())
+    if kind == "wire":
+        yield Edit(m.start(1), m.end(1), "reg", "declare reg", f"wire {name} -> reg {name}", line, 1.0)
+    elif kind == "output":
+        wire = re.search(r"\bwire\b", middle)
+        if wire:
+            s = m.start(2) + wire.start()
+            yield Edit(s, s + 4, "reg", "declare reg", f"output wire {name} -> output reg {name}", line, 1.0)
+        elif not re.search(r"\b(reg|logic)\b", middle):
+            yield Edit(m.end(1), m.end(1), " reg", "declare reg", f"output {name} -> output reg {name}", line, 1.0)
+
+
+def _make_net(text: str, name: str) -> Iterator[Edit]:
+    m = _declaration(text, name)
+    if m is None:
+        return
+    line = line_at(text, m.start())
+    if m.group(1) == "reg":
+        yield Edit(m.start(1), m.end(1), "wire", "declare net", f"reg {name} -> wire {name}", line, 1.0)
+    reg = re.search(r"\breg\b", m.group(2))
+    if m.group(1) == "output" and reg:
+        s = m.start(2) + reg.start()
+        yield Edit(s, s + 3, "wire", "declare net", f"output reg {name} -> output wire {name}", line, 1.0)
+
+
+def _declared_names(text: str) -> set[str]:
+    names = set(re.findall(r"\b(?:input|output|inout|wire|reg|logic|integer)\b(?:\s+(?:wire|reg|logic|signed))*"
+                           r"\s*(?:\[[^\]]*\]\s*)?([A-Za-z_]\w*)", text))
+    return names
+
+
+def _closest(text: str, name: str) -> str | None:
+    names = _declared_names(text) - {name}
+    same_case = [n for n in names if n.lower() == name.lower()]
+    if same_case:
+        return same_case[0]
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _rename(text: str, old: str, new: str) -> Iterator[Edit]:
+    """Every use of ``old`` becomes ``new`` (one edit over the span from the first to the last)."""
+    uses = list(re.finditer(rf"(?<![\w$.`']){re.escape(old)}\b", text))
+    if not uses:
+        return
+    start, end = uses[0].start(), uses[-1].end()
+    replaced = re.sub(rf"(?<![\w$.`']){re.escape(old)}\b", new, text[start:end])
+    yield Edit(start, end, replaced, "use the declared name", f"{old} -> {new} ({len(uses)} uses)",
+               line_at(text, start), 1.0)
+
+
+def _drop_driver(text: str, name: str | None) -> Iterator[Edit]:
+    """Remove one continuous assignment of ``name`` (each in turn is an edit)."""
+    if not name:
+        return
+    for m in re.finditer(rf"^[ \t]*assign\s+{re.escape(name)}\b[^;]*;[ \t]*\n?", text, re.MULTILINE):
+        yield Edit(m.start(), m.end(), "", "drop a second driver", f"removed: {' '.join(m.group(0).split())}",
+                   line_at(text, m.start()), 0.8)
+
+
+def _resize(text: str, name: str, width: int) -> Iterator[Edit]:
+    m = re.search(rf"\b(input|output|inout)\b(\s+(?:wire|reg|logic|signed)\b)*\s*(\[[^\]]*\])?\s*{re.escape(name)}\b",
+                  text)
+    if m is None:
+        return
+    new = f"[{width - 1}:0] " if width > 1 else ""
+    line = line_at(text, m.start())
+    if m.group(3):
+        yield Edit(m.start(3), m.end(3) + (1 if text[m.end(3):m.end(3) + 1] == " " else 0), new, "port width",
+                   f"{name}: {m.group(3)} -> [{width - 1}:0]", line, 1.0)
+    else:
+        at = m.start() + m.group(0).rfind(name)
+        yield Edit(at, at, new, "port width", f"{name}: one bit -> [{width - 1}:0]", line, 1.0)
+
+
+__all__ = ["fixes"]

@@ -1,0 +1,201 @@
+"""The patch search: best-first over single edits, then pairs, judged by the oracle in parallel.
+
+A node is a text and its verdict (with the oracle's agreement figures). Expanding a node judges
+its edits, most suspicious first: compile errors get the mechanical fixes, functional failures
+the templates on the failing outputs' cone. Only a child fitter than its parent
+(:func:`fitness`) is kept for expanding; a pass ends the search. The budget is a number of
+simulations and seconds; texts judged once are not judged again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from oracle import Oracle, SourceText, Status, Verdict
+
+from ..extract import normalise
+from ..problem import Problem
+from .edits import Edit, apply, candidate_edits
+from .fitness import fitness, weights
+from .fixes import fixes
+from .source import parse
+
+
+@dataclass(frozen=True)
+class PatchBudget:
+    simulations: int = 300
+    seconds: float = 20.0
+    depth: int = 2  # edits on top of each other
+    beam: int = 4  # children kept for expanding, per node
+
+    @property
+    def active(self) -> bool:
+        return self.simulations > 0 and self.seconds > 0
+
+
+@dataclass(frozen=True)
+class Patched:
+    """The model's code with the edits that made it better (or made it pass)."""
+
+    code: str
+    verdict: Verdict
+    edits: tuple[Edit, ...]
+    diff: str
+
+    def summary(self) -> str:
+        return "; ".join(e.describe() for e in self.edits)
+
+
+@dataclass(frozen=True)
+class PatchReport:
+    best: Patched | None  # the fittest improvement found (None: nothing improved)
+    judged: int  # simulations run
+    edits_tried: int
+    elapsed_s: float
+    parent_fitness: tuple = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.best is not None and self.best.verdict.passed
+
+    @property
+    def rate(self) -> float:
+        """Edits judged per second."""
+        return self.judged / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(order=True)
+class _Node:
+    priority: tuple
+    order: int
+    text: str = field(compare=False)
+    verdict: Verdict = field(compare=False)
+    edits: tuple[Edit, ...] = field(compare=False, default=())
+
+
+
+
+class PatchSearch:
+    def __init__(self, oracle: Oracle, problem: Problem, budget: PatchBudget = PatchBudget(), *,
+                 label: str = "patch.sv", on_progress: Callable[[int, tuple], None] | None = None,
+                 timeout_s: float | None = None) -> None:
+        self.oracle = oracle
+        self.problem = problem
+        self.budget = budget
+        self.label = label
+        self.on_progress = on_progress
+        self.timeout_s = timeout_s
+        self.judged = 0
+        self.tried = 0
+
+    async def judge(self, text: str) -> Verdict:
+        self.judged += 1
+        return await self.oracle.simulate(SourceText(self.label, text), self.problem.bench, timeout_s=self.timeout_s,
+                                          interface=self.problem.interface or None, agreement=True)
+
+    def edits_for(self, node: _Node) -> list[Edit]:
+        v = node.verdict
+        if v.status is Status.COMPILE_ERROR:
+            return fixes(node.text, v.compile_errors, v.hints)
+        if v.status is not Status.FUNCTIONAL_FAIL:
+            return []
+        source = parse(node.text)
+        if source is None:
+            return []
+        return candidate_edits(source, weights(v))
+
+    async def run(self, code: str, verdict: Verdict | None = None, *, parent_name: str = "candidate.sv") -> PatchReport:
+        """Search from ``code`` (its ``verdict`` is judged again with agreement figures if it
+        lacks them)."""
+        start = time.monotonic()
+        deadline = start + self.budget.seconds
+        if verdict is None or (verdict.status is Status.FUNCTIONAL_FAIL and verdict.agreement is None):
+            verdict = await self.judge(code)
+        root_fit = fitness(verdict)
+        order = itertools.count()
+        root = _Node(_neg(root_fit), next(order), code, verdict)
+        frontier = [root]
+        seen = {normalise(code)}
+        best: _Node | None = None
+        workers = max(1, self.oracle.workers) * 2
+
+        def report() -> PatchReport:
+            patched = None
+            if best is not None:
+                patched = Patched(best.text, best.verdict, best.edits, unified_diff(code, best.text, parent_name))
+            return PatchReport(patched, self.judged, self.tried, round(time.monotonic() - start, 3), root_fit)
+
+        while frontier and self.judged < self.budget.simulations and time.monotonic() < deadline:
+            node = heapq.heappop(frontier)
+            if len(node.edits) >= self.budget.depth:
+                continue
+            node_fit = _neg(node.priority)
+            share = self.budget.simulations * (0.6 if node is root else 0.2)
+            edits = [e for e in self.edits_for(node)][: max(1, int(share))]
+            kept: list[_Node] = []
+            equal: list[_Node] = []
+            for batch_start in range(0, len(edits), workers):
+                if self.judged >= self.budget.simulations or time.monotonic() >= deadline:
+                    break
+                batch = []
+                for edit in edits[batch_start:batch_start + workers]:
+                    text = apply(node.text, [edit])
+                    key = normalise(text)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    batch.append((edit, text))
+                self.tried += len(batch)
+                remaining = deadline - time.monotonic()
+                try:
+                    verdicts = await asyncio.wait_for(asyncio.gather(*(self.judge(t) for _, t in batch)),
+                                                      max(0.1, remaining))
+                except asyncio.TimeoutError:
+                    break
+                for (edit, text), v in zip(batch, verdicts):
+                    child = _Node(_neg(fitness(v)), next(order), text, v, node.edits + (edit,))
+                    child_fit = fitness(v)
+                    if v.passed:
+                        best = child
+                        return report()
+                    if child_fit > node_fit:
+                        kept.append(child)
+                        if best is None or child_fit > _neg(best.priority):
+                            best = child
+                    elif child_fit == node_fit and v.status is node.verdict.status:
+                        equal.append(child)
+                if self.on_progress is not None:
+                    self.on_progress(self.judged, _neg(best.priority) if best else root_fit)
+            kept.sort()
+            for child in kept[: self.budget.beam]:
+                heapq.heappush(frontier, child)
+            if node is root and not kept:  # a plateau: try pairs from the most suspicious neutral edits
+                for child in equal[:2]:
+                    heapq.heappush(frontier, child)
+        return report()
+
+
+def _neg(fit: tuple) -> tuple:
+    """A heap key (smallest first) from a fitness (largest best), and back."""
+    return tuple(-x for x in fit)
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    stem = name[:-3] if name.endswith(".sv") else name
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=name, tofile=f"{stem}+patch.sv"))
+
+
+async def patch(oracle: Oracle, problem: Problem, code: str, verdict: Verdict | None = None,
+                budget: PatchBudget = PatchBudget(), **kwargs) -> PatchReport:
+    return await PatchSearch(oracle, problem, budget, **kwargs).run(code, verdict)
+
+
+__all__ = ["PatchBudget", "PatchReport", "PatchSearch", "Patched", "patch", "unified_diff"]
+

@@ -1,0 +1,130 @@
+"""The engine's values: what a run is given (strategy, budget) and what it produces (calls,
+candidates, the result). Plain frozen dataclasses, passed between rounds and to the adapters."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from oracle import Verdict
+
+from .patch.search import PatchBudget
+from .prompts import Feedback
+
+
+@dataclass(frozen=True)
+class Strategy:
+    samples: int = 4
+    rounds: int = 3
+    repair_width: int = 2
+    temperature: float = 0.8
+    repair_temperature: float | None = None  # default: temperature
+    seed: int = 0
+    feedback: Feedback = Feedback.VECTORS
+    max_tokens: int = 1024
+    #: stop at the first pass (False draws every sample of round 0, e.g. for unbiased pass@k)
+    stop_at_pass: bool = True
+    #: after each round, the patch search on the best distinct failing candidates (None: off)
+    patch: PatchBudget | None = None
+    patch_width: int = 2
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"samples": self.samples, "rounds": self.rounds, "repair_width": self.repair_width,
+                "temperature": self.temperature, "repair_temperature": self.repair_temperature,
+                "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens,
+                "stop_at_pass": self.stop_at_pass,
+                "patch": None if self.patch is None else {**self.patch.__dict__, "width": self.patch_width}}
+
+
+@dataclass(frozen=True)
+class Budget:
+    calls: int | None = None  # default: samples + rounds * repair_width
+    tokens: int | None = None
+    wall_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    id: int
+    purpose: str  # "sample" | "repair"
+    round: int
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    model: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    #: the number of the model call (or patch search) that produced it (numbered in issue order,
+    #: not in completion order: ranking ties, repair prompts and the file names in them are then
+    #: the same live and in a replay)
+    id: int
+    round: int
+    origin: str  # "sample" | "repair" | "patch"
+    parent: int | None
+    code: str | None  # None: no Verilog in the answer
+    verdict: Verdict
+    duplicate_of: int | None = None
+    hints: tuple[str, ...] = ()
+    #: a patch: its edits (one line each) and the unified diff against the parent's code
+    edits: tuple[str, ...] = ()
+    diff: str = ""
+
+    @property
+    def call_id(self) -> int:
+        return self.id
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+
+@dataclass(frozen=True)
+class Timings:
+    wall_s: float = 0.0
+    model_s: float = 0.0  # wall time with at least one model call in flight
+    sim_s: float = 0.0  # wall time with a simulation (and no model call) in flight
+    overhead_s: float = 0.0  # wall time with neither
+
+
+class RunStatus(str, enum.Enum):
+    """How a run ended."""
+
+    SOLVED = "solved"
+    UNSOLVED = "unsolved"  # the budget was spent
+    CANCELLED = "cancelled"
+    ERROR = "error"  # the provider failed (or another fault outside the candidates)
+    BROKEN = "broken"  # the bench cannot judge anything: its reference fails it
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+    @property
+    def fault(self) -> bool:
+        """The run could not judge the model: a provider failure or a broken bench."""
+        return self in (RunStatus.ERROR, RunStatus.BROKEN)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: RunStatus
+    best: Candidate | None
+    candidates: tuple[Candidate, ...]
+    calls: int
+    tokens: int
+    rounds: int
+    reason: str
+    timings: Timings
+
+    @property
+    def solved(self) -> bool:
+        return self.status is RunStatus.SOLVED
+
+
+def call_budget(strategy: Strategy, budget: Budget) -> int:
+    """The most model calls a run makes: the budget's, else samples + rounds x repair width."""
+    return budget.calls if budget.calls is not None else strategy.samples + strategy.rounds * strategy.repair_width

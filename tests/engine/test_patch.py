@@ -1,0 +1,132 @@
+"""The patch search on real Icarus: near misses of the project's examples become passes with
+small edits of the model's text (formatting kept), compile errors get their mechanical fix,
+budgets hold, and every patched candidate is explained (edits and a diff) in the ledger."""
+
+import re
+
+import pytest
+
+from engine import Engine, Problem, Strategy
+from engine.designs import design_for
+from engine.patch import PatchBudget, PatchSearch
+from engine.patch.edits import apply
+from engine.patch.source import parse
+from oracle import Oracle, Status
+from tests.conftest import ROOT, run_anvil
+from tests.engine.fakes import ScriptedProvider, fenced
+
+EX = ROOT / "examples"
+GOOD = (EX / "counter4" / "counter4_good.sv").read_text()
+PARITY = (EX / "parity8" / "parity8_ref.sv").read_text().replace("module RefModule", "module TopModule")
+
+
+def problem(name: str, oracle: Oracle) -> Problem:
+    return Problem.from_design(design_for(EX / name / f"{name}.md"), oracle=oracle)
+
+
+def bug(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+COUNTER_BUGS = {
+    "asynchronous reset": ((EX / "counter4" / "counter4_bad.sv").read_text(), "synchronous reset"),
+    # count - 4'd1 becomes count + 4'd1 or count - 4'd15: the same counter, modulo 16
+    "operator": (bug(GOOD, "count + 4'd1", "count - 4'd1"), ""),
+    "inverted enable": (bug(GOOD, "if (en)", "if (!en)"), ""),
+    "reset value": (bug(GOOD, "count <= 4'd0", "count <= 4'd1"), "replace literal"),
+    "clock edge": (bug(GOOD, "posedge clk", "negedge clk"), "posedge <-> negedge"),
+    "wrong variable": (bug(GOOD, "else if (en)", "else if (reset)"), "replace variable"),
+}
+PARITY_BUGS = {
+    "operator": (bug(PARITY, "&data", "|data"), "swap operator"),
+    "missing inversion": (bug(PARITY, "~|data", "|data"), "~|"),
+}
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    return Oracle()
+
+
+@pytest.mark.parametrize("name", sorted(COUNTER_BUGS))
+async def test_sequential_near_misses_become_passes(oracle, name):
+    text, template = COUNTER_BUGS[name]
+    report = await PatchSearch(oracle, problem("counter4", oracle)).run(text)
+    assert report.passed, (name, report.judged, report.best and report.best.summary())
+    assert template in report.best.summary()
+    assert report.judged <= 300 and report.best.verdict.status is Status.PASS
+    changed = [ln for ln in report.best.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert 1 <= len(changed) <= 4, report.best.diff  # a small edit, the rest of the text as it was
+
+
+@pytest.mark.parametrize("name", sorted(PARITY_BUGS))
+async def test_combinational_near_misses_become_passes(oracle, name):
+    text, template = PARITY_BUGS[name]
+    report = await PatchSearch(oracle, problem("parity8", oracle)).run(text)
+    assert report.passed and template in report.best.summary(), report
+
+
+@pytest.mark.parametrize("broken, template", [
+    (bug(GOOD, "output reg [3:0] count", "output [3:0] count"), "declare reg"),
+    (re.sub(r"endmodule\s*$", "", GOOD), "add endmodule"),
+    ("module TopModule(input clk, input reset, input en, output reg [3:0] count);\n"
+     "  reg [3:0] next_count;\n  always @(*) next_count = count + 4'd1;\n"
+     "  always @(posedge clk) if (reset) count <= 4'd0; else if (en) count <= Next_count;\nendmodule\n",
+     "use the declared name"),
+])
+async def test_mechanical_compile_errors_are_fixed(oracle, broken, template):
+    first = await oracle.simulate(broken, problem("counter4", oracle).bench)
+    assert first.status is Status.COMPILE_ERROR
+    report = await PatchSearch(oracle, problem("counter4", oracle)).run(broken, first)
+    assert report.best is not None and report.best.verdict.status is not Status.COMPILE_ERROR, report
+    assert template in report.best.summary()
+
+
+async def test_the_budget_is_kept_and_a_hopeless_design_is_left_alone(oracle):
+    hopeless = bug(GOOD, "count <= count + 4'd1", "count <= {count[2:0], count[3] ^ en}")
+    search = PatchSearch(oracle, problem("counter4", oracle), PatchBudget(simulations=25, seconds=20))
+    report = await search.run(hopeless)
+    assert not report.passed and report.judged <= 25 + 2 * oracle.workers
+    quick = await PatchSearch(oracle, problem("counter4", oracle), PatchBudget(simulations=10_000, seconds=0.5)).run(
+        hopeless)
+    assert quick.elapsed_s < 3
+
+
+def test_edits_keep_every_other_character():
+    text = GOOD.replace("count + 4'd1", "count   +   4'd1 /* keep */")
+    source = parse(text)
+    from engine.patch.edits import candidate_edits
+
+    edits = candidate_edits(source, {"count": 1.0})
+    assert edits and len({(e.start, e.end, e.text) for e in edits}) == len(edits)
+    for edit in edits[:40]:
+        patched = apply(text, [edit])
+        assert patched[:edit.start] == text[:edit.start] and patched.endswith(text[edit.end:])
+    assert parse("`define X 1\n" + text) is None  # macros: left to the model
+
+
+async def test_the_loop_records_a_patched_candidate_with_its_parent_and_diff(tmp_path):
+    from engine.ledger import Ledger
+    from engine import events as ev
+
+    oracle = Oracle()
+    near = COUNTER_BUGS["asynchronous reset"][0]
+    ledger = Ledger(tmp_path / "l.sqlite")
+    seen: list = []
+    engine = Engine(ScriptedProvider([fenced(near)]), oracle,
+                    strategy=Strategy(samples=1, rounds=1, repair_width=1, patch=PatchBudget()),
+                    listener=ev.fan_out(ledger.listener(), seen.append))
+    result = await engine.solve(problem("counter4", oracle))
+    assert result.solved and result.calls == 1  # no model call spent on the repair
+    best = result.best
+    assert best.origin == "patch" and best.parent == 1 and "synchronous reset" in best.edits[0]
+    assert "-  always @(posedge clk, posedge reset) begin" in best.diff and "+  always @(posedge clk) begin" in best.diff
+    finished = [e for e in seen if isinstance(e, ev.PatchFinished)]
+    assert finished and finished[0].passed and finished[0].judged >= 1
+    run = ledger.run(result.run_id)
+    stored = next(c for c in run["candidates"] if c["id"] == best.id)
+    assert stored["origin"] == "patch" and stored["parent"] == 1 and stored["diff"] == best.diff
+    assert run["patches"][0]["passed"] == 1
+    shown = run_anvil("runs", "show", result.run_id, "--ledger", tmp_path / "l.sqlite")
+    assert "patched from candidate 1" in shown.stdout and "synchronous reset" in shown.stdout, shown.stdout
