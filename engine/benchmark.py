@@ -67,6 +67,10 @@ def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float
     return [table[n] for n in names]
 
 
+#: a candidate matching at least this share of the samples is a near miss
+NEAR_MISS = 0.9
+
+
 @dataclass(frozen=True)
 class DatasetProblem:
     name: str
@@ -123,10 +127,13 @@ class Outcome:
     #: the patch search: simulations run, and whether the solving candidate is a patch
     patch_simulations: int = 0
     patched: bool = False
+    #: near misses (a patched candidate matched >= 90% of the samples) and how many became passes
+    near_misses: int = 0
+    near_misses_passed: int = 0
 
 
 def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None = None,
-               patch_simulations: int = 0) -> Outcome:
+               patch_simulations: int = 0, near: tuple[int, int] = (0, 0)) -> Outcome:
     best = result.best
     status = result.status.value
     sampled = [c for c in result.candidates if c.origin == "sample" and c.round == 0]
@@ -141,7 +148,8 @@ def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None =
                    result.reason, result.run_id,
                    unbiased=not arm.strategy.stop_at_pass or arm.strategy.samples == 1,
                    holds=held.holds if held else None, holds_reason=held.reason if held else "",
-                   patch_simulations=patch_simulations, patched=bool(best and best.passed and best.origin == "patch"))
+                   patch_simulations=patch_simulations, patched=bool(best and best.passed and best.origin == "patch"),
+                   near_misses=near[0], near_misses_passed=near[1])
 
 
 async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Sequence[ev.Listener | None] = (),
@@ -149,10 +157,17 @@ async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Se
     """One arm on one problem; a solved design is also judged on the longer test when the
     problem's ``reference`` file is given."""
     simulations = []
+    scores: dict[int, float] = {}
+    near = [0, 0]
 
     def count(event) -> None:
-        if isinstance(event, ev.PatchFinished):
+        if isinstance(event, ev.CandidateJudged):
+            scores[event.candidate.id] = event.candidate.verdict.score
+        elif isinstance(event, ev.PatchFinished):
             simulations.append(event.judged)
+            if scores.get(event.candidate, 0.0) >= NEAR_MISS:
+                near[0] += 1
+                near[1] += event.passed
 
     result = await runtime.run(problem, strategy=arm.strategy, budget=Budget(calls=arm.calls),
                                listeners=[*listeners, count], tag=tag)
@@ -161,7 +176,7 @@ async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Se
         report = await runtime.oracle.check_bench(problem.bench)
         held = await holds(runtime.oracle, result.best.code, reference, problem.interface,
                            original_samples=report.samples)
-    return outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations))
+    return outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations), near=tuple(near))
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -193,6 +208,7 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
                "calls_to_solve": round(sum(o.first_pass_call for o in solved) / len(solved), 2) if solved else None,
                "tokens_per_solve": round(sum(o.tokens for o in mine) / len(solved)) if solved else None,
                "patched": sum(o.patched for o in solved), "patch_sims": sum(o.patch_simulations for o in mine),
+               "near_misses": f"{sum(o.near_misses_passed for o in mine)}/{sum(o.near_misses for o in mine)}",
                "wall_s": round(sum(o.wall_s for o in mine), 1),
                "overhead_s": round(sum(o.overhead_s for o in mine), 3)}
         for k in ks:

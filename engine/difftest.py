@@ -53,8 +53,8 @@ def testbench(ports: Sequence[Port], *, cycles: int, seed: int, top: str = DEFAU
     data = [p for p in inputs if p is not clock and p not in resets]
     lines = ["`timescale 1ps/1ps", "module anvil_diff_tb;", "  reg clk = 0;", "  always #5 clk = ~clk;",
              f"  integer seed = {seed};", "  integer samples = 0;", "  integer errors = 0;"]
-    for p in [*resets, *data]:
-        lines.append(f"  reg {_decl(p.width)}{p.name} = 0;")
+    for p in [*resets, *data]:  # no initial values: the first stimulus is an x -> value change, so a
+        lines.append(f"  reg {_decl(p.width)}{p.name};")  # design written with always @(*) is evaluated
     for p in outputs:
         lines.append(f"  wire {_decl(p.width)}{p.name}_ref, {p.name}_dut;")
 
@@ -85,7 +85,9 @@ def testbench(ports: Sequence[Port], *, cycles: int, seed: int, top: str = DEFAU
 
     lines += ["  initial begin", '    $dumpfile("wave.vcd");', f"    $dumpvars(1, {', '.join(dumped)});"]
     lines += assert_reset(True)
-    lines += ["    repeat (3) @(negedge clk);"]
+    lines += ["    @(negedge clk);"]
+    lines += [f"    {p.name} = {_random(p.width)};" for p in data]
+    lines += ["    repeat (2) @(negedge clk);"]
     lines += assert_reset(False)
     lines += [f"    repeat ({cycles}) begin", "      @(negedge clk);"]
     for p in data:

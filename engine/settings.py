@@ -76,6 +76,9 @@ class RunSettings:
                               help="Simulation time limit per candidate, in seconds.")
     record: Path | None = _setting(None, group=PROVIDER, metavar="FILE", editor=False,
                                    help="Append every model call to FILE (for --provider replay).")
+    reuse: Path | None = _setting(None, group=PROVIDER, metavar="FILE", editor=False, help=(
+        "Answer from the recording FILE the requests it holds (the same messages, temperature and seed), "
+        "and call the model for the others: a benchmark's arms then share the samples they ask alike."))
     ledger: Path | None = _setting(None, group=OUTPUT, editor=False, help=(
         "SQLite run ledger (default $ANVIL_LEDGER, else ~/.local/share/anvil/ledger.sqlite)."))
 
@@ -96,7 +99,8 @@ class RunSettings:
 
     def provider_settings(self) -> ProviderSettings:
         return ProviderSettings(provider=self.provider, model=self.model, base_url=self.base_url,
-                                api_key_env=self.api_key_env, timeout_s=self.call_timeout, record=self.record)
+                                api_key_env=self.api_key_env, timeout_s=self.call_timeout, record=self.record,
+                                reuse=self.reuse)
 
     @property
     def local(self) -> bool:

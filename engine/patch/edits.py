@@ -261,6 +261,8 @@ class Templates:
     def selects(self, node, score: float) -> Iterator[Edit]:
         K = self.K
         for n in walk_nodes(self.ps, node):
+            if n.kind == K.IdentifierSelectName and n.selectors:
+                yield self.replace_node(n, n.identifier.valueText, "drop select", score * 0.6)
             if n.kind != K.ElementSelect or n.selector is None:
                 continue
             sel = n.selector
@@ -336,8 +338,48 @@ class Templates:
                 yield self.edit(a.start, end, f"if ({cond}) {stmt}", "add guard", f"if ({cond}) {_short(stmt)}", score)
                 if target is not None:
                     for value in ("'0", "'1"):
-                        yield self.edit(end, end, f" if ({cond}) {target} {op} {value};", "conditional overwrite",
-                                        f"if ({cond}) {target} {op} {value}", score * 0.8)
+                        yield self.overwrite(a, end, stmt, cond, f"{target} {op} {value}", score * 0.8)
+
+    def overwrite(self, a: Assignment, end: int, stmt: str, cond: str, assignment: str, score: float) -> Edit:
+        """``stmt`` followed by ``if (cond) assignment;``, as one statement (a begin-end block)."""
+        return self.edit(a.start, end, f"begin {stmt} if ({cond}) {assignment}; end", "conditional overwrite",
+                         f"if ({cond}) {assignment}", score)
+
+    def from_waveform(self, a: Assignment, verdict, score: float) -> Iterator[Edit]:
+        """Overwrites read off the first mismatch: when the target held the value it had just
+        before the first failing sample, give it the value the reference expected there."""
+        end = self._statement_end(a.end)
+        trace = getattr(verdict, "trace", ()) or ()
+        if end is None or len(trace) < 2 or a.kind not in ("blocking", "nonblocking"):
+            return
+        failing, rows = trace[-1], trace[:-1]
+        stmt = self.s.text[a.start:end]
+        op = "<=" if a.kind == "nonblocking" else "="
+        for signal, (expected, actual) in failing.outputs.items():
+            if expected == actual:
+                continue
+            before = next((r.outputs[signal][1] for r in reversed(rows) if r.outputs[signal][1] != actual), None)
+            for target in sorted(a.targets):
+                width = self._width_of(a, target)
+                if width is None:
+                    continue
+                want, was = _as_literal(expected, width), _as_literal(before, width)
+                if want is None:
+                    continue
+                if was is not None:
+                    yield self.overwrite(a, end, stmt, f"{target} == {was}", f"{target} {op} {want}", score)
+                wrong = _as_literal(actual, width)
+                if wrong is not None and wrong != was:
+                    yield self.overwrite(a, end, stmt, f"{target} == {wrong}", f"{target} {op} {want}", score * 0.6)
+
+    def _width_of(self, a: Assignment, name: str) -> int | None:
+        signal = self.s.module_signals.get(a.module, {}).get(name)
+        if signal is None:
+            return None
+        if signal.scalar:
+            return 1
+        m = re.fullmatch(r"\[(\d+):(\d+)\]", signal.width)
+        return abs(int(m.group(1)) - int(m.group(2))) + 1 if m else None
 
     def _statement_end(self, offset: int) -> int | None:
         m = re.compile(r"\s*;").match(self.s.text, offset)
@@ -423,14 +465,28 @@ def _render(size: str, signed: str, base: str, value: int, width: int | None) ->
     return f"{size}'{signed}{base}{digits}"
 
 
+def _as_literal(value: str | None, width: int) -> str | None:
+    """A sampled value (``4'ha``, ``1``) as a sized decimal literal, or None for x/z."""
+    if value is None:
+        return None
+    digits = value.split("'h", 1)[1] if "'h" in value else value
+    try:
+        number = int(digits, 16 if "'h" in value else 2)
+    except ValueError:
+        return None
+    return f"{width}'d{number & ((1 << width) - 1)}"
+
+
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def candidate_edits(source: Source, weights: dict[str, float], *, limit_assignments: int = 12) -> list[Edit]:
+def candidate_edits(source: Source, weights: dict[str, float], *, verdict=None,
+                    limit_assignments: int = 12) -> list[Edit]:
     """Every edit for the most suspicious assignments and their blocks, most suspicious first,
-    without duplicates (same span, same text)."""
+    without duplicates (same span, same text). ``verdict``: its waveform up to the first
+    mismatch gives the data-driven overwrites."""
     from .source import ranked
 
     templates = Templates(source)
@@ -438,6 +494,8 @@ def candidate_edits(source: Source, weights: dict[str, float], *, limit_assignme
     blocks: dict[int, tuple[object, float]] = {}
     for a, score in ranked(source, weights)[:limit_assignments]:
         out.extend(templates.for_assignment(a, score))
+        if verdict is not None:
+            out.extend(templates.from_waveform(a, verdict, score))
         if a.block is not None:
             key = id(a.block)
             blocks[key] = (a.block, max(score, blocks.get(key, (None, 0.0))[1]))

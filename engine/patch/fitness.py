@@ -8,6 +8,11 @@ fraction of matching samples says little about how near a design is. Larger is b
 3. the share of outputs that never mismatch;
 4. the share of output bits that match, over every sample;
 5. the share of samples that match.
+
+For a combinational design the first mismatch is only the first input pattern it gets wrong,
+so the share of matching bits comes first. A child counts as better (:func:`improves`) only if
+it is fitter and matches nearly as many bits as its parent: a constant that delays the first
+mismatch while getting everything else wrong is not progress.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from oracle import Status, Verdict
 _CLASS = {Status.PASS: 4, Status.FUNCTIONAL_FAIL: 3, Status.COMPILE_ERROR: 2, Status.TIMEOUT: 1, Status.ERROR: 0}
 
 
-def fitness(verdict: Verdict) -> tuple:
+BIT_SLACK = 0.05
+
+
+def fitness(verdict: Verdict, *, sequential: bool = True) -> tuple:
     cls = _CLASS[verdict.status]
     if verdict.status is Status.PASS:
         return (cls, 1.0, 1.0, 1.0, 1.0)
@@ -35,7 +43,29 @@ def fitness(verdict: Verdict) -> tuple:
     clean = sum(1 for o in outputs.values() if o["samples"] == 0) / len(outputs) if outputs else 0.0
     bits_total = sum(o["width"] for o in outputs.values()) * a["samples"]
     bits = 1.0 - sum(o["bits"] for o in outputs.values()) / bits_total if bits_total else 0.0
+    if not sequential:
+        return (cls, round(bits, 6), round(clean, 6), round(late, 6), verdict.score)
     return (cls, round(late, 6), round(clean, 6), round(bits, 6), verdict.score)
+
+
+def bit_agreement(verdict: Verdict) -> float:
+    """The share of output bits that match over every sample (0 when unknown)."""
+    a = verdict.agreement
+    if verdict.passed:
+        return 1.0
+    if not a or not a.get("samples"):
+        return verdict.score
+    outputs = a.get("outputs", {})
+    total = sum(o["width"] for o in outputs.values()) * a["samples"]
+    return 1.0 - sum(o["bits"] for o in outputs.values()) / total if total else 0.0
+
+
+def improves(child: Verdict, parent: Verdict, *, sequential: bool = True) -> bool:
+    if fitness(child, sequential=sequential) <= fitness(parent, sequential=sequential):
+        return False
+    if child.passed or child.status is not parent.status:
+        return True
+    return bit_agreement(child) >= bit_agreement(parent) - BIT_SLACK
 
 
 def weights(verdict: Verdict) -> dict[str, float]:
@@ -53,4 +83,4 @@ def weights(verdict: Verdict) -> dict[str, float]:
     return {k: v / total for k, v in wrong.items()} if total else {}
 
 
-__all__ = ["fitness", "weights"]
+__all__ = ["bit_agreement", "fitness", "improves", "weights"]

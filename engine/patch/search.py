@@ -21,8 +21,9 @@ from oracle import Oracle, SourceText, Status, Verdict
 
 from ..extract import normalise
 from ..problem import Problem
+from ..prompts import has_clock
 from .edits import Edit, apply, candidate_edits
-from .fitness import fitness, weights
+from .fitness import fitness, improves, weights
 from .fixes import fixes
 from .source import parse
 
@@ -93,6 +94,10 @@ class PatchSearch:
         self.timeout_s = timeout_s
         self.judged = 0
         self.tried = 0
+        self.sequential = has_clock(problem.interface) if problem.interface else True
+
+    def fit(self, verdict: Verdict) -> tuple:
+        return fitness(verdict, sequential=self.sequential)
 
     async def judge(self, text: str) -> Verdict:
         self.judged += 1
@@ -108,7 +113,7 @@ class PatchSearch:
         source = parse(node.text)
         if source is None:
             return []
-        return candidate_edits(source, weights(v))
+        return candidate_edits(source, weights(v), verdict=v)
 
     async def run(self, code: str, verdict: Verdict | None = None, *, parent_name: str = "candidate.sv") -> PatchReport:
         """Search from ``code`` (its ``verdict`` is judged again with agreement figures if it
@@ -117,7 +122,9 @@ class PatchSearch:
         deadline = start + self.budget.seconds
         if verdict is None or (verdict.status is Status.FUNCTIONAL_FAIL and verdict.agreement is None):
             verdict = await self.judge(code)
-        root_fit = fitness(verdict)
+        if self.timeout_s is None:  # an edit that hangs must not eat the budget: a few times the parent's run
+            self.timeout_s = min(self.oracle.timeout_s, max(1.0, 20 * verdict.elapsed_s))
+        root_fit = self.fit(verdict)
         order = itertools.count()
         root = _Node(_neg(root_fit), next(order), code, verdict)
         frontier = [root]
@@ -159,12 +166,12 @@ class PatchSearch:
                 except asyncio.TimeoutError:
                     break
                 for (edit, text), v in zip(batch, verdicts):
-                    child = _Node(_neg(fitness(v)), next(order), text, v, node.edits + (edit,))
-                    child_fit = fitness(v)
+                    child_fit = self.fit(v)
+                    child = _Node(_neg(child_fit), next(order), text, v, node.edits + (edit,))
                     if v.passed:
                         best = child
                         return report()
-                    if child_fit > node_fit:
+                    if improves(v, node.verdict, sequential=self.sequential):
                         kept.append(child)
                         if best is None or child_fit > _neg(best.priority):
                             best = child

@@ -23,6 +23,7 @@ class ProviderSettings:
     api_key_env: str | None = None  # the *name* of the environment variable holding the key
     timeout_s: float | None = None
     record: Path | None = None  # append every call to this recording
+    reuse: Path | None = None  # answer from this recording where it has the request, else ask the model
 
 
 DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
@@ -74,6 +75,8 @@ def make_provider(settings: ProviderSettings) -> Provider:
         raise ProviderConfigError(f"unknown provider '{settings.provider}'; choose one of "
                                   f"{', '.join(PROVIDERS)}")
     provider = factory(settings)
+    if settings.reuse is not None:
+        provider = ReplayProvider(settings.reuse, fallback=provider)
     if settings.record is not None:
         provider = RecordingProvider(provider, settings.record)
     return provider

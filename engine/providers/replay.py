@@ -49,11 +49,13 @@ class RecordingProvider:
 
 
 class ReplayProvider:
-    """Serves answers recorded by :class:`RecordingProvider`."""
+    """Serves answers recorded by :class:`RecordingProvider`; with a ``fallback``, asks it for
+    the requests the recording has no (more) answers to (``--reuse``: a benchmark's arms share
+    the samples they ask identically, and only the rest costs model time)."""
 
     name = "replay"
 
-    def __init__(self, path: Path | str, *, model: str | None = None) -> None:
+    def __init__(self, path: Path | str, *, model: str | None = None, fallback: Provider | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise ProviderConfigError(f"replay: recording not found: {self.path}", provider="replay")
@@ -72,11 +74,24 @@ class ReplayProvider:
             self._answers[key].append(completion)
             models.append(completion.model)
         self.model = model or (models[0] if models else "replay")
+        self.fallback = fallback
+        if fallback is not None:
+            self.name, self.model = fallback.name, fallback.model
+        self.reused = 0
 
     async def complete(self, request: CompletionRequest) -> Completion:
         queue = self._answers.get(request_key(request))
+        if not queue and self.fallback is not None:
+            return await self.fallback.complete(request)
+        if queue and self.fallback is not None:
+            self.reused += 1
         if not queue:
             raise ReplayMiss(f"replay: {self.path} has no recorded answer for this request "
                              "(were the spec, prompts or settings changed since recording?)", provider="replay")
         await asyncio.sleep(0)
         return queue.popleft()
+
+    async def aclose(self) -> None:
+        close = getattr(self.fallback, "aclose", None)
+        if close is not None:
+            await close()

@@ -29,6 +29,18 @@ async def test_recording_replays_answers_in_order(tmp_path):
         await replay.complete(req("q", seed=1))  # a different request is not served
 
 
+async def test_reuse_answers_what_was_recorded_and_asks_the_model_for_the_rest(tmp_path):
+    path = tmp_path / "rec.jsonl"
+    await RecordingProvider(ScriptedProvider(["recorded"]), path).complete(req("q"))
+    live = ScriptedProvider(["live one", "live two"])
+    reuse = ReplayProvider(path, fallback=live)
+    assert (await reuse.complete(req("q"))).text == "recorded" and live.requests == []
+    assert (await reuse.complete(req("q"))).text == "live one"  # the recording has no second answer
+    assert (await reuse.complete(req("new"))).text == "live two" and reuse.reused == 1
+    made = make_provider(ProviderSettings(provider="replay", model=str(path), reuse=path))
+    assert isinstance(made, ReplayProvider) and isinstance(made.fallback, ReplayProvider)
+
+
 def test_replay_rejects_bad_files(tmp_path):
     with pytest.raises(ProviderConfigError, match="not found"):
         ReplayProvider(tmp_path / "missing.jsonl")

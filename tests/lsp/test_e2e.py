@@ -19,6 +19,7 @@ async def client(lsp_client: pytest_lsp.LanguageClient, request, tmp_path):
     folder = make_workspace(tmp_path)
     recording = await record(folder, [fenced(WRAP), fenced(GOOD)])
     lsp_client.folder = folder
+    lsp_client.recording = recording
     lsp_client.name = request.param
     await lsp_client.initialize_session(initialize_params(request.param, folder, settings_for(recording)))
     yield
@@ -127,6 +128,23 @@ async def test_busy_design_refuses_a_second_generate_and_cancel_stops_it(client,
         assert result["status"] == "cancelled"
         await until(lambda: endpoint.open == 0, timeout=5, what="model connections closed")
     assert tool_processes(f"anvil-runs-{client._server.pid}-") == []
+
+
+async def test_a_patched_pass_is_offered_with_its_edits(client):
+    client.set_configuration(settings_for(client.recording, patch="on"), section="anvil")
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.5)
+    spec = uri(client.folder / "counter4.md")
+    result = await command(client, "anvil.generate", {"uri": spec})
+    # the first sample wraps at 9: the patch search fixes it, no repair call is spent
+    assert result["status"] == "pass" and result["llm_calls"] == 1, result
+    assert result["edits"] and "replace literal" in result["edits"][0] and result["diff"].startswith("---")
+    actions = await code_actions(client, spec)
+    assert actions[0].title.startswith("Anvil: Insert passing RTL") and "patched: line" in actions[0].title
+    await apply_action(client, actions[0])
+    out = client.folder / "counter4.sv"
+    assert anvil_check(out, client.folder / "counter4_tb.sv").returncode == 0
+    assert "4'd15" in out.read_text()  # the model's code, with the one literal edited
 
 
 async def test_bad_settings_fall_back_and_say_so(client):
