@@ -37,13 +37,15 @@ class Problem:
     interface: tuple[Port, ...] = ()
 
     @classmethod
-    def from_design(cls, design: Design, *, oracle: Oracle | None = None) -> Problem:
+    def from_design(cls, design: Design, *, oracle: Oracle | None = None, spec_text: str | None = None,
+                    bench: Bench | None = None) -> Problem:
         """The problem of a complete design; the interface comes from the reference model when
-        ``oracle`` can find one, else from the port list in the spec."""
+        ``oracle`` can find one, else from the port list in the spec. ``spec_text`` (an editor's
+        unsaved text) and ``bench`` (a snapshot of unsaved testbench edits) replace the files."""
         design.require_complete()
         assert design.spec is not None and design.testbench is not None
-        spec = read_spec(design.spec)
-        bench = Bench.for_testbench(design.testbench, design.extra, top=design.top)
+        spec = read_spec(design.spec) if spec_text is None else check_spec(spec_text, design.spec)
+        bench = bench or Bench.for_testbench(design.testbench, design.extra, top=design.top)
         interface = oracle.interface(bench) if oracle is not None else None
         return cls(design.name, spec, bench, design.top, interface or ports_from_spec(spec))
 
@@ -59,6 +61,13 @@ def read_spec(path: Path) -> str:
         raise SpecError(f"spec not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read spec {path}: {exc}") from None
+    return check_spec(text, path)
+
+
+def check_spec(text: str, path: Path) -> str:
+    """The spec's text if it can be one: not empty, not huge, no NUL (a binary file)."""
+    if "\0" in text:
+        raise SpecError(f"the spec {path} is not text (it has NUL bytes)")
     if not text.strip():
         raise SpecError(f"the spec {path} is empty: describe the module to build")
     if len(text) > 200_000:

@@ -33,6 +33,7 @@ from .state import Passing, design_key, text_hash
 
 log = logging.getLogger("anvil.lsp")
 DEBOUNCE_S = 0.4
+MAX_URI = 4096
 
 
 class Anvil:
@@ -80,10 +81,15 @@ class Anvil:
             uri = args[0].get("uri")
         elif args and isinstance(args[0], str):
             uri = args[0]
-        if not uri:
-            raise DesignError("give the uri of a spec or testbench: [{\"uri\": ...}]")
-        path = Path(to_fs_path(uri) or uri)
-        design = design_for(path, workspace=self.workspace_root)
+        if not uri or not isinstance(uri, str):
+            raise DesignError("give the uri of a spec or testbench as a string: [{\"uri\": \"file:///...\"}]")
+        if len(uri) > MAX_URI or "\0" in uri:
+            raise DesignError(f"the uri is not a file's (over {MAX_URI} characters, or a NUL in it)")
+        try:
+            path = Path(to_fs_path(uri) or uri)
+            design = design_for(path, workspace=self.workspace_root)
+        except (OSError, ValueError) as exc:
+            raise DesignError(f"cannot use {uri[:200]!r}: {exc}") from None
         if design is None:
             raise DesignError(f"{path.name} is not part of a design: name it X.md / X_prompt.txt (spec) or "
                               "X_tb.sv / X_test.sv (testbench), or list it in anvil.toml")
@@ -101,16 +107,25 @@ class Anvil:
     # -- generate -----------------------------------------------------------------------------
 
     async def generate(self, args: tuple) -> dict[str, Any]:
+        """Generate from the design as the editor shows it: an unsaved spec or testbench is what
+        the prompt and the bench use, and what the insert action later compares with."""
+        snapshot = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
         try:
             design = self.design_of(args)
-            problem = Problem.from_design(design, oracle=self.oracle)
+            spec_text = self.text_of(design.spec)
+            if spec_text is None:
+                raise SpecError(f"spec not found: {design.spec}")
+            problem = Problem.from_design(design, oracle=self.oracle, spec_text=spec_text,
+                                          bench=self._bench_snapshot(design, snapshot))
         except (DesignError, SpecError, OracleError) as exc:
+            shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
             return {"status": "error", "message": str(exc)}
         try:
             job = self.jobs.start("generate", design_key(design), design.name,
-                                  lambda job: self._generate(job, design, problem))
+                                  lambda job: self._generate(job, design, problem, snapshot))
         except Busy as exc:
+            shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Warning)
             return {"status": "busy", "job": exc.job.id, "message": str(exc)}
         try:
@@ -121,10 +136,16 @@ class Anvil:
                         "llm_calls": job.info.get("calls", 0)}
             raise
 
-    async def _generate(self, job: Job, design: Design, problem: Problem) -> dict[str, Any]:
+    async def _generate(self, job: Job, design: Design, problem: Problem, snapshot: Path) -> dict[str, Any]:
+        try:
+            return await self._generate_in(job, design, problem)
+        finally:
+            shutil.rmtree(snapshot, ignore_errors=True)
+
+    async def _generate_in(self, job: Job, design: Design, problem: Problem) -> dict[str, Any]:
         from engine.providers import ProviderError
 
-        spec_text = self.text_of(design.spec) or ""
+        spec_text = problem.spec  # what the prompt was made from (the editor's text)
         tb_text = self.text_of(design.testbench) or ""
         progress = Progress(self, job, f"Anvil: generating {design.name}")
         key = design_key(design)
@@ -246,7 +267,7 @@ class Anvil:
             except OSError:
                 pass
             copy = folder / path.name
-            copy.write_text(doc.source, encoding="utf-8")
+            copy.write_text(doc.source, encoding="utf-8", errors="surrogatepass")
             return copy
 
         return Bench(current(design.testbench), tuple(current(p) for p in design.extra), top=design.top)
@@ -255,6 +276,8 @@ class Anvil:
 
     def cancel(self, args: tuple) -> dict[str, Any]:
         job_id = args[0].get("job") if args and isinstance(args[0], dict) else (args[0] if args else None)
+        if job_id is not None and not isinstance(job_id, str):
+            return {"status": "error", "message": "the job must be a string (see the generate result's job)"}
         cancelled = self.jobs.cancel(job_id)
         if job_id and not cancelled:
             return {"status": "not_found", "job": job_id, "cancelled": []}
@@ -296,7 +319,7 @@ class Anvil:
         self._pending[key] = task
 
     async def shutdown(self) -> None:
-        for task in self._pending.values():
+        for task in list(self._pending.values()):
             task.cancel()
         await self.jobs.drain()
         from engine.providers import stop_local_models

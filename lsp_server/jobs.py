@@ -74,8 +74,9 @@ class Jobs:
         return [job.id for job in targets if job.cancel()]
 
     async def drain(self) -> None:
-        tasks = [job.task for job in self._jobs.values() if job.task is not None]
-        for job in list(self._jobs.values()):
+        jobs = list(self._jobs.values())
+        tasks = [job.task for job in jobs if job.task is not None]
+        for job in jobs:
             job.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from engine.version import __version__
 
 from . import actions
 from .features import Anvil
+from .protocol import AnvilProtocol
+from .transport import Transport
 
 log = logging.getLogger("anvil.lsp")
 COMMANDS = ("anvil.generate", "anvil.check", "anvil.cancel", "anvil.doctor", "anvil.insert")
@@ -28,9 +31,11 @@ WATCH_GLOBS = ("**/*.sv", "**/*.v", "**/*.md", "**/*_prompt.txt", "**/anvil.toml
 
 class AnvilServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("anvil", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__("anvil", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=AnvilProtocol)
         self.anvil = Anvil(self)
         self.observer = None  # watchdog, when the client cannot watch files for us
+        self.initialized = False
 
 
 server = AnvilServer()
@@ -51,6 +56,10 @@ def on_initialize(ls: AnvilServer, params: lsp.InitializeParams) -> None:
 
 @server.feature(lsp.INITIALIZED)
 async def on_initialized(ls: AnvilServer, params: lsp.InitializedParams) -> None:
+    if ls.initialized:  # a client that says it twice gets one watcher, not two
+        log.warning("initialized received again: ignored")
+        return
+    ls.initialized = True
     for problem in getattr(ls.anvil, "setting_problems", []):
         ls.anvil.notify(f"Anvil: {problem}", lsp.MessageType.Warning)
     await pull_configuration(ls)
@@ -158,17 +167,45 @@ async def cmd_insert(ls: AnvilServer, *args):
 
 @server.feature(lsp.SHUTDOWN)
 async def on_shutdown(ls: AnvilServer, params: None) -> None:
+    await stop(ls)
+
+
+async def stop(ls: AnvilServer) -> None:
+    """Stop watching, cancel every job (their simulations and model calls end with them)."""
     if ls.observer is not None:
         ls.observer.stop()
+        ls.observer = None
     await ls.anvil.shutdown()
 
 
+async def _run(transport: Transport) -> int:
+    loop = asyncio.get_running_loop()
+    terminated = loop.create_future()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, lambda s=sig: terminated.done() or terminated.set_result(s))
+    transport.on_exit = lambda: stop(server)
+    transport.commands = set(COMMANDS)
+    reading = asyncio.ensure_future(transport.run())
+    await asyncio.wait({reading, terminated}, return_when=asyncio.FIRST_COMPLETED)
+    if not reading.done():  # SIGTERM: stop as exit would, without shutdown first
+        log.warning("terminated by signal %s", terminated.result())
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        await stop(server)
+        return 1
+    return reading.result()
+
+
 def serve() -> int:
+    """Serve LSP over stdio until ``exit`` (0 after ``shutdown``, else 1), the end of input or
+    SIGTERM; simulations and the local model's server end with it."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="anvil-lsp %(levelname)s %(message)s")
     try:
-        server.start_io()
+        code = asyncio.run(_run(Transport(server)))
+    except KeyboardInterrupt:
+        code = 1
     finally:
         from engine.providers import stop_local_models
 
         stop_local_models()
-    return 0
+    return code

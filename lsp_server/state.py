@@ -9,7 +9,7 @@ from engine.designs import Design
 
 
 def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def design_key(design: Design) -> str:
