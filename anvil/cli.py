@@ -79,13 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("anvil: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # infrastructure: one line, exit 2
+    except Exception as exc:  # infrastructure or a bug: one line, exit 2 (the traceback with -v)
+        from engine import DesignError, SpecError
+        from engine.ledger import LedgerError
+        from engine.providers import ProviderError
         from oracle import OracleError
 
-        if isinstance(exc, OracleError):
+        if isinstance(exc, (OracleError, DesignError, SpecError, LedgerError, ProviderError)):
             print(f"anvil: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        raise
+        if args.verbose:
+            raise
+        print(f"anvil: internal error: {type(exc).__name__}: {exc} (anvil -v ... shows where)", file=sys.stderr)
+        return EXIT_ERROR
     parser.error(f"unknown command {args.command}")
     return EXIT_ERROR
 
@@ -97,8 +103,8 @@ async def run_check(args: argparse.Namespace) -> int:
 
     design: list = []
     for rtl in args.rtl:
-        if str(rtl) == "-":
-            design.append(SourceText("<stdin>", sys.stdin.read()))
+        if str(rtl) == "-":  # bytes that are not UTF-8 (a Latin-1 comment) become U+FFFD
+            design.append(SourceText("<stdin>", sys.stdin.buffer.read().decode("utf-8", errors="replace")))
         else:
             design.append(require_file(rtl, "RTL file"))
     require_file(args.tb, "testbench")

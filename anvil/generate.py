@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from engine.settings import OUTPUT, PATCH, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
@@ -51,6 +52,42 @@ def resolve_design(args: argparse.Namespace):
     return Design(name=name, spec=spec, testbench=testbench, output=output, extra=extra, top=top)
 
 
+def check_output(design, *, force: bool) -> None:
+    """Refuse, before any work, an output that would overwrite an input, a folder, or a file
+    without --force, or that cannot be written where it is."""
+    out = design.output
+    inputs = [p for p in (design.spec, design.testbench, *design.extra) if p is not None]
+    for p in inputs:
+        if _same_file(out, p):
+            raise UsageError(f"the output {out} is an input of the run ({p}); give another file with -o")
+    if out.is_dir():
+        raise UsageError(f"the output {out} is a folder; give a file with -o")
+    if out.is_symlink() and not out.exists():
+        raise UsageError(f"the output {out} is a dangling symbolic link; give another file with -o")
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; pass --force to replace it or -o to write elsewhere")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {out}: {parent} is not a folder")
+    if out.parent.exists():  # a real probe: os.access says yes to root on read-only file systems
+        try:
+            with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".anvil-probe-"):
+                pass
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    elif not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write {out}: the folder {parent} is not writable")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
 def write_output(path: Path, code: str, *, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.anvil-tmp")
@@ -65,7 +102,8 @@ def write_output(path: Path, code: str, *, force: bool) -> None:
 
 
 async def run_generate(args: argparse.Namespace) -> int:
-    from engine import SpecError
+    from engine import DesignError, SpecError
+    from engine.ledger import LedgerError
     from engine.providers import ProviderError
     from engine.run import Runtime
 
@@ -73,32 +111,37 @@ async def run_generate(args: argparse.Namespace) -> int:
     from .render import render_verdict
 
     design = resolve_design(args)
-    if design.output.exists() and not args.force:
-        raise UsageError(f"{design.output} exists; pass --force to replace it or -o to write elsewhere")
+    check_output(design, force=args.force)
     settings = from_args(args)
-    async with Runtime(settings) as runtime:
+    async with Runtime(settings, on_wait=lambda text: print(f"anvil: {text}", file=sys.stderr)) as runtime:
         try:
+            runtime.ledger  # noqa: B018 - an unusable ledger, bad provider settings: usage errors, before any work
             problem = runtime.problem(design)
-            runtime.provider  # noqa: B018 - bad provider settings are a usage error, before any work
-        except (SpecError, ProviderError) as exc:
+            runtime.provider  # noqa: B018
+        except (SpecError, ProviderError, LedgerError, DesignError) as exc:
             raise UsageError(str(exc)) from None
         result = await runtime.run(problem, listeners=[Progress()])
     best = result.best
     wrote = None
+    unwritten = ""
     if result.solved:
-        write_output(design.output, best.code, force=args.force)
-        wrote = design.output
+        try:
+            write_output(design.output, best.code, force=args.force)
+            wrote = design.output
+        except OSError as exc:
+            unwritten = (f"the RTL passes but could not be written to {design.output}: {exc.strerror or exc}; it is "
+                         f"in the ledger: anvil runs show {result.run_id} --code > FILE")
     if args.json:
         print(json.dumps({
             "status": "pass" if result.solved else ("error" if result.status.fault else "fail"),
-            "run_id": result.run_id, "output": str(wrote) if wrote else None, "reason": result.reason,
+            "run_id": result.run_id, "output": str(wrote) if wrote else None, "reason": unwritten or result.reason,
             "calls": result.calls, "tokens": result.tokens, "rounds": result.rounds,
             "candidates": len(result.candidates), "elapsed_s": result.timings.wall_s,
             "verdict": best.verdict.to_dict() if best else None,
             "patched_from": best.parent if best and best.origin == "patch" else None,
             "edits": list(best.edits) if best else [], "diff": best.diff if best else "",
         }, indent=2))
-    elif result.solved:
+    elif result.solved and wrote is not None:
         v = best.verdict
         how = (f"candidate {best.id}, the model's candidate {best.parent} patched" if best.origin == "patch"
                else f"candidate {best.id}, {best.origin} in round {best.round}")
@@ -116,6 +159,9 @@ async def run_generate(args: argparse.Namespace) -> int:
             print(f"best: candidate {best.id} ({best.origin}, round {best.round})")
             print(render_verdict(best.verdict))
             print(f"see it with: anvil runs show {result.run_id}")
+    if unwritten:
+        print(f"anvil: {unwritten}", file=sys.stderr)
+        return EXIT_ERROR
     if result.status.fault:
         print(f"anvil: {result.reason}", file=sys.stderr)
         return EXIT_ERROR

@@ -10,6 +10,12 @@ from pathlib import Path
 from .common import EXIT_PASS, UsageError
 
 
+def default_ledger() -> Path:
+    from engine.ledger import default_path
+
+    return default_path()
+
+
 def register(sub) -> None:
     p = sub.add_parser("runs", help="list recorded runs, or show one (anvil runs show ID)")
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
@@ -26,9 +32,15 @@ def _when(ts) -> str:
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    from engine.ledger import Ledger
+    from engine.ledger import Ledger, LedgerError
 
-    ledger = Ledger(args.ledger)
+    try:
+        ledger = Ledger(args.ledger, read_only=True)  # reading creates nothing
+    except LedgerError as exc:
+        if args.action == "list" and not (args.ledger or default_ledger()).exists():
+            print(f"no runs recorded ({exc})")
+            return EXIT_PASS
+        raise UsageError(str(exc)) from None
     try:
         if args.action == "list":
             runs = ledger.runs(args.limit)

@@ -90,6 +90,8 @@ def load_manifest(root: Path) -> list[Design]:
     path = root / MANIFEST
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DesignError(f"{path}: not a text file (expected TOML with [[design]] tables)") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DesignError(f"{path}: {exc}") from None
     entries = data.get("design", [])
@@ -99,10 +101,15 @@ def load_manifest(root: Path) -> list[Design]:
     for i, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or "spec" not in entry or "testbench" not in entry:
             raise DesignError(f"{path}: design #{i} needs at least 'spec' and 'testbench'")
+        for key in ("spec", "testbench", "output", "top", "name"):
+            if key in entry and (not isinstance(entry[key], str) or not entry[key].strip() or "\0" in entry[key]):
+                raise DesignError(f"{path}: design #{i}: '{key}' must be a non-empty string")
         spec = root / entry["spec"]
         extra = entry.get("with", [])
         if isinstance(extra, str):
             extra = [extra]
+        if not isinstance(extra, list) or not all(isinstance(e, str) and e.strip() for e in extra):
+            raise DesignError(f"{path}: design #{i}: 'with' must be a file name or a list of file names")
         name = entry.get("name") or (stem_of(spec) or (spec.stem, ""))[0]
         output = root / entry["output"] if "output" in entry else spec.parent / f"{name}.sv"
         designs.append(Design(name=name, spec=spec, testbench=root / entry["testbench"], output=output,

@@ -8,6 +8,7 @@ Default location: ``$ANVIL_LEDGER``, else ``$XDG_DATA_HOME/anvil/ledger.sqlite``
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import events as ev
+
+log = logging.getLogger("anvil.ledger")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -54,16 +57,73 @@ def default_path() -> Path:
     return base / "anvil" / "ledger.sqlite"
 
 
+class LedgerError(Exception):
+    """The ledger cannot be opened or written (the message says why, in one line)."""
+
+
+#: how long a run waits for a ledger another process holds locked ($ANVIL_LEDGER_WAIT, seconds)
+def lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("ANVIL_LEDGER_WAIT", "30")))
+    except ValueError:
+        return 30.0
+
+
 class Ledger:
-    def __init__(self, path: Path | str | None = None) -> None:
+    """``read_only``: for commands that only read (``anvil runs``): a missing ledger is not
+    created, and nothing is written."""
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False,
+                 on_wait=None) -> None:
         self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.read_only = read_only
+        try:
+            if read_only:
+                if not self.path.is_file():
+                    raise LedgerError(f"no ledger at {self.path} (no runs recorded yet)")
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=lock_wait(),
+                                          isolation_level=None)
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                if self.path.is_dir():
+                    raise LedgerError(f"the ledger {self.path} is a folder; give a file (--ledger FILE)")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
+                self.db.row_factory = sqlite3.Row
+                self._claim(on_wait)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+                self._migrate()
+        except LedgerError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"cannot use the ledger {self.path}: {exc} (not an Anvil ledger? give another file "
+                              "with --ledger or $ANVIL_LEDGER)") from None
+        except OSError as exc:
+            raise LedgerError(f"cannot use the ledger {self.path}: {exc.strerror or exc}") from None
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self._migrate()
+
+    def _claim(self, on_wait) -> None:
+        """A write probe: a ledger locked by another process is waited for (saying so), then an
+        error; a read-only or foreign file is an error now, not in the middle of a run."""
+        wait = lock_wait()
+        for attempt in (1, 2):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("ROLLBACK")
+                self.db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == 2 or wait <= 1:
+                    raise LedgerError(f"the ledger {self.path} is locked by another process (waited {wait:g} s); "
+                                      "try again, or give another file with --ledger") from None
+                if on_wait is not None:
+                    on_wait(f"the ledger {self.path} is locked by another process; waiting up to {wait:g} s")
+                self.db.execute(f"PRAGMA busy_timeout = {int((wait - 1) * 1000)}")
 
     def _migrate(self) -> None:
         """Columns added since a ledger was created."""
@@ -78,6 +138,12 @@ class Ledger:
     # -- writing (from events) --------------------------------------------------------------
 
     def listener(self, tag: str | None = None) -> ev.Listener:
+        def safe(event: ev.Event) -> None:
+            try:
+                record(event)
+            except sqlite3.Error as exc:  # the run goes on; the ledger says what it missed
+                log.warning("the ledger %s could not record %s: %s", self.path, type(event).__name__, exc)
+
         def record(event: ev.Event) -> None:
             if isinstance(event, ev.RunStarted):
                 self.db.execute("INSERT OR REPLACE INTO runs (id, started, problem, status, manifest, tag) "
@@ -111,7 +177,7 @@ class Ledger:
                                  best.verdict.status.value if best else None, best.verdict.score if best else None,
                                  json.dumps(asdict(r.timings)), r.run_id))
 
-        return record
+        return safe
 
     # -- benchmark sweeps ----------------------------------------------------------------------
 
@@ -142,8 +208,10 @@ class Ledger:
         return [dict(row) for row in self.db.execute(query, args)]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.execute("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started DESC",
-                                    (run_id, run_id + "%")))
+        """The run with this id, or the latest whose id starts with it (taken literally)."""
+        prefix = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = list(self.db.execute("SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY started DESC",
+                                    (run_id, prefix)))
         if not rows:
             return None
         run = dict(rows[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import platform
 import time
 import uuid
@@ -30,6 +31,8 @@ from .providers.base import CompletionRequest, Provider, ProviderError
 from .ranking import rank, signature
 from .values import Budget, CallRecord, Candidate, RunResult, RunStatus, Strategy, Timings, call_budget
 from .version import __version__
+
+log = logging.getLogger("anvil.engine")
 
 
 def _done(value) -> asyncio.Future:
@@ -90,6 +93,9 @@ class RunState:
     next_call: int = 0
     #: candidates the patch search has worked on
     patched: set[int] = field(default_factory=set)
+    #: model calls that answered, and the errors of those that did not
+    answered: int = 0
+    failures: list = field(default_factory=list)
 
 
 class Engine:
@@ -107,19 +113,17 @@ class Engine:
     # -- public --------------------------------------------------------------------------
 
     async def solve(self, problem: Problem, *, run_id: str | None = None) -> RunResult:
+        """Run the loop; the ledger's row is finished whatever happens (cancelled, a provider
+        that never answered, a broken bench, a fault of the engine's own)."""
         state = RunState(run_id or uuid.uuid4().hex[:12])
         self.activity = _Activity()
         self.emit(ev.RunStarted(state.run_id, problem.name, self.manifest(problem)))
         status, reason, rounds = RunStatus.UNSOLVED, "", 0
-        report = await self.oracle.check_bench(problem.bench)
-        if not report.usable:  # no model call can help a broken testbench
-            ref = report.verdict
-            reason = (f"the testbench cannot judge anything: its reference model fails it "
-                      f"({ref.status.value}: {ref.reason})")
-            result = self._result(state, RunStatus.BROKEN, reason, 0)
-            self.emit(ev.RunFinished(state.run_id, result))
-            return result
         try:
+            report = await self.oracle.check_bench(problem.bench)
+            if not report.usable:  # no model call can help a broken testbench
+                return self._finish(state, RunStatus.BROKEN, f"the testbench cannot judge anything: {report.problem}",
+                                    0)
             async with asyncio.timeout(self.budget.wall_s):
                 rounds = await self._rounds(problem, state)
             reason = "budget spent" if not state.best or not state.best.passed else ""
@@ -129,15 +133,25 @@ class Engine:
             reason = f"wall-time budget of {self.budget.wall_s:g} s spent"
             self.emit(ev.BudgetSpent(state.run_id, reason))
         except asyncio.CancelledError:
-            result = self._result(state, RunStatus.CANCELLED, "cancelled", rounds)
-            self.emit(ev.RunFinished(state.run_id, result))
+            self._finish(state, RunStatus.CANCELLED, "cancelled", rounds)
             raise
         except ProviderError as exc:
             status, reason = RunStatus.ERROR, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: the run ends, recorded, with its cause
+            log.exception("run %s failed", state.run_id)
+            status, reason = RunStatus.ERROR, f"internal error: {type(exc).__name__}: {exc}"
         if state.best is not None and state.best.passed:
             status, reason = RunStatus.SOLVED, f"candidate {state.best.id} passes"
+        elif status is RunStatus.UNSOLVED and state.answered == 0 and state.failures:
+            tries = state.failures[-1].tries
+            status = RunStatus.ERROR
+            reason = (f"the provider never answered: {state.failures[-1]} ({len(state.failures)} calls failed"
+                      + (f", each tried {tries} times)" if tries > 1 else ")"))
         elif status is not RunStatus.ERROR and not reason:
             reason = "no candidate passes"
+        return self._finish(state, status, reason, rounds)
+
+    def _finish(self, state: RunState, status: RunStatus, reason: str, rounds: int) -> RunResult:
         result = self._result(state, status, reason, rounds)
         self.emit(ev.RunFinished(state.run_id, result))
         return result
@@ -316,6 +330,7 @@ class Engine:
         except ProviderError as exc:
             state.inflight -= 1
             state.calls += 1
+            state.failures.append(exc)
             self.emit(ev.CallFinished(state.run_id, CallRecord(call_id, origin, round_no, 0, 0, 0.0,
                                                                self.provider.model, str(exc))))
             if not exc.retryable:
@@ -325,6 +340,7 @@ class Engine:
             self.activity.leave("model")
         state.inflight -= 1
         state.calls += 1
+        state.answered += 1
         state.tokens += completion.prompt_tokens + completion.completion_tokens
         self.emit(ev.CallFinished(state.run_id, CallRecord(
             call_id, origin, round_no, completion.prompt_tokens, completion.completion_tokens,

@@ -30,8 +30,9 @@ class Runtime:
     """The provider, the oracle and the ledger that runs share."""
 
     def __init__(self, settings: RunSettings = RunSettings(), *, oracle: Oracle | None = None,
-                 provider: Provider | None = None, ledger: Ledger | None = None) -> None:
+                 provider: Provider | None = None, ledger: Ledger | None = None, on_wait=None) -> None:
         self.settings = settings
+        self.on_wait = on_wait  # told when the ledger is locked by another process and we wait
         self._oracle = oracle
         self._provider = provider
         self._own_provider = provider is None
@@ -55,8 +56,9 @@ class Runtime:
 
     @property
     def ledger(self) -> Ledger:
+        """The run ledger (raises LedgerError when it cannot be opened or written)."""
         if self._ledger is None:
-            self._ledger = Ledger(self.settings.ledger)
+            self._ledger = Ledger(self.settings.ledger, on_wait=self.on_wait)
         return self._ledger
 
     def problem(self, design: Design) -> Problem:

@@ -45,6 +45,8 @@ class BenchReport:
 
     key: str
     verdict: Verdict | None
+    #: the bench has no reference: it was compiled alone to see whether it compiles at all
+    alone: bool = False
 
     @property
     def usable(self) -> bool:
@@ -53,6 +55,16 @@ class BenchReport:
     @property
     def samples(self) -> int | None:
         return self.verdict.samples if self.verdict is not None and self.verdict.samples else None
+
+    @property
+    def problem(self) -> str:
+        """Why the bench cannot judge anything ("" when it can)."""
+        if self.usable:
+            return ""
+        v = self.verdict
+        if self.alone:
+            return v.reason
+        return f"its reference model does not pass its own testbench ({v.status.value}: {v.reason})"
 
 
 def _stamp(bench: Bench) -> tuple:
@@ -173,7 +185,7 @@ class Oracle:
                     Status.COMPILE_ERROR, compile_errors=prepared.unit_errors, simulator=self.tools.version,
                     reason="the testbench does not preprocess: " + prepared.unit_errors[0].describe()))
             elif prepared.reference_text is None:
-                report = BenchReport(prepared.key, None)
+                report = BenchReport(prepared.key, await self._compiles_alone(prepared, timeout_s), alone=True)
             else:
                 source = SourceText(f"{prepared.bench.top}_from_reference.sv", prepared.reference_text)
                 verdict = await self._run([source], prepared, None, timeout_s, self.max_mismatches, screen=False)
@@ -188,6 +200,20 @@ class Oracle:
             raise
         finally:
             del self._inflight[flight_key]
+
+    async def _compiles_alone(self, prepared: PreparedBench, timeout_s: float) -> Verdict | None:
+        """Without a reference, a bench is still broken if it does not compile whatever the
+        design: errors in its own files other than the missing design module. None: it does."""
+        verdict = await self._run([], prepared, None, timeout_s, self.max_mismatches, screen=False,
+                                  compile_only=True)
+        if verdict.status is Status.PASS or verdict.status is Status.ERROR:
+            return None if verdict.status is Status.PASS else verdict
+        own = set(prepared.names.values())
+        errors = tuple(e for e in verdict.compile_errors if e.file in own and not _about_the_design(e, prepared))
+        if not errors:
+            return None
+        return Verdict(Status.COMPILE_ERROR, compile_errors=errors, simulator=self.tools.version,
+                       reason="the testbench does not compile: " + errors[0].describe())
 
     # -- candidates ------------------------------------------------------------------------
 
@@ -221,8 +247,7 @@ class Oracle:
             assert ref is not None
             return Verdict(Status.ERROR, compile_errors=ref.compile_errors, simulator=self.tools.version,
                            elapsed_s=round(time.perf_counter() - start, 3),
-                           reason=f"the bench is broken: its reference model does not pass its own "
-                                  f"testbench ({ref.status.value}: {ref.reason})")
+                           reason=f"the bench is broken: {report.problem}")
         wanted = interface if interface else prepared.reference_interface
         verdict = await self._run(texts, prepared, report.samples, timeout_s, limit, screen=True,
                                   interface=wanted, agreement=agreement)
@@ -230,13 +255,13 @@ class Oracle:
 
     async def _run(self, sources: Sequence[SourceText], prepared: PreparedBench, expected_samples: int | None,
                    timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None,
-                   agreement: bool = False) -> Verdict:
+                   agreement: bool = False, compile_only: bool = False) -> Verdict:
         bench = prepared.bench
         request = {"op": "run", "key": prepared.key, "top": bench.top, "screen": screen,
                    "design": [[_file_name(i, s.name), s.name, s.text] for i, s in enumerate(sources)],
                    "interface": [p.to_list() for p in interface] if interface else None,
                    "expected_samples": expected_samples, "timeout": timeout_s, "limit": limit,
-                   "agreement": agreement}
+                   "agreement": agreement, "compile_only": compile_only}
         facts = {"unit": prepared.unit, "tb_top": prepared.tb_top, "names": prepared.names,
                  "bench_names": sorted(prepared.identifiers), "reference_ports": prepared.reference_ports,
                  "reference_module": bench.reference}
@@ -248,6 +273,13 @@ class Oracle:
         if "verdict" not in answer:
             return Verdict(Status.ERROR, simulator=self.tools.version, reason="the runner gave no verdict")
         return Verdict.from_wire(answer["verdict"])
+
+
+def _about_the_design(error: CompileError, prepared: PreparedBench) -> bool:
+    """An error that only says the design module is missing (the bench was compiled alone)."""
+    top = re.escape(prepared.bench.top)
+    return bool(re.search(rf"Unknown module type: {top}\b|\b{top}\b.*(not|never) (declared|defined)|"
+                          rf"unknown module '{top}'", error.message))
 
 
 async def simulate(design: Design, bench: Bench, *, timeout_s: float = DEFAULT_TIMEOUT_S,

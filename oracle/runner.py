@@ -162,10 +162,13 @@ class Runner:
 
         report = ScreenReport()
         try:
-            pre = Child(sim.preprocess(tools, defines=self.defines, file_list="design.files"),
-                        cwd=workdir, limits=self._limits(deadline), env=env, on_data=take, data_cap=MAX_PREPROCESSED)
-            preprocessed = await pre.wait()
-            if pre.overflow:
+            if files:
+                pre = Child(sim.preprocess(tools, defines=self.defines, file_list="design.files"), cwd=workdir,
+                            limits=self._limits(deadline), env=env, on_data=take, data_cap=MAX_PREPROCESSED)
+                preprocessed = await pre.wait()
+            else:  # the bench alone (is it broken whatever the design?)
+                pre, preprocessed = None, ProcessResult(0, "", 0, False, 0.0)
+            if pre is not None and pre.overflow:
                 return Verdict(Status.COMPILE_ERROR, simulator=version, compile_errors=(CompileError(
                     None, None, f"the preprocessed design is over {MAX_PREPROCESSED >> 20} MB (a macro expanding "
                                 "without bound?)"),), reason="the preprocessed design is too large")
@@ -213,6 +216,8 @@ class Runner:
                            reason=f"compilation did not finish within {timeout:g} s", **extras)
         if compiled.returncode != 0 or not image.exists():
             return _compile_error(sim, compiled, names, version, "compilation failed", extras)
+        if request.get("compile_only"):
+            return Verdict(Status.PASS, simulator=version, reason="compiled")
         if screening:
             problems = sim.compiled_problems(compiled.output, image, files)
             if problems:

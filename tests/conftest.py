@@ -21,8 +21,14 @@ def private_ledger(tmp_path, monkeypatch):
 
 
 def run_anvil(*args, input: str | None = None, env: dict | None = None, cwd: Path = ROOT,
-              timeout: float = 120) -> subprocess.CompletedProcess:
-    """The `anvil` command line in a subprocess, as a user runs it."""
+              timeout: float = 120, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
+    """The `anvil` command line in a subprocess, as a user runs it (``input_bytes``: raw stdin)."""
+    env = env or dict(os.environ, PYTHONPATH=str(ROOT))
+    if input_bytes is not None:
+        done = subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], input=input_bytes,
+                              capture_output=True, cwd=cwd, timeout=timeout, env=env)
+        return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(errors="replace"),
+                                           done.stderr.decode(errors="replace"))
     return subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], input=input, capture_output=True,
                           text=True, cwd=cwd, timeout=timeout, env=env)
 
@@ -60,6 +66,21 @@ TOOLS = {"iverilog", "ivlpp", "ivl", "vvp", "sh"}
 def tool_processes(marker: str) -> list[str]:
     """Live simulator processes (iverilog, ivlpp, ivl, vvp) whose command line mentions ``marker``."""
     return [c for c in processes_matching(marker) if Path(c.split(" ", 1)[0]).name in TOOLS]
+
+
+def simulation_running(marker: str, timeout: float = 20.0, alive=lambda: True) -> bool:
+    """Wait until a simulation (vvp) of ``marker``'s runs is up and stays up (a reference run
+    ends quickly: it must still be there a moment later)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        if any("vvp" in p for p in tool_processes(marker)):
+            time.sleep(0.3)
+            if any("vvp" in p for p in tool_processes(marker)):
+                return True
+        time.sleep(0.05)
+    return False
 
 
 def processes_matching(*markers: str) -> list[str]:

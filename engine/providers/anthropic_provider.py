@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from .base import (Completion, CompletionRequest, ProviderConfigError, ProviderError, ProviderTimeout,
                    ProviderUnavailable, RetryPolicy, Stopwatch, classify_status)
-from .openai_compat import _message
+from .openai_compat import _count, _message, malformed
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 
@@ -49,8 +51,8 @@ class AnthropicProvider:
         if request.stop:
             kwargs["stop_sequences"] = list(request.stop)
         try:
-            response = await self._client.messages.create(**kwargs)
-        except an.APITimeoutError as exc:
+            response = await asyncio.wait_for(self._client.messages.create(**kwargs), self.timeout_s)
+        except (an.APITimeoutError, asyncio.TimeoutError) as exc:
             raise ProviderTimeout(f"{self.name}: no answer within {self.timeout_s:g} s", provider=self.name) from exc
         except an.APIConnectionError as exc:
             raise ProviderUnavailable(f"{self.name}: cannot connect to {self.base_url or 'api.anthropic.com'}: "
@@ -62,16 +64,24 @@ class AnthropicProvider:
             raise classify_status(exc.status_code, _message(exc), self.name) from exc
         except an.AnthropicError as exc:
             raise ProviderError(f"{self.name}: {exc}", provider=self.name) from exc
-        text = "".join(getattr(block, "text", "") for block in response.content)
-        usage = response.usage
-        return Completion(
-            text=text,
-            prompt_tokens=getattr(usage, "input_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "output_tokens", 0) or 0,
-            latency_s=watch.elapsed,
-            model=response.model or self.model,
-            finish_reason=response.stop_reason or "",
-        )
+        except Exception as exc:  # noqa: BLE001 - a 200 whose body is not JSON
+            raise malformed(self.name, self.base_url or "api.anthropic.com", exc) from exc
+        try:
+            content = response.content
+            if not isinstance(content, list):
+                raise TypeError(f"content is {type(content).__name__}, not a list")
+            text = "".join(t for t in (getattr(block, "text", "") for block in content) if isinstance(t, str))
+            usage = response.usage
+            return Completion(
+                text=text,
+                prompt_tokens=_count(getattr(usage, "input_tokens", 0)),
+                completion_tokens=_count(getattr(usage, "output_tokens", 0)),
+                latency_s=watch.elapsed,
+                model=response.model if isinstance(response.model, str) and response.model else self.model,
+                finish_reason=response.stop_reason if isinstance(response.stop_reason, str) else "",
+            )
+        except Exception as exc:  # noqa: BLE001 - JSON of the wrong shape
+            raise malformed(self.name, self.base_url or "api.anthropic.com", exc) from exc
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -90,6 +90,7 @@ class ProviderError(Exception):
         super().__init__(message)
         self.provider = provider
         self.status = status
+        self.tries = 1  # attempts made before giving up (set by RetryPolicy)
 
 
 class ProviderTimeout(ProviderError):
@@ -142,7 +143,10 @@ class RetryPolicy:
             try:
                 return await call()
             except ProviderError as exc:
-                if not exc.retryable or attempt == self.attempts:
+                if not exc.retryable:
+                    raise
+                if attempt == self.attempts:
+                    exc.tries = attempt
                     raise
                 delay = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
                 delay *= 0.5 + random.random() / 2

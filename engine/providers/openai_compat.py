@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from .base import (Completion, CompletionRequest, ProviderConfigError, ProviderError, ProviderTimeout,
                    ProviderUnavailable, RetryPolicy, Stopwatch, classify_status)
 
@@ -45,8 +47,9 @@ class OpenAIProvider:
         if request.stop:
             kwargs["stop"] = list(request.stop)
         try:
-            response = await self._client.chat.completions.create(**kwargs)
-        except oa.APITimeoutError as exc:
+            # a wall-clock bound: the SDK's timeout restarts with every byte a slow server sends
+            response = await asyncio.wait_for(self._client.chat.completions.create(**kwargs), self.timeout_s)
+        except (oa.APITimeoutError, asyncio.TimeoutError) as exc:
             raise ProviderTimeout(f"{self.name}: no answer within {self.timeout_s:g} s", provider=self.name) from exc
         except oa.APIConnectionError as exc:
             raise ProviderUnavailable(f"{self.name}: cannot connect to {self.base_url}: {exc}",
@@ -55,21 +58,45 @@ class OpenAIProvider:
             raise classify_status(exc.status_code, _message(exc), self.name) from exc
         except oa.OpenAIError as exc:
             raise ProviderError(f"{self.name}: {exc}", provider=self.name) from exc
-        if not response.choices:
-            raise ProviderUnavailable(f"{self.name}: empty answer", provider=self.name)
-        choice = response.choices[0]
-        usage = response.usage
-        return Completion(
-            text=choice.message.content or "",
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            latency_s=watch.elapsed,
-            model=response.model or self.model,
-            finish_reason=choice.finish_reason or "",
-        )
+        except Exception as exc:  # noqa: BLE001 - a 200 whose body is not JSON (HTML, bytes, cut short)
+            raise malformed(self.name, self.base_url, exc) from exc
+        try:
+            choices = response.choices
+            if not isinstance(choices, list):
+                raise TypeError(f"choices is {type(choices).__name__}, not a list")
+            if not choices:
+                raise ProviderUnavailable(f"{self.name}: empty answer (no choices)", provider=self.name)
+            choice = choices[0]
+            text = choice.message.content
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"the message content is {type(text).__name__}, not text")
+            usage = response.usage
+            return Completion(
+                text=text or "",
+                prompt_tokens=_count(getattr(usage, "prompt_tokens", 0)),
+                completion_tokens=_count(getattr(usage, "completion_tokens", 0)),
+                latency_s=watch.elapsed,
+                model=response.model if isinstance(response.model, str) and response.model else self.model,
+                finish_reason=choice.finish_reason if isinstance(choice.finish_reason, str) else "",
+            )
+        except ProviderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - JSON of the wrong shape
+            raise malformed(self.name, self.base_url, exc) from exc
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def malformed(provider: str, url: str, exc: BaseException) -> ProviderUnavailable:
+    """An answer that is not the API's (retryable: proxies and overloaded servers send these)."""
+    detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+    return ProviderUnavailable(f"{provider}: the answer from {url} is not a chat completion ({detail})",
+                               provider=provider)
+
+
+def _count(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _message(exc) -> str:

@@ -30,7 +30,15 @@ class RecordingProvider:
         self.name = inner.name
         self.model = inner.model
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise ProviderConfigError(f"--record {self.path} is a folder; give a file", provider=inner.name)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise ProviderConfigError(f"cannot record to {self.path}: {exc.strerror or exc}", provider=inner.name) \
+                from None
         self._lock = asyncio.Lock()
 
     async def complete(self, request: CompletionRequest) -> Completion:
@@ -58,10 +66,18 @@ class ReplayProvider:
     def __init__(self, path: Path | str, *, model: str | None = None, fallback: Provider | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
-            raise ProviderConfigError(f"replay: recording not found: {self.path}", provider="replay")
+            raise ProviderConfigError(f"replay: recording not found: {self.path}"
+                                      + (" (it is a folder)" if self.path.is_dir() else ""), provider="replay")
         self._answers: dict[str, deque[Completion]] = defaultdict(deque)
         models = []
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ProviderConfigError(f"replay: {self.path} is not a recording (not text)", provider="replay") from None
+        except OSError as exc:
+            raise ProviderConfigError(f"replay: cannot read {self.path}: {exc.strerror or exc}",
+                                      provider="replay") from None
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:

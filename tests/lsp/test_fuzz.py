@@ -102,7 +102,7 @@ def test_exit_without_shutdown_exits_1_and_writes_no_tracebacks(tmp_path):
 def test_a_killed_server_leaves_no_simulation_behind(tmp_path, signal_name):
     import signal
 
-    from tests.conftest import tool_processes
+    from tests.conftest import simulation_running, tool_processes
 
     folder = make_workspace(tmp_path)
     (folder / "counter4.sv").write_text("module TopModule(input clk, input reset, input en, output reg [3:0] count);\n"
@@ -113,12 +113,8 @@ def test_a_killed_server_leaves_no_simulation_behind(tmp_path, signal_name):
     tb = (folder / "counter4_tb.sv").as_uri()
     server.request(30, "workspace/executeCommand", {"command": "anvil.check", "arguments": [{"uri": tb}]})
     marker = f"anvil-runs-{server.proc.pid}-"
-    for _ in range(200):
-        if any("vvp" in p for p in tool_processes(marker)):
-            break
-        server.answer_server_requests()
-        time.sleep(0.05)
-    assert any("vvp" in p for p in tool_processes(marker)), "the simulation never started"
+    assert simulation_running(marker, alive=lambda: server.answer_server_requests() or True), \
+        "the simulation never started"
     server.proc.send_signal(getattr(signal, signal_name))
     server.proc.wait(timeout=10)
     for _ in range(40):

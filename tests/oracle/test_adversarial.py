@@ -69,7 +69,7 @@ async def test_cancelling_a_simulation_kills_it_at_once():
     await oracle.check_bench(bench)
     task = asyncio.create_task(oracle.simulate(SourceText("hang.sv", CHEATS["busy loop at time zero"]), bench))
     root = oracle.runner.root
-    for _ in range(100):
+    for _ in range(200):  # the candidate's vvp (the reference ran before, in check_bench)
         await asyncio.sleep(0.05)
         if any("vvp" in p for p in tool_processes(root)):
             break

@@ -22,7 +22,7 @@ import pytest
 from oracle import Bench, Oracle, SourceText, Status
 from oracle.icarus import find_tools
 from oracle.image import image_problems
-from tests.conftest import ROOT, run_anvil, tool_processes
+from tests.conftest import ROOT, run_anvil, simulation_running, tool_processes
 
 HEAD = "module TopModule(input clk, input reset, input en, output reg [3:0] count);\n"
 STUCK = HEAD + "always @(posedge clk) count <= 4'd1;\nendmodule\n"
@@ -259,15 +259,11 @@ def test_killing_anvil_check_leaves_no_process(bench_dir, tmp_path, sandbox):
     log = (tmp_path / "stderr.txt").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "anvil", "check", str(hang), "--tb",
                              str(bench_dir / TB), "--timeout", "60"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT, env=env)
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=ROOT, env=env)
     marker = f"anvil-runs-{proc.pid}-"
     try:
-        for _ in range(400):
-            if any("vvp" in p for p in tool_processes(marker)) or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert any("vvp" in p for p in tool_processes(marker)), \
-            f"the simulation never started: {(tmp_path / 'stderr.txt').read_text()}"
+        assert simulation_running(marker, alive=lambda: proc.poll() is None), \
+            f"the simulation never started ({proc.poll()}): {(tmp_path / 'stderr.txt').read_text()}"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -1,0 +1,104 @@
+"""A scripted OpenAI-compatible endpoint on 127.0.0.1 that fails in the ways real servers do.
+
+    async with FaultServer("html") as server:  # server.url is the base URL (…/v1)
+        ...
+
+Modes: ``ok`` (a fenced answer), ``malformed`` (JSON cut short), ``bytes`` (random bytes),
+``html`` (an error page with status 200), ``types`` (JSON of the wrong shape), ``empty``
+(no choices), ``429``, ``500``, ``drop`` (the connection closes mid-answer), ``dribble`` (a
+byte every 0.5 s, never finishing within a sane call timeout), ``hang`` (accepts and says
+nothing). ``requests`` counts the calls it received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+ANSWER = "```verilog\nmodule TopModule(input a, output y);\n  assign y = a;\nendmodule\n```\n"
+
+
+def _completion(text: str) -> bytes:
+    return json.dumps({
+        "id": "x", "object": "chat.completion", "created": 0, "model": "fault",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}).encode()
+
+
+class FaultServer:
+    def __init__(self, mode: str, answer: str = ANSWER) -> None:
+        self.mode = mode
+        self.answer = answer
+        self.requests = 0
+        self._server: asyncio.base_events.Server | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> FaultServer:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/v1"
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._respond(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def _respond(self, reader, writer) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length")), 0)
+        if length:
+            await reader.readexactly(length)
+        self.requests += 1
+        mode = self.mode
+        if mode == "hang":
+            await asyncio.sleep(3600)
+        status, body, kind = 200, b"", "application/json"
+        if mode == "ok":
+            body = _completion(self.answer)
+        elif mode == "malformed":
+            body = _completion(self.answer)[:40]
+        elif mode == "bytes":
+            body = bytes(random.Random(self.requests).randrange(256) for _ in range(300))
+        elif mode == "html":
+            body, kind = b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"
+        elif mode == "types":
+            body = json.dumps({"choices": "nope", "usage": [1, 2], "model": 5}).encode()
+        elif mode == "empty":
+            body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "fault",
+                               "choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 0,
+                                                        "total_tokens": 1}}).encode()
+        elif mode in ("429", "500"):
+            status, body = int(mode), json.dumps({"error": {"message": f"scripted {mode}"}}).encode()
+        elif mode == "drop":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\"")
+            await writer.drain()
+            return
+        elif mode == "dribble":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+            await writer.drain()
+            for _ in range(10_000):
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.5)
+            return
+        reason = {200: "OK", 429: "Too Many Requests", 500: "Internal Server Error"}[status]
+        writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+                     "Connection: close\r\n\r\n".encode() + body)
+        await writer.drain()
+
+
+__all__ = ["ANSWER", "FaultServer"]
