@@ -226,8 +226,13 @@ class Ledger:
             c["edits"] = json.loads(c["edits"]) if c.get("edits") else []
             run["candidates"].append(c)
         run["patches"] = [dict(r) for r in self.db.execute(
-            "SELECT * FROM patches WHERE run_id = ? ORDER BY candidate", (run["id"],))]
+            "SELECT * FROM patches WHERE run_id = ? ORDER BY candidate", (run["id"],))] if self._has("patches") else []
         return run
+
+    def _has(self, table: str) -> bool:
+        """A ledger written by an older Anvil, opened read-only, may lack a newer table."""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (table,)).fetchone() is not None
 
 
 class LedgerOutcomes:

@@ -135,3 +135,21 @@ def test_a_locked_ledger_is_waited_for_then_refused(ws):
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "locked by another process; waiting up to 2 s" in run.stderr
     assert "is locked by another process (waited 2 s)" in run.stderr.splitlines()[-1]
+
+
+def test_a_ledger_from_an_older_anvil_is_shown_read_only(ws):
+    """A sweep started before the patch search still runs; ``anvil runs show`` reads its ledger."""
+    import sqlite3
+
+    from engine.ledger import Ledger
+
+    ledger = ws / "old.sqlite"
+    Ledger(ledger).close()
+    db = sqlite3.connect(ledger, isolation_level=None)
+    db.execute("DROP TABLE patches")
+    db.execute("INSERT INTO runs (id, started, problem, status, manifest, tag) "
+                "VALUES ('abc123', 0, 'p', 'broken', '{}', NULL)")
+    db.close()
+    shown = run_anvil("runs", "show", "abc123", "--ledger", ledger)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    assert "abc123" in shown.stdout
