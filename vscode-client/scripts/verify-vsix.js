@@ -11,8 +11,8 @@ const pkg = JSON.parse(execFileSync("unzip", ["-p", vsix, "extension/package.jso
 const main = execFileSync("unzip", ["-p", vsix, "extension/out/extension.js"], { encoding: "utf8" });
 assert.match(main, /exports\.activate|activate:/, "no activate() in the bundle");
 const commands = pkg.contributes.commands.map((c) => c.command).sort();
-assert.deepEqual(commands, ["anvil.cancel", "anvil.checkRtl", "anvil.doctor", "anvil.generateRtl",
-  "anvil.restartServer", "anvil.showLogs"]);
+assert.deepEqual(commands, ["anvil.cancelJobs", "anvil.checkRtl", "anvil.generateRtl", "anvil.restartServer",
+  "anvil.showDoctor", "anvil.showLogs"]);
 const settings = Object.keys(pkg.contributes.configuration.properties).sort();
 for (const key of ["provider", "model", "baseUrl", "apiKeyEnv", "samples", "rounds", "repairWidth", "budget",
   "timeout", "server.path", "trace.server"]) {

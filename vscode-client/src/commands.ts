@@ -7,11 +7,14 @@ export interface CommandRoute {
   needsFile: boolean;
 }
 
+// The palette's names differ from the server's: vscode-languageclient registers every command the
+// server advertises (anvil.generate, anvil.check, anvil.cancel, anvil.doctor, anvil.insert) as a VS
+// Code command itself, and registering one name twice throws, which would stop the activation.
 export const ROUTES: Record<string, CommandRoute> = {
   "anvil.generateRtl": { server: "anvil.generate", needsFile: true },
   "anvil.checkRtl": { server: "anvil.check", needsFile: true },
-  "anvil.cancel": { server: "anvil.cancel", needsFile: false },
-  "anvil.doctor": { server: "anvil.doctor", needsFile: false },
+  "anvil.cancelJobs": { server: "anvil.cancel", needsFile: false },
+  "anvil.showDoctor": { server: "anvil.doctor", needsFile: false },
 };
 
 export class NoFileError extends Error {}
@@ -33,7 +36,7 @@ export function serverArguments(command: string, clicked: string | undefined, ac
     }
     return [{ uri }];
   }
-  if (command === "anvil.cancel" && job) {
+  if (command === "anvil.cancelJobs" && job) {
     return [{ job }];
   }
   return [];

@@ -103,7 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
       try {
         const result = await client.sendRequest(ExecuteCommandRequest.type, { command: route.server, arguments: args });
-        if (command === "anvil.doctor") { output.appendLine(JSON.stringify(result, null, 2)); }
+        if (command === "anvil.showDoctor") { output.appendLine(JSON.stringify(result, null, 2)); }
         const message = describeResult(route.server, result);
         const status = (result as { status?: string } | null)?.status;
         if (status === "error" || status === "fail") { vscode.window.showWarningMessage(message); }

@@ -23,7 +23,7 @@ export class JobStatus {
     return {
       text: `$(sync~spin) Anvil: generating ${label}`,
       tooltip: "Click to cancel",
-      command: "anvil.cancel",
+      command: "anvil.cancelJobs",
       visible: true,
     };
   }

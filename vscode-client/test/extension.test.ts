@@ -23,8 +23,10 @@ test("activation starts `anvil serve` with the settings and wires the commands",
   assert.equal(client.serverOptions.transport, undefined);
   assert.deepEqual(client.clientOptions.initializationOptions, { provider: "openai", model: "qwen", samples: 2 });
   assert.equal(client.clientOptions.synchronize.configurationSection, "anvil");
+  // the palette's six, and the server's commands the client registered: no name twice
   assert.deepEqual([...mockVscode.registered.keys()].sort(), [
-    "anvil.cancel", "anvil.checkRtl", "anvil.doctor", "anvil.generateRtl", "anvil.restartServer", "anvil.showLogs"]);
+    "anvil.cancel", "anvil.cancelJobs", "anvil.check", "anvil.checkRtl", "anvil.doctor", "anvil.generate",
+    "anvil.generateRtl", "anvil.insert", "anvil.restartServer", "anvil.showDoctor", "anvil.showLogs"]);
 
   // generate from the explorer: the server gets the file, the status bar shows the job meanwhile
   mockClient.responses["anvil.generate"] = { status: "pass", llm_calls: 2, job: "generate-1" };
@@ -40,7 +42,7 @@ test("activation starts `anvil serve` with the settings and wires the commands",
   await mockVscode.registered.get("anvil.checkRtl")();
   assert.deepEqual(client.requests.at(-1).params, { command: "anvil.check", arguments: [{ uri: "file:///ws/counter_tb.sv" }] });
   mockClient.responses["anvil.cancel"] = { status: "cancelled", cancelled: [] };
-  await mockVscode.registered.get("anvil.cancel")();
+  await mockVscode.registered.get("anvil.cancelJobs")();
   assert.deepEqual(client.requests.at(-1).params, { command: "anvil.cancel", arguments: [] });
 
   // no file at all: a warning, no request

@@ -41,7 +41,11 @@ export const window = {
 };
 
 export const commands = {
+  // as VS Code does: a second registration of one name throws
   registerCommand: (name: string, fn: (...args: any[]) => any) => {
+    if (registered.has(name)) {
+      throw new Error(`command '${name}' already exists`);
+    }
     registered.set(name, fn);
     return { dispose() { registered.delete(name); } };
   },

@@ -33,9 +33,9 @@ test("routing: file commands take the clicked file, else the active editor", () 
   assert.deepEqual(serverArguments("anvil.generateRtl", "file:///a/x.md", "file:///a/y_tb.sv"), [{ uri: "file:///a/x.md" }]);
   assert.deepEqual(serverArguments("anvil.checkRtl", undefined, "file:///a/y_tb.sv"), [{ uri: "file:///a/y_tb.sv" }]);
   assert.throws(() => serverArguments("anvil.generateRtl", undefined, undefined), NoFileError);
-  assert.deepEqual(serverArguments("anvil.cancel", undefined, "file:///a/x.md"), []);
-  assert.deepEqual(serverArguments("anvil.cancel", undefined, undefined, "generate-3"), [{ job: "generate-3" }]);
-  assert.deepEqual(serverArguments("anvil.doctor", undefined, undefined), []);
+  assert.deepEqual(serverArguments("anvil.cancelJobs", undefined, "file:///a/x.md"), []);
+  assert.deepEqual(serverArguments("anvil.cancelJobs", undefined, undefined, "generate-3"), [{ job: "generate-3" }]);
+  assert.deepEqual(serverArguments("anvil.showDoctor", undefined, undefined), []);
   assert.throws(() => serverArguments("anvil.nope", undefined, undefined), /unknown command/);
   assert.equal(ROUTES["anvil.generateRtl"].server, "anvil.generate");
 });
@@ -53,7 +53,7 @@ test("status bar: shows running generations and cancels on click", () => {
   const jobs = new JobStatus();
   assert.equal(jobs.view().visible, false);
   jobs.start("a", "counter.md");
-  assert.deepEqual(jobs.view(), { text: "$(sync~spin) Anvil: generating counter.md", tooltip: "Click to cancel", command: "anvil.cancel", visible: true });
+  assert.deepEqual(jobs.view(), { text: "$(sync~spin) Anvil: generating counter.md", tooltip: "Click to cancel", command: "anvil.cancelJobs", visible: true });
   jobs.start("b", "alu.md");
   assert.match(jobs.view().text, /2 designs/);
   jobs.finish("a"); jobs.finish("b");
@@ -65,7 +65,7 @@ test("package.json declares every command and setting", () => {
   const titles = Object.fromEntries(pkg.contributes.commands.map((c: any) => [c.command, `${c.category}: ${c.title}`]));
   assert.deepEqual(titles, {
     "anvil.generateRtl": "Anvil: Generate RTL from spec", "anvil.checkRtl": "Anvil: Check RTL",
-    "anvil.cancel": "Anvil: Cancel", "anvil.doctor": "Anvil: Doctor",
+    "anvil.cancelJobs": "Anvil: Cancel", "anvil.showDoctor": "Anvil: Doctor",
     "anvil.restartServer": "Anvil: Restart Server", "anvil.showLogs": "Anvil: Show Logs",
   });
   const settings = Object.keys(pkg.contributes.configuration.properties).sort();
