@@ -121,9 +121,10 @@ class Anvil:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
             return {"status": "error", "message": str(exc)}
+        token = progress_token(args[0]) if args and isinstance(args[0], dict) else None
         try:
             job = self.jobs.start("generate", design_key(design), design.name,
-                                  lambda job: self._generate(job, design, problem, snapshot))
+                                  lambda job: self._generate(job, design, problem, snapshot, token))
         except Busy as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Warning)
@@ -136,18 +137,20 @@ class Anvil:
                         "llm_calls": job.info.get("calls", 0)}
             raise
 
-    async def _generate(self, job: Job, design: Design, problem: Problem, snapshot: Path) -> dict[str, Any]:
+    async def _generate(self, job: Job, design: Design, problem: Problem, snapshot: Path,
+                        token: str | int | None) -> dict[str, Any]:
         try:
-            return await self._generate_in(job, design, problem)
+            return await self._generate_in(job, design, problem, token)
         finally:
             shutil.rmtree(snapshot, ignore_errors=True)
 
-    async def _generate_in(self, job: Job, design: Design, problem: Problem) -> dict[str, Any]:
+    async def _generate_in(self, job: Job, design: Design, problem: Problem,
+                           token: str | int | None) -> dict[str, Any]:
         from engine.providers import ProviderError
 
         spec_text = problem.spec  # what the prompt was made from (the editor's text)
         tb_text = self.text_of(design.testbench) or ""
-        progress = Progress(self, job, f"Anvil: generating {design.name}")
+        progress = Progress(self, job, f"Anvil: generating {design.name}", token)
         key = design_key(design)
         settings = self.settings
         async with Runtime(settings, oracle=self.oracle) as runtime:
@@ -275,6 +278,15 @@ class Anvil:
     # -- cancel, doctor -------------------------------------------------------------------------
 
     def cancel(self, args: tuple) -> dict[str, Any]:
+        """``[]`` cancels every job; ``[{"job": id}]`` one; ``[{"workDoneToken": t}]`` the job
+        reporting progress on the client's token ``t``."""
+        if args and isinstance(args[0], dict) and "workDoneToken" in args[0]:
+            token = progress_token(args[0])
+            if token is None:
+                return {"status": "error", "message": "the workDoneToken must be a string or an integer"}
+            cancelled = self.jobs.cancel(token=token)
+            return {"status": "cancelled", "cancelled": cancelled} if cancelled else \
+                {"status": "not_found", "workDoneToken": token, "cancelled": []}
         job_id = args[0].get("job") if args and isinstance(args[0], dict) else (args[0] if args else None)
         if job_id is not None and not isinstance(job_id, str):
             return {"status": "error", "message": "the job must be a string (see the generate result's job)"}
@@ -325,6 +337,14 @@ class Anvil:
         from engine.providers import stop_local_models
 
         await asyncio.to_thread(stop_local_models)
+
+
+def progress_token(arg: dict) -> str | int | None:
+    """The client's work-done token in a command's argument (``workDoneToken``), if a sane one."""
+    token = arg.get("workDoneToken")
+    if isinstance(token, bool) or not isinstance(token, (str, int)):
+        return None
+    return token if not isinstance(token, str) or 0 < len(token) <= 200 else None
 
 
 def _log_failure(task: asyncio.Task) -> None:

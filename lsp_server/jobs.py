@@ -24,7 +24,7 @@ class Job:
     design_key: str
     name: str
     task: asyncio.Task | None = None
-    token: str | None = None  # work-done progress token
+    token: str | int | None = None  # work-done progress token
     info: dict[str, Any] = field(default_factory=dict)
 
     def cancel(self) -> bool:
@@ -68,9 +68,12 @@ class Jobs:
     def running(self) -> list[Job]:
         return list(self._jobs.values())
 
-    def cancel(self, job_id: str | None = None) -> list[str]:
-        """Cancel one job, or all of them; returns the ids cancelled."""
-        targets = [self._jobs[job_id]] if job_id in self._jobs else ([] if job_id else list(self._jobs.values()))
+    def cancel(self, job_id: str | None = None, *, token: str | int | None = None) -> list[str]:
+        """Cancel one job (by id or by its progress token), or all of them; the ids cancelled."""
+        if token is not None:
+            targets = [job for job in self._jobs.values() if job.token == token]
+        else:
+            targets = [self._jobs[job_id]] if job_id in self._jobs else ([] if job_id else list(self._jobs.values()))
         return [job.id for job in targets if job.cancel()]
 
     async def drain(self) -> None:

@@ -1,5 +1,6 @@
-"""Work-done progress for a job: server-initiated, cancellable; log messages when the client
-has no progress UI. Cancelling the token cancels the job."""
+"""Work-done progress for a job: on the client's token when the command carried one (the VS Code
+extension does, to show a notification with a cancel button), else server-initiated and
+cancellable; log messages when the client has no progress UI. Cancelling the token cancels the job."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ log = logging.getLogger("anvil.lsp")
 class Progress:
     """Work-done progress for a job when the client supports it, log messages otherwise."""
 
-    def __init__(self, anvil, job: Job, title: str) -> None:
+    def __init__(self, anvil, job: Job, title: str, token: str | int | None = None) -> None:
         self.anvil = anvil
         self.job = job
         self.title = title
         caps = anvil.server.client_capabilities.window
-        self.supported = bool(caps and caps.work_done_progress)
-        self.token = f"anvil/{job.id}"
+        self.client_token = token is not None
+        self.supported = self.client_token or bool(caps and caps.work_done_progress)
+        self.token = token if token is not None else f"anvil/{job.id}"
+        job.token = self.token
         self.max_calls = 0
         self.calls = self.candidates = 0
         self.best = "-"
@@ -32,14 +35,13 @@ class Progress:
     async def begin(self, max_calls: int) -> None:
         self.max_calls = max_calls
         message = f"0/{max_calls} model calls"
-        if self.supported:
+        if self.supported and not self.client_token:
             try:
                 await self.anvil.server.work_done_progress.create_async(self.token)
             except Exception as exc:  # the client refused: fall back to log messages
                 log.warning("work done progress refused: %s", exc)
                 self.supported = False
         if self.supported:
-            self.job.token = self.token
             future = self.anvil.server.work_done_progress.tokens.get(self.token)
             if future is not None:
                 future.add_done_callback(lambda f: self.job.cancel() if f.cancelled() else None)

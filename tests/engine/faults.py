@@ -27,9 +27,10 @@ def _completion(text: str) -> bytes:
 
 
 class FaultServer:
-    def __init__(self, mode: str, answer: str = ANSWER) -> None:
+    def __init__(self, mode: str, answer: str | list[str] = ANSWER, *, delay_s: float = 0.0) -> None:
         self.mode = mode
-        self.answer = answer
+        self.answers = [answer] if isinstance(answer, str) else list(answer)
+        self.delay_s = delay_s  # ok: seconds before each answer (to watch progress)
         self.requests = 0
         self._server: asyncio.base_events.Server | None = None
         self.url = ""
@@ -68,9 +69,10 @@ class FaultServer:
             await asyncio.sleep(3600)
         status, body, kind = 200, b"", "application/json"
         if mode == "ok":
-            body = _completion(self.answer)
+            await asyncio.sleep(self.delay_s)
+            body = _completion(self.answers[(self.requests - 1) % len(self.answers)])
         elif mode == "malformed":
-            body = _completion(self.answer)[:40]
+            body = _completion(self.answers[0])[:40]
         elif mode == "bytes":
             body = bytes(random.Random(self.requests).randrange(256) for _ in range(300))
         elif mode == "html":

@@ -130,6 +130,32 @@ async def test_busy_design_refuses_a_second_generate_and_cancel_stops_it(client,
     assert tool_processes(f"anvil-runs-{client._server.pid}-") == []
 
 
+async def test_progress_on_the_clients_token_and_cancel_by_that_token(client):
+    """The VS Code extension's way: the command carries a work-done token, the server reports on
+    it without creating one, and cancelling names the token."""
+    async with SlowEndpoint() as endpoint:
+        client.set_configuration({"provider": "openai", "model": "slow", "baseUrl": endpoint.url,
+                                  "samples": 2, "rounds": 0}, section="anvil")
+        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(0.5)
+        token = "anvil-vscode-test-1"
+        client.progress_reports[token] = []  # the client's own token (pytest-lsp expects to know it)
+        created = len(client.progress_reports)
+        run = asyncio.ensure_future(command(client, "anvil.generate", {"uri": uri(client.folder / "counter4.md"),
+                                                                         "workDoneToken": token}))
+        await until(lambda: endpoint.open >= 2, what="two model calls in flight")
+        begin = client.progress_reports[token][0]
+        assert isinstance(begin, lsp.WorkDoneProgressBegin) and begin.title == "Anvil: generating counter4"
+        assert len(client.progress_reports) == created  # no server-created token besides it
+        assert (await command(client, "anvil.cancel", {"workDoneToken": "someone-else"}))["status"] == "not_found"
+        assert (await command(client, "anvil.cancel", {"workDoneToken": [1]}))["status"] == "error"
+        cancelled = await command(client, "anvil.cancel", {"workDoneToken": token})
+        assert cancelled["status"] == "cancelled" and len(cancelled["cancelled"]) == 1
+        result = await asyncio.wait_for(run, 10)
+        assert result["status"] == "cancelled"
+        await until(lambda: isinstance(client.progress_reports[token][-1], lsp.WorkDoneProgressEnd), what="progress end")
+
+
 async def test_a_patched_pass_is_offered_with_its_edits(client):
     client.set_configuration(settings_for(client.recording, patch="on"), section="anvil")
     client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))

@@ -19,3 +19,8 @@ for (const key of ["provider", "model", "baseUrl", "apiKeyEnv", "samples", "roun
   assert.ok(settings.includes(`anvil.${key}`), `setting anvil.${key} missing`);
 }
 console.log(`${vsix}: ${commands.length} commands, ${settings.length} settings, ${main.length} bytes of extension`);
+const readme = execFileSync("unzip", ["-p", vsix, "extension/readme.md"], { encoding: "utf8" });
+for (const [, picture] of readme.matchAll(/\]\((media\/[\w.-]+\.png)\)/g)) {
+  assert.match(listing, new RegExp(`extension/${picture.replace(".", "\\.")}`), `${picture} is not in the .vsix`);
+}
+assert.doesNotMatch(readme, /\.\.\/docs\//, "the packaged README points outside the extension");

@@ -42,20 +42,17 @@ export function serverArguments(command: string, clicked: string | undefined, ac
   return [];
 }
 
-/** One line for the user about a server command's JSON result. */
-export function describeResult(command: string, result: any): string {
+/**
+ * One line for the user about a server command's JSON result, or undefined where the server has
+ * already said it in a message of its own (a generate's pass, failure, error or busy design).
+ */
+export function describeResult(command: string, result: any): string | undefined {
   if (!result || typeof result !== "object") {
     return `Anvil: ${command} returned nothing`;
   }
   const status = String(result.status ?? "unknown");
   if (command === "anvil.generate") {
-    if (status === "pass") {
-      return `Anvil: passing RTL found after ${result.llm_calls} model call(s). Use the code action "Anvil: Insert passing RTL" on the spec.`;
-    }
-    if (status === "cancelled") { return "Anvil: generation cancelled."; }
-    if (status === "busy") { return `Anvil: ${result.message}`; }
-    if (status === "fail") { return `Anvil: not solved (${result.reason}); the best candidate's failures are shown on the spec.`; }
-    return `Anvil: ${result.message ?? status}`;
+    return status === "cancelled" ? "Anvil: generation cancelled." : undefined;
   }
   if (command === "anvil.check") {
     if (status === "pass") { return "Anvil: the RTL passes its testbench."; }

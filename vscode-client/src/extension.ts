@@ -4,7 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
-import { ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
+import {
+  ExecuteCommandRequest, LanguageClient, LanguageClientOptions, ServerOptions, WorkDoneProgress,
+} from "vscode-languageclient/node";
 
 import { describeResult, NoFileError, ROUTES, serverArguments } from "./commands";
 import { serverCommand } from "./serverCommand";
@@ -13,6 +15,38 @@ import { JobStatus } from "./status";
 
 let client: LanguageClient | undefined;
 const jobs = new JobStatus();
+let progressTokens = 0;
+
+/**
+ * Generate with a progress notification that has a cancel button. The command carries a
+ * work-done token of ours, so the server reports on it (vscode-languageclient would show
+ * server-initiated progress in the status bar only, where it cannot be cancelled); the button
+ * cancels the job holding that token.
+ */
+async function generateWithProgress(c: LanguageClient, arg: { uri: string }, name: string): Promise<unknown> {
+  const token = `anvil-vscode-${process.pid}-${++progressTokens}`;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Anvil: generating ${name}`, cancellable: true },
+    async (progress, cancellation) => {
+      let done = 0;
+      const listening = c.onProgress(WorkDoneProgress.type, token, (value) => {
+        if (value.kind === "end") { return; }
+        const percentage = typeof value.percentage === "number" ? value.percentage : done;
+        progress.report({ message: value.message, increment: Math.max(0, percentage - done) });
+        done = Math.max(done, percentage);
+      });
+      const cancelling = cancellation.onCancellationRequested(() => {
+        void c.sendRequest(ExecuteCommandRequest.type, { command: "anvil.cancel", arguments: [{ workDoneToken: token }] });
+      });
+      try {
+        return await c.sendRequest(ExecuteCommandRequest.type,
+          { command: "anvil.generate", arguments: [{ ...arg, workDoneToken: token }] });
+      } finally {
+        listening.dispose();
+        cancelling.dispose();
+      }
+    });
+}
 
 async function pythonInterpreter(): Promise<string | undefined> {
   const python = vscode.extensions.getExtension("ms-python.python");
@@ -97,16 +131,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         throw err;
       }
       const key = route.needsFile ? String((args[0] as { uri: string }).uri) : command;
+      const name = path.basename(vscode.Uri.parse(key).fsPath);
       if (command === "anvil.generateRtl") {
-        jobs.start(key, path.basename(vscode.Uri.parse(key).fsPath));
+        jobs.start(key, name);
         refresh();
       }
       try {
-        const result = await client.sendRequest(ExecuteCommandRequest.type, { command: route.server, arguments: args });
+        const result = command === "anvil.generateRtl"
+          ? await generateWithProgress(client, args[0] as { uri: string }, name)
+          : await client.sendRequest(ExecuteCommandRequest.type, { command: route.server, arguments: args });
         if (command === "anvil.showDoctor") { output.appendLine(JSON.stringify(result, null, 2)); }
         const message = describeResult(route.server, result);
         const status = (result as { status?: string } | null)?.status;
-        if (status === "error" || status === "fail") { vscode.window.showWarningMessage(message); }
+        if (message === undefined) { /* the server has said it (window/showMessage) */ }
+        else if (status === "error" || status === "fail") { vscode.window.showWarningMessage(message); }
         else { vscode.window.showInformationMessage(message); }
       } finally {
         if (command === "anvil.generateRtl") { jobs.finish(key); refresh(); }

@@ -8,6 +8,7 @@ export const SERVER_COMMANDS = ["anvil.generate", "anvil.check", "anvil.cancel",
 export const responses: Record<string, unknown> = {};
 
 export const ExecuteCommandRequest = { type: { method: "workspace/executeCommand" } };
+export const WorkDoneProgress = { type: { method: "$/progress" } };
 
 export class LanguageClient {
   requests: { method: string; params: any }[] = [];
@@ -28,8 +29,17 @@ export class LanguageClient {
     this.stopped = true;
     for (const d of this.disposables.splice(0)) { d.dispose(); }
   }
+  /** progress handlers by token, as the server's $/progress would reach them */
+  progressHandlers = new Map<string | number, (value: any) => void>();
+  onProgress(_type: unknown, token: string | number, handler: (value: any) => void) {
+    this.progressHandlers.set(token, handler);
+    return { dispose: () => { this.progressHandlers.delete(token); } };
+  }
+  /** runs while a request is outstanding (to report progress or press Cancel meanwhile) */
+  during: ((params: any) => void) | undefined;
   async sendRequest(type: { method: string }, params: any) {
     this.requests.push({ method: type.method, params });
+    this.during?.(params);
     await new Promise((resolve) => setTimeout(resolve, 5));
     return responses[params.command];
   }

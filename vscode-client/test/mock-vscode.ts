@@ -5,6 +5,10 @@ export const settings: Record<string, unknown> = {};
 export const state = { activeUri: undefined as string | undefined, pythonPath: undefined as string | undefined };
 
 export enum StatusBarAlignment { Left = 1, Right = 2 }
+export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
+
+/** The progress notifications shown: their options, reports, and a way to press Cancel. */
+export const progresses: { options: any; reports: any[]; cancel(): void }[] = [];
 
 export class Uri {
   constructor(private readonly value: string) {}
@@ -35,6 +39,16 @@ export const window = {
   showErrorMessage: (...args: unknown[]) => { calls.push({ kind: "error", args }); return Promise.resolve(undefined); },
   showWarningMessage: (...args: unknown[]) => { calls.push({ kind: "warning", args }); return Promise.resolve(undefined); },
   showInformationMessage: (...args: unknown[]) => { calls.push({ kind: "info", args }); return Promise.resolve(undefined); },
+  withProgress: async (options: any, task: (progress: any, token: any) => Promise<unknown>) => {
+    const listeners: (() => void)[] = [];
+    const shown = { options, reports: [] as any[], cancel() { for (const l of listeners) { l(); } } };
+    progresses.push(shown);
+    const token = { isCancellationRequested: false, onCancellationRequested: (l: () => void) => {
+      listeners.push(l);
+      return { dispose() { listeners.splice(listeners.indexOf(l), 1); } };
+    } };
+    return task({ report: (value: any) => shown.reports.push(value) }, token);
+  },
   get activeTextEditor() {
     return state.activeUri ? { document: { uri: Uri.parse(state.activeUri) } } : undefined;
   },
