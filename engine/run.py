@@ -30,8 +30,12 @@ class Runtime:
     """The provider, the oracle and the ledger that runs share."""
 
     def __init__(self, settings: RunSettings = RunSettings(), *, oracle: Oracle | None = None,
-                 provider: Provider | None = None, ledger: Ledger | None = None, on_wait=None) -> None:
+                 provider: Provider | None = None, ledger: Ledger | None = None, on_wait=None,
+                 record: bool = True) -> None:
+        """``record=False``: runs are not written to a ledger here (a Ray worker returns its
+        events to the driver, which records them)."""
         self.settings = settings
+        self.record = record
         self.on_wait = on_wait  # told when the ledger is locked by another process and we wait
         self._oracle = oracle
         self._provider = provider
@@ -71,7 +75,7 @@ class Runtime:
                listeners: Sequence[ev.Listener | None] = (), tag: str | None = None) -> Engine:
         return Engine(self.provider, self.oracle, strategy=strategy or self.settings.strategy(),
                       budget=budget or self.settings.budget_limits(),
-                      listener=ev.fan_out(self.ledger.listener(tag=tag), *listeners))
+                      listener=ev.fan_out(self.ledger.listener(tag=tag) if self.record else None, *listeners))
 
     async def run(self, problem: Problem, *, strategy: Strategy | None = None, budget: Budget | None = None,
                   listeners: Sequence[ev.Listener | None] = (), tag: str | None = None) -> RunResult:

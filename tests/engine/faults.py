@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
+import threading
 
 ANSWER = "```verilog\nmodule TopModule(input a, output y);\n  assign y = a;\nendmodule\n```\n"
 
@@ -103,4 +105,31 @@ class FaultServer:
         await writer.drain()
 
 
-__all__ = ["ANSWER", "FaultServer"]
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThreadedFaultServer:
+    """A FaultServer on its own thread and loop, for synchronous tests (Playwright, subprocesses)
+    that change its delay between steps."""
+
+    def __init__(self, answers: list[str], delay_s: float) -> None:
+        self.server = FaultServer("ok", answers, delay_s=delay_s)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.__aenter__(), self.loop).result(10)
+        self.url = self.server.url
+
+    def close(self) -> None:
+        try:  # answers still sleeping are abandoned
+            asyncio.run_coroutine_threadsafe(self.server.__aexit__(None, None, None), self.loop).result(5)
+        except TimeoutError:
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+__all__ = ["ANSWER", "FaultServer", "ThreadedFaultServer", "free_port"]

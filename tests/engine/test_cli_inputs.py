@@ -153,3 +153,23 @@ def test_a_ledger_from_an_older_anvil_is_shown_read_only(ws):
     shown = run_anvil("runs", "show", "abc123", "--ledger", ledger)
     assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
     assert "abc123" in shown.stdout
+
+
+def test_a_reader_that_stops_early_is_no_error(ws):
+    """`anvil runs list | head`: the closed pipe ends the command quietly, exit 0."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from engine.ledger import Ledger
+
+    ledger = ws / "many.sqlite"
+    Ledger(ledger).close()
+    db = sqlite3.connect(ledger, isolation_level=None)
+    db.executemany("INSERT INTO runs (id, started, problem, status, manifest, tag) VALUES (?, ?, ?, 'solved', '{}', NULL)",
+                   [(f"run{i:06d}", i, "p" * 60, ) for i in range(1500)])  # far more than a pipe holds
+    db.close()
+    run = subprocess.run(f"{sys.executable} -m anvil runs list -n 1500 --ledger {ledger} | head -c 10 >/dev/null; "
+                         "exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", capture_output=True, text=True,
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert run.returncode == 0 and run.stderr == "", run.stderr

