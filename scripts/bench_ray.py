@@ -2,11 +2,13 @@
 """The Ray executor against the local one, on the same simulator-bound sweep: what Ray costs to
 start, and what 1 and 2 workers do.
 
-    .venv/bin/python scripts/bench_ray.py [DATASET] [--limit 24] [--budget 8] [--repeat 1]
+    .venv/bin/python scripts/bench_ray.py [DATASET] [--limit 24] [--budget 8] [--repeat 1] [--latency S]
 
-The model is taken out of the measurement: every problem is answered with its own reference
-(renamed TopModule), recorded once, then replayed, so each (problem, sample arm) task is
-``budget`` simulations plus the longer difference test, nothing else. Each configuration runs
+Two workloads. Without ``--latency`` the model is taken out: every problem is answered with its
+own reference (renamed TopModule), recorded once, then replayed, so each (problem, sample arm)
+task is ``budget`` simulations plus the longer difference test: simulator-bound. With
+``--latency S`` the model is an OpenAI-compatible endpoint on 127.0.0.1 that answers every call
+after S seconds (a hosted API or a vLLM server elsewhere): latency-bound. Each configuration runs
 as ``anvil bench`` would be run by a user (a fresh sweep, its own ledger), and is timed from the
 outside; Ray's start-up (a local Ray started for the sweep; connecting to a running cluster) is
 read from the sweep's own "workers ready" line. Figures, not assertions: they depend on the
@@ -34,6 +36,8 @@ from engine.providers.base import Completion  # noqa: E402
 from engine.run import Runtime  # noqa: E402
 from oracle import Oracle  # noqa: E402
 
+#: the endpoint's answer: compiles, and fails every problem's testbench (so all samples are drawn)
+ANSWER = "```verilog\nmodule TopModule(output zero);\n  assign zero = 1'b0;\nendmodule\n```\n"
 ENV = dict(os.environ, RAY_AUTH_MODE=os.environ.get("RAY_AUTH_MODE", "token"), RAY_USAGE_STATS_ENABLED="0")
 
 
@@ -69,18 +73,27 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=24)
     parser.add_argument("--budget", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration (the median is shown)")
+    parser.add_argument("--latency", type=float, help="a scripted endpoint answering after S seconds per call")
     args = parser.parse_args()
     dataset = read_dataset(args.dataset, limit=args.limit)
     ray_bin = str(Path(sys.executable).with_name("ray"))
     with tempfile.TemporaryDirectory(prefix="anvil-bench-ray-") as tmp:
         work = Path(tmp)
-        recording = work / "rec.jsonl"
-        asyncio.run(sweep(dataset, arms(args.budget, ["sample"]),
-                          Runtime(provider=RecordingProvider(ReferenceAnswers(dataset), recording), oracle=Oracle()),
-                          store=JsonlOutcomes(work / "scratch.jsonl")))
+        endpoint = None
+        if args.latency is None:
+            recording = work / "rec.jsonl"
+            asyncio.run(sweep(dataset, arms(args.budget, ["sample"]),
+                              Runtime(provider=RecordingProvider(ReferenceAnswers(dataset), recording),
+                                      oracle=Oracle()),
+                              store=JsonlOutcomes(work / "scratch.jsonl")))
+            model = ["--provider", "replay", "--model", str(recording)]
+        else:
+            from tests.engine.faults import ThreadedFaultServer
+
+            endpoint = ThreadedFaultServer([ANSWER], delay_s=args.latency)
+            model = ["--provider", "openai", "--model", "scripted", "--base-url", endpoint.url]
         base = [sys.executable, "-m", "anvil", "bench", str(args.dataset), "--limit", str(args.limit),
-                "--budget", str(args.budget), "--strategies", "sample", "--provider", "replay",
-                "--model", str(recording)]
+                "--budget", str(args.budget), "--strategies", "sample", *model]
         port = 6500 + os.getpid() % 400
         configs = [("local executor, 1 at a time", ["--concurrency", "1"]),
                    ("local executor, --concurrency 2", ["--concurrency", "2"]),
@@ -110,10 +123,14 @@ def main() -> int:
                              max(walls) / min(walls)))
         finally:
             subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=ENV)
+            if endpoint is not None:
+                endpoint.close()
     tasks = len(dataset)
     first = rows[0][1]
-    print(f"{tasks} tasks (VerilogEval problems x the sample arm), {args.budget} simulations each + the difference "
-          f"test; {os.cpu_count()} cores; median of {args.repeat}")
+    work_done = (f"{args.budget} simulations each + the difference test" if args.latency is None else
+                 f"{args.budget} model calls of {args.latency:g} s and {args.budget} simulations each")
+    print(f"{tasks} tasks (VerilogEval problems x the sample arm), {work_done}; {os.cpu_count()} cores; "
+          f"median of {args.repeat}")
     print(f"{'configuration':<34} {'wall s':>7} {'tasks/s':>8} {'vs local':>9} {'ray start s':>12} {'max/min':>8}")
     for label, wall, startup, spread in rows:
         print(f"{label:<34} {wall:>7.1f} {tasks / wall:>8.2f} {first / wall:>8.2f}x "

@@ -8,6 +8,7 @@ open, the quick-fix menu, notifications, the status bar and the Problems panel.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -49,9 +50,7 @@ def missing_tools() -> str | None:
             return f"{what} is not installed at {path}: run scripts/setup_vscode.sh"
     if not VSIX.exists():
         return f"no {VSIX.name}: run `npm ci && npm run package` in vscode-client/ (scripts/test.sh does)"
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return "Playwright is not installed in this virtualenv: run scripts/setup_vscode.sh"
     return None
 
