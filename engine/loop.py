@@ -24,7 +24,7 @@ from oracle import CompileError, Oracle, SourceText, Status, Verdict
 
 from . import events as ev
 from .extract import extract_verilog, normalise
-from .patch.search import PatchSearch
+from .patch.search import PatchSearch, unified_diff
 from .problem import Problem
 from .prompts import first_request, repair_request
 from .providers.base import CompletionRequest, Provider, ProviderError
@@ -288,9 +288,13 @@ class Engine:
                 continue
             state.next_call += 1
             found = report.best
-            candidate = Candidate(state.next_call, round_no, "patch", parent.id, found.code, found.verdict,
-                                  hints=found.verdict.hints, edits=tuple(e.describe() for e in found.edits),
-                                  diff=found.diff)
+            edits, diff, origin = tuple(e.describe() for e in found.edits), found.diff, parent
+            if parent.origin == "patch":  # a patched candidate patched again: shown against the model's code
+                origin = next(c for c in state.candidates if c.id == parent.parent)
+                edits = parent.edits + edits
+                diff = unified_diff(origin.code, found.code, self._label(origin.id))
+            candidate = Candidate(state.next_call, round_no, "patch", origin.id, found.code, found.verdict,
+                                  hints=found.verdict.hints, edits=edits, diff=diff)
             state.by_text.setdefault(normalise(found.code), (candidate.id, _done((found.verdict, found.verdict.hints))))
             self._record(state, candidate)
             if candidate.passed:

@@ -130,3 +130,25 @@ async def test_the_loop_records_a_patched_candidate_with_its_parent_and_diff(tmp
     assert run["patches"][0]["passed"] == 1
     shown = run_anvil("runs", "show", result.run_id, "--ledger", tmp_path / "l.sqlite")
     assert "patched from candidate 1" in shown.stdout and "synchronous reset" in shown.stdout, shown.stdout
+
+
+async def test_a_patched_candidate_patched_again_is_shown_against_the_models_code(tmp_path):
+    """Two bugs, one edit per search: round 0's search fixes one (better, not a pass), round 1's
+    search on that patched candidate fixes the other. What the user gets is the model's candidate
+    with both edits, and one diff against the model's text."""
+    oracle = Oracle()
+    two_bugs = bug(bug(GOOD, "count <= 4'd0", "count <= 4'd1"), "posedge clk", "negedge clk")
+    hopeless = "module TopModule(input clk, input reset, input en, output [3:0] count);\n" \
+               "  assign count = 4'd0;\nendmodule\n"
+    engine = Engine(ScriptedProvider([fenced(two_bugs), fenced(hopeless)]), oracle,
+                    strategy=Strategy(samples=1, rounds=1, repair_width=1, patch_width=1,
+                                      patch=PatchBudget(depth=1)))
+    result = await engine.solve(problem("counter4", oracle))
+    assert result.solved, [(c.id, c.origin, c.parent, c.verdict.status, c.edits) for c in result.candidates]
+    best = result.best
+    chain = [c for c in result.candidates if c.origin == "patch"]
+    assert len(chain) == 2 and chain[0].verdict.status is Status.FUNCTIONAL_FAIL, chain
+    assert best is chain[1] and best.parent == 1 and len(best.edits) == 2, best
+    assert best.diff.startswith("--- candidate1.sv\n"), best.diff
+    changed = [ln for ln in best.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert len(changed) == 4 and "+  always @(posedge clk) begin" in changed and "+      count <= 4'd0;" in changed
