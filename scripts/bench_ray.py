@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import re
 import subprocess
 import sys
@@ -38,7 +39,8 @@ from oracle import Oracle  # noqa: E402
 
 #: the endpoint's answer: compiles, and fails every problem's testbench (so all samples are drawn)
 ANSWER = "```verilog\nmodule TopModule(output zero);\n  assign zero = 1'b0;\nendmodule\n```\n"
-ENV = dict(os.environ, RAY_AUTH_MODE=os.environ.get("RAY_AUTH_MODE", "token"), RAY_USAGE_STATS_ENABLED="0")
+ENV = dict(os.environ, RAY_AUTH_MODE=os.environ.get("RAY_AUTH_MODE", "token"), RAY_USAGE_STATS_ENABLED="0",
+           RAY_AUTH_TOKEN=os.environ.get("RAY_AUTH_TOKEN") or secrets.token_hex(32))  # its own cluster's token
 
 
 class ReferenceAnswers:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from engine.benchmark import JsonlOutcomes, arms, read_dataset, sweep
-from engine.ledger import Ledger
+from engine.ledger import Ledger, LedgerError
 from engine.providers import RecordingProvider
 from engine.run import Runtime
 from oracle import Oracle
@@ -31,8 +33,9 @@ EX = ROOT / "examples" / "counter4"
 GOOD = (EX / "counter4_good.sv").read_text()
 WRAP = GOOD.replace("count + 4'd1", "(count == 4'd9 ? 4'd0 : count + 4'd1)")
 RAY = Path(sys.executable).with_name("ray")
-#: Ray >= 2.59 starts clusters with token authentication; a driver must then say so too
-ENV = dict(os.environ, RAY_AUTH_MODE="token", RAY_USAGE_STATS_ENABLED="0")
+#: Ray >= 2.59 starts clusters with token authentication; a driver must then say so too. The
+#: token is the tests' own: a fresh machine has no ~/.ray/auth_token, and the user's is left alone
+ENV = dict(os.environ, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32), RAY_USAGE_STATS_ENABLED="0")
 COMPARED = ("status", "calls", "best_status", "best_score", "first_pass_call", "samples_passed", "samples", "holds")
 
 
@@ -136,6 +139,14 @@ async def test_a_ray_sweep_gives_the_local_executors_results(cluster, data, tmp_
     assert again.returncode == 0 and "9 done, 0 to run" in again.stderr
 
 
+def finished_tasks(ledger_path: Path) -> int:
+    """What the driver has stored so far (0 while it is still creating the ledger)."""
+    try:
+        return len(Ledger(ledger_path, read_only=True).store("ray-test").done()) if ledger_path.exists() else 0
+    except (sqlite3.Error, LedgerError):
+        return 0
+
+
 def test_an_interrupted_ray_sweep_resumes(cluster, data, tmp_path):
     endpoint = Endpoint([fenced(WRAP)], delay_s=1.0)
     try:
@@ -143,8 +154,7 @@ def test_an_interrupted_ray_sweep_resumes(cluster, data, tmp_path):
                     "--strategies", "single,sample", "--executor", "ray", "--address", cluster)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
         ledger_path = tmp_path / "ledger.sqlite"
-        until(lambda: ledger_path.exists() and len(Ledger(ledger_path, read_only=True).store("ray-test").done()) >= 2,
-              120, "two finished tasks")
+        until(lambda: finished_tasks(ledger_path) >= 2, 120, "two finished tasks")
         proc.send_signal(signal.SIGINT)  # Ctrl-C
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
