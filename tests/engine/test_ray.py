@@ -148,7 +148,7 @@ def finished_tasks(ledger_path: Path) -> int:
 
 
 def test_an_interrupted_ray_sweep_resumes(cluster, data, tmp_path):
-    endpoint = Endpoint([fenced(WRAP)], delay_s=1.0)
+    endpoint = Endpoint([fenced(WRAP)], delay_s=4.0)  # 9 calls on 2 workers: ~20 s, Ctrl-C after ~8 s
     try:
         cmd = bench(data, tmp_path, "--provider", "openai", "--model", "slow", "--base-url", endpoint.url,
                     "--strategies", "single,sample", "--executor", "ray", "--address", cluster)
