@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,12 @@ DATA = Path(__file__).resolve().parent / "data"
 def private_ledger(tmp_path, monkeypatch):
     """Runs in tests go to a ledger of their own, never to the user's."""
     monkeypatch.setenv("ANVIL_LEDGER", str(tmp_path / "ledger.sqlite"))
+
+
+def interruptible() -> None:
+    """preexec_fn for a child the test will Ctrl-C: SIGINT at its default, however the test run was
+    started (a shell's background job starts with SIGINT ignored, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_anvil(*args, input: str | None = None, env: dict | None = None, cwd: Path = ROOT,

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from engine.ledger import Ledger
-from tests.conftest import ROOT
+from tests.conftest import ROOT, interruptible
 from tests.engine.faults import FaultServer
 
 EX = ROOT / "examples" / "counter4"
@@ -82,7 +82,8 @@ async def test_ctrl_c_on_a_silent_provider_exits_130_and_the_ledger_says_cancell
         args = [sys.executable, "-m", "anvil", "generate", str(ws / "counter4.md"), "--provider", "openai",
                 "--base-url", server.url, "--model", "m", "--ledger", str(ws / "ledger.sqlite")]
         proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.PIPE, cwd=ROOT)
+                                                    stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+                                                    preexec_fn=interruptible)
         for _ in range(1200):  # the first request (up to 2 minutes: a loaded CI machine starts slowly)
             await asyncio.sleep(0.1)
             if server.requests or proc.returncode is not None:

@@ -23,7 +23,7 @@ from engine.ledger import Ledger, LedgerError
 from engine.providers import RecordingProvider
 from engine.run import Runtime
 from oracle import Oracle
-from tests.conftest import ROOT
+from tests.conftest import ROOT, interruptible
 from tests.engine.fakes import ScriptedProvider, fenced
 from tests.engine.faults import ThreadedFaultServer as Endpoint, free_port
 
@@ -152,7 +152,8 @@ def test_an_interrupted_ray_sweep_resumes(cluster, data, tmp_path):
     try:
         cmd = bench(data, tmp_path, "--provider", "openai", "--model", "slow", "--base-url", endpoint.url,
                     "--strategies", "single,sample", "--executor", "ray", "--address", cluster)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV,
+                                preexec_fn=interruptible)
         ledger_path = tmp_path / "ledger.sqlite"
         until(lambda: finished_tasks(ledger_path) >= 2, 120, "two finished tasks")
         proc.send_signal(signal.SIGINT)  # Ctrl-C
