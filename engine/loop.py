@@ -93,6 +93,9 @@ class RunState:
     next_call: int = 0
     #: candidates the patch search has worked on
     patched: set[int] = field(default_factory=set)
+    #: a patched candidate patched again -> the candidate it was edited from (its ``parent`` is the
+    #: model's candidate, which its edits and diff are shown against; among the heads it replaces this one)
+    edited_from: dict[int, int] = field(default_factory=dict)
     #: model calls that answered, and the errors of those that did not
     answered: int = 0
     failures: list = field(default_factory=list)
@@ -241,7 +244,7 @@ class Engine:
             if child.parent is None:
                 out.append(child)
                 continue
-            parent = next((h for h in out if h.id == child.parent), None)
+            parent = next((h for h in out if h.id == state.edited_from.get(child.id, child.parent)), None)
             if parent is None:
                 continue
             if child.duplicate_of is None and rank(child.verdict) >= rank(parent.verdict):
@@ -295,6 +298,8 @@ class Engine:
                 diff = unified_diff(origin.code, found.code, self._label(origin.id))
             candidate = Candidate(state.next_call, round_no, "patch", origin.id, found.code, found.verdict,
                                   hints=found.verdict.hints, edits=edits, diff=diff)
+            if origin is not parent:
+                state.edited_from[candidate.id] = parent.id
             state.by_text.setdefault(normalise(found.code), (candidate.id, _done((found.verdict, found.verdict.hints))))
             self._record(state, candidate)
             if candidate.passed:
