@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.settings import SIMULATION, add_arguments
-from oracle import DEFAULT_TOP
 
 from . import __version__, bench, generate, runs
 from .common import EXIT_ERROR, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_PASS, UsageError, require_file
@@ -34,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
                        help="extra source compiled with the testbench (repeatable); NAME_ref.sv beside "
                             "NAME_test.sv is added automatically")
-    check.add_argument("--top", default=DEFAULT_TOP, help=f"module the design must define (default {DEFAULT_TOP})")
+    check.add_argument("--top", help="module the design must define (default: the one the testbench instantiates "
+                                      "and does not define)")
+    check.add_argument("--data", action="append", default=[], type=Path, metavar="PATH",
+                       help="a data file or folder the testbench reads, kept outside its folder (repeatable); "
+                            "files its own folder holds are found without it")
     add_arguments(check, groups=(SIMULATION,))
     check.add_argument("--max-mismatches", type=int, default=8, metavar="K",
                        help="failing samples to report (default 8)")
@@ -102,6 +105,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+def rule_for(testbench: Path):
+    """The pass and failure patterns anvil.toml gives for this testbench (default: built-in)."""
+    from engine.designs import DesignError, design_for
+
+    try:
+        found = design_for(testbench)
+    except DesignError as exc:
+        raise UsageError(str(exc)) from None
+    from oracle.results import Rule
+
+    return found.rule if found is not None else Rule()
+
+
+def note_data(extra, bench) -> None:
+    """Say when a --with file is taken as data (never compiled)."""
+    for path in extra:
+        if path in bench.data:
+            print(f"anvil: {path} is not a Verilog source: the simulation reads it as data (--data), it is not "
+                  "compiled", file=sys.stderr)
+
+
 async def run_check(args: argparse.Namespace) -> int:
     from oracle import Bench, Oracle, SourceText
 
@@ -116,7 +140,11 @@ async def run_check(args: argparse.Namespace) -> int:
     require_file(args.tb, "testbench")
     for extra in args.extra:
         require_file(extra, "extra source")
-    bench = Bench.for_testbench(args.tb, args.extra, top=args.top)
+    for data in args.data:
+        if not data.exists():
+            raise UsageError(f"data file not found: {data}")
+    bench = Bench.for_testbench(args.tb, args.extra, top=args.top, data=args.data, rule=rule_for(args.tb))
+    note_data(args.extra, bench)
     oracle = Oracle(timeout_s=args.timeout, max_mismatches=args.max_mismatches)
     verdict = await oracle.simulate(design, bench)
     if args.json:

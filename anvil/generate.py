@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from engine.settings import OUTPUT, PATCH, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
-from oracle import DEFAULT_TOP
 
 from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
 
@@ -22,8 +21,13 @@ def register(sub) -> None:
     p.add_argument("--tb", type=Path, help="the testbench (default: found beside the spec or in anvil.toml)")
     p.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
                    help="extra source compiled with the testbench (repeatable)")
-    p.add_argument("--top", help=f"module to implement (default {DEFAULT_TOP})")
-    p.add_argument("-o", "--output", type=Path, help="where to write the passing RTL (default: X.sv beside the spec)")
+    p.add_argument("--data", action="append", default=[], type=Path, metavar="PATH",
+                   help="a data file or folder the testbench reads, kept outside its folder (repeatable)")
+    p.add_argument("--top", help="module to implement (default: the one the testbench instantiates and does not "
+                                 "define)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="where to write the passing RTL (default: X.sv beside the spec, or TOP.v beside a "
+                        "testbench.v)")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_arguments(p, groups=(PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT))
@@ -31,7 +35,8 @@ def register(sub) -> None:
 
 
 def resolve_design(args: argparse.Namespace):
-    from engine.designs import Design, DesignError, design_for
+    from engine.designs import Design, DesignError, design_for, expected_module
+    from oracle.results import Rule
 
     spec = require_file(args.spec, "spec")
     try:
@@ -47,9 +52,23 @@ def resolve_design(args: argparse.Namespace):
     extra = tuple(args.extra) if args.extra else (found.extra if found and not args.tb else ())
     for e in extra:
         require_file(e, "extra source")
-    output = args.output or (found.output if found else spec.with_name(f"{name}.sv"))
-    top = args.top or (found.top if found else DEFAULT_TOP)
-    return Design(name=name, spec=spec, testbench=testbench, output=output, extra=extra, top=top)
+    for d in args.data:
+        if not d.exists():
+            raise UsageError(f"data file not found: {d}")
+    same_bench = found is not None and found.testbench is not None and _same_file(found.testbench, testbench)
+    top = args.top or (found.top if same_bench else None)
+    if args.output:
+        output = args.output
+    elif same_bench and found.spec is not None:
+        output = found.output
+    else:  # a spec and a testbench named otherwise: the module the bench expects names the file
+        expected = top or expected_module(testbench)
+        output = spec.with_name(f"{expected}{testbench.suffix if testbench.suffix in ('.v', '.sv') else '.v'}") \
+            if expected else spec.with_name(f"{name}.sv")
+    data = tuple(args.data) + (found.data if same_bench else ())
+    rule = found.rule if same_bench else Rule()
+    return Design(name=name, spec=spec, testbench=testbench, output=output, extra=extra, top=top, data=data,
+                  rule=rule)
 
 
 def check_output(design, *, force: bool) -> None:
@@ -106,6 +125,7 @@ async def run_generate(args: argparse.Namespace) -> int:
     from engine.ledger import LedgerError
     from engine.providers import ProviderError
     from engine.run import Runtime
+    from oracle import BenchError
 
     from .progress import Progress
     from .render import render_verdict
@@ -118,8 +138,10 @@ async def run_generate(args: argparse.Namespace) -> int:
             runtime.ledger  # noqa: B018 - an unusable ledger, bad provider settings: usage errors, before any work
             problem = runtime.problem(design)
             runtime.provider  # noqa: B018
-        except (SpecError, ProviderError, LedgerError, DesignError) as exc:
+        except (SpecError, ProviderError, LedgerError, DesignError, BenchError) as exc:
             raise UsageError(str(exc)) from None
+        for note in problem.notes:
+            print(f"anvil: note: {note}", file=sys.stderr)
         result = await runtime.run(problem, listeners=[Progress()])
     best = result.best
     wrote = None

@@ -9,23 +9,37 @@ From ``anvil.toml`` at the workspace root when it lists the file::
     output = "rtl/counter.sv"
     top = "TopModule"
 
-otherwise by names, side by side: ``X_prompt.txt`` / ``X.spec.md`` / ``X.md`` (spec) with
-``X_test.sv`` / ``X_tb.sv`` / ``X_tb.v`` (testbench), ``X_ref.sv`` (compiled with it), output
-``X.sv``.
+An entry may also give ``data`` (files or folders the testbench reads, kept elsewhere) and
+``pass`` / ``fail`` (regular expressions that replace the built-in result-line patterns).
+Without ``top`` the design is the module the testbench instantiates and does not define.
+
+Otherwise by names, side by side: ``X_prompt.txt`` / ``X.spec.md`` / ``X.md`` (spec) with
+``X_test.sv`` / ``X_tb.sv`` / ``X_tb.v`` / ``tb_X.v`` / ``test_X.py`` (testbench), ``X_ref.sv``
+(compiled with it), output ``X.sv``; or, in a folder holding exactly one spec (``*.md``,
+``*description*.txt``, ``*spec*.txt``, ``*prompt*.txt``) and exactly one testbench
+(``testbench.v``, ``tb.v``, ``tb_*.v``, ``*_tb.v``, ``test_*.py``, and the same in ``.sv``),
+those two, with the output named after the module the testbench expects (``adder_8bit.v``).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oracle import DEFAULT_TOP
+from oracle.bench import DEFAULT_TOP, is_source
+from oracle.results import Rule
 
 SPEC_SUFFIXES = ("_prompt.txt", ".spec.md", ".md")
 TB_SUFFIXES = ("_test.sv", "_tb.sv", "_tb.v")
+TB_PREFIXES = (("tb_", (".sv", ".v")), ("test_", (".py",)))
 REF_SUFFIXES = ("_ref.sv", "_ref.v")
 MANIFEST = "anvil.toml"
+#: in a folder: names a testbench or a spec may have when no name pairs them
+FOLDER_TB = re.compile(r"^(?:testbench|tb|tb_\w+|\w+_tb|\w+_test|test_\w+)\.(?:v|sv|py)$", re.IGNORECASE)
+FOLDER_SPEC = re.compile(r"^(?:(?!readme|changelog|license|contributing)[\w.-]+\.md|[\w.-]*(?:spec|description|prompt|"
+                         r"requirements?)[\w.-]*\.txt)$", re.IGNORECASE)
 
 
 class DesignError(Exception):
@@ -39,9 +53,14 @@ class Design:
     testbench: Path | None
     output: Path
     extra: tuple[Path, ...] = ()
-    top: str = DEFAULT_TOP
-    source: str = "names"  # "names" or the anvil.toml path
+    #: the module to implement; None: the one the testbench instantiates and does not define
+    top: str | None = None
+    source: str = "names"  # "names", "folder" or the anvil.toml path
     problems: tuple[str, ...] = field(default=(), compare=False)
+    #: data files and folders the testbench reads, kept outside its folder
+    data: tuple[Path, ...] = ()
+    #: pass and failure patterns for the testbench's output (empty: the built-in rule)
+    rule: Rule = Rule()
 
     @property
     def complete(self) -> bool:
@@ -69,6 +88,10 @@ def stem_of(path: Path) -> tuple[str, str] | None:
         for suffix in suffixes:
             if name.endswith(suffix) and len(name) > len(suffix):
                 return name[: -len(suffix)], role
+    for prefix, endings in TB_PREFIXES:
+        for ending in endings:
+            if name.startswith(prefix) and name.endswith(ending) and len(name) > len(prefix) + len(ending):
+                return name[len(prefix): -len(ending)], "testbench"
     if path.suffix in (".sv", ".v"):
         return path.stem, "output"
     return None
@@ -112,10 +135,28 @@ def load_manifest(root: Path) -> list[Design]:
             raise DesignError(f"{path}: design #{i}: 'with' must be a file name or a list of file names")
         name = entry.get("name") or (stem_of(spec) or (spec.stem, ""))[0]
         output = root / entry["output"] if "output" in entry else spec.parent / f"{name}.sv"
+        data = _strings(entry, "data", path, i)
+        rule = _rule(entry, path, i)
         designs.append(Design(name=name, spec=spec, testbench=root / entry["testbench"], output=output,
-                              extra=tuple(root / e for e in extra), top=entry.get("top", DEFAULT_TOP),
-                              source=str(path)))
+                              extra=tuple(root / e for e in extra), top=entry.get("top"),
+                              source=str(path), data=tuple(root / d for d in data), rule=rule))
     return designs
+
+
+def _strings(entry: dict, key: str, path: Path, index: int) -> list[str]:
+    value = entry.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise DesignError(f"{path}: design #{index}: '{key}' must be a string or a list of strings")
+    return value
+
+
+def _rule(entry: dict, path: Path, index: int) -> Rule:
+    try:
+        return Rule(tuple(_strings(entry, "pass", path, index)), tuple(_strings(entry, "fail", path, index)))
+    except re.error as exc:
+        raise DesignError(f"{path}: design #{index}: a pass/fail pattern is not a regular expression: {exc}") from None
 
 
 def _same(a: Path | None, b: Path) -> bool:
@@ -138,14 +179,52 @@ def design_for(path: Path, *, workspace: Path | None = None) -> Design | None:
     spec = next((folder / (name + s) for s in SPEC_SUFFIXES if (folder / (name + s)).is_file()), None)
     tb = next((folder / (name + s) for s in TB_SUFFIXES if (folder / (name + s)).is_file()), None)
     ref = next((folder / (name + s) for s in REF_SUFFIXES if (folder / (name + s)).is_file()), None)
-    if role == "output" and spec is None and tb is None:
-        return None
+    if tb is None and spec is not None:
+        tb = next((p for p in (folder / f"tb_{name}.v", folder / f"tb_{name}.sv", folder / f"test_{name}.py")
+                   if p.is_file()), None)
     if role == "spec":
         spec = path
     elif role == "testbench":
         tb = path
+    if spec is None or tb is None:
+        paired = folder_pair(path)
+        if paired is not None:
+            return paired
+    if role == "output" and spec is None and tb is None:
+        return None
     return Design(name=name, spec=spec, testbench=tb, output=folder / f"{name}.sv",
                   extra=(ref,) if ref else ())
+
+
+def folder_pair(path: Path) -> Design | None:
+    """The design of a folder that holds exactly one spec and one testbench (see the module
+    docstring), when ``path`` is one of them or a Verilog file beside them."""
+    folder = path.parent
+    try:
+        entries = [p for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return None
+    specs = [p for p in entries if FOLDER_SPEC.match(p.name)]
+    benches = [p for p in entries if FOLDER_TB.match(p.name)]
+    if len(specs) != 1 or len(benches) != 1:
+        return None
+    spec, tb = specs[0], benches[0]
+    if path not in (spec, tb) and not is_source(path):
+        return None
+    name = expected_module(tb) or folder.name
+    suffix = tb.suffix if tb.suffix in (".v", ".sv") else ".v"
+    return Design(name=name, spec=spec, testbench=tb, output=folder / f"{name}{suffix}", source="folder")
+
+
+def expected_module(testbench: Path) -> str | None:
+    """The module a testbench expects the design to define, if it says (None if unreadable)."""
+    from oracle import OracleError
+    from oracle.bench import Bench, prepare_top
+
+    try:
+        return prepare_top(Bench(testbench))
+    except (OSError, ValueError, OracleError):
+        return None
 
 
 def designs_in(folder: Path) -> list[Design]:

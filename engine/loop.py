@@ -394,7 +394,7 @@ class Engine:
         self.activity.enter("sim")
         try:
             verdict = await self.oracle.simulate(SourceText(label, code), problem.bench, timeout_s=self.sim_timeout_s,
-                                                 interface=problem.interface or None,
+                                                 interface=problem.interface or None, exact=problem.exact,
                                                  agreement=self.strategy.patch is not None)
         finally:
             self.activity.leave("sim")

@@ -1,30 +1,17 @@
-"""A problem for the engine: the spec text, the bench that judges it, the interface to implement."""
+"""A problem for the engine: the spec text, the bench that judges it, the module and its ports."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from oracle import DEFAULT_TOP, Bench, Oracle
-from oracle import Port
+from oracle import DEFAULT_TOP, Bench, Oracle, Port
 
 from .designs import Design
+from .specports import module_from_spec, ports_from_spec
 
-_PORT_LINE = re.compile(
-    r"^[ \t]*(?:[-*][ \t]*)?(input|output|inout)[ \t]+(?:(?:wire|reg|logic|signed)[ \t]+)*"
-    r"(?:\[[ \t]*(\d+)[ \t]*:[ \t]*(\d+)[ \t]*\][ \t]*)?([A-Za-z_]\w*)[ \t]*(?:\((\d+)[ \t]*bits?\))?",
-    re.IGNORECASE | re.MULTILINE)
-
-
-def ports_from_spec(spec: str) -> tuple[Port, ...]:
-    """Ports listed in a spec ("- input clk", "- output q (4 bits)", "input [7:0] d")."""
-    ports: dict[str, Port] = {}
-    for m in _PORT_LINE.finditer(spec):
-        direction, msb, lsb, name, bits = m.groups()
-        width = int(bits) if bits else (abs(int(msb) - int(lsb)) + 1 if msb is not None else 1)
-        ports.setdefault(name, Port(name, direction.lower(), width))
-    return tuple(ports.values())
+__all__ = ["Problem", "SpecError", "check_spec", "merge_ports", "ports_from_spec", "read_spec"]
 
 
 @dataclass(frozen=True)
@@ -33,21 +20,72 @@ class Problem:
     spec: str
     bench: Bench
     top: str = DEFAULT_TOP
-    #: the interface the design must have: from the reference model, else from the spec
+    #: the interface the design must have: from the reference model, else from the bench and the spec
     interface: tuple[Port, ...] = ()
+    #: the interface is the reference model's (every name, direction and width is required);
+    #: otherwise only the names the bench connects are (the rest guides the model)
+    exact: bool = True
+    #: where the spec and the bench disagree, in plain words
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_design(cls, design: Design, *, oracle: Oracle | None = None, spec_text: str | None = None,
                     bench: Bench | None = None) -> Problem:
-        """The problem of a complete design; the interface comes from the reference model when
-        ``oracle`` can find one, else from the port list in the spec. ``spec_text`` (an editor's
-        unsaved text) and ``bench`` (a snapshot of unsaved testbench edits) replace the files."""
+        """The problem of a complete design. The module is ``design.top``, else the one the
+        testbench instantiates; its ports are the reference model's when ``oracle`` finds one,
+        else the testbench's view of them completed from the spec's port list. ``spec_text`` (an
+        editor's unsaved text) and ``bench`` (a snapshot of unsaved testbench edits) replace the
+        files. Raises :class:`oracle.BenchError` when the bench cannot say which module to build."""
         design.require_complete()
         assert design.spec is not None and design.testbench is not None
         spec = read_spec(design.spec) if spec_text is None else check_spec(spec_text, design.spec)
-        bench = bench or Bench.for_testbench(design.testbench, design.extra, top=design.top)
-        interface = oracle.interface(bench) if oracle is not None else None
-        return cls(design.name, spec, bench, design.top, interface or ports_from_spec(spec))
+        bench = bench or Bench.for_testbench(design.testbench, design.extra, top=design.top, data=design.data,
+                                             rule=design.rule)
+        spec_ports = ports_from_spec(spec)
+        if oracle is None:
+            return cls(design.name, spec, bench, design.top or DEFAULT_TOP, spec_ports, exact=False)
+        facts = oracle.describe(bench)
+        if facts.exact:
+            return cls(design.name, spec, bench, facts.top, facts.ports)
+        ports, notes = merge_ports(facts.ports, spec_ports)
+        named = module_from_spec(spec)
+        if named and named != facts.top:
+            notes = (f"the spec names the module '{named}', the testbench instantiates '{facts.top}': "
+                     f"building '{facts.top}'", *notes)
+        return cls(design.name, spec, bench, facts.top, ports, exact=False, notes=notes)
+
+
+def merge_ports(bench: Sequence[Port], spec: Sequence[Port]) -> tuple[tuple[Port, ...], tuple[str, ...]]:
+    """The bench's view of the ports (what it connects), with widths it does not know taken from
+    the spec; notes where the two disagree. Without named connections, the spec's ports."""
+    if not bench:
+        return tuple(spec), ()
+    by_spec = {p.name: p for p in spec}
+    lower = {p.name.lower(): p for p in spec}
+    notes = []
+    out = []
+    for port in bench:
+        said = by_spec.get(port.name) or lower.get(port.name.lower())
+        width = port.width
+        direction = port.direction or (said.direction if said is not None else "") or "input"
+        if said is not None:
+            if port.direction and said.direction != port.direction:
+                notes.append(f"port '{port.name}': the spec says {said.direction}, the testbench uses it as an "
+                             f"{port.direction}")
+            if said.width and port.width and said.width != port.width:
+                notes.append(f"port '{port.name}': the spec says {said.width} bit(s), the testbench connects "
+                             f"{port.width}")
+            width = port.width or said.width
+        out.append(Port(port.name, direction, width))
+    connected = {p.name.lower() for p in bench}
+    unconnected = [p.name for p in spec if p.name.lower() not in connected]
+    if unconnected:
+        notes.append(f"the spec lists port(s) {', '.join(unconnected)} that the testbench does not connect")
+    if spec:
+        unlisted = [p.name for p in bench if p.name.lower() not in lower]
+        if unlisted:
+            notes.append(f"the testbench connects port(s) {', '.join(unlisted)} that the spec does not list")
+    return tuple(out), tuple(notes)
 
 
 class SpecError(Exception):

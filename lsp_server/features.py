@@ -24,7 +24,7 @@ from engine.designs import Design, design_for
 from engine.loop import call_budget
 from engine.run import Runtime, oracle_for
 from engine.settings import RunSettings
-from oracle import Bench, Oracle, OracleError, SourceText, Verdict
+from oracle import DEFAULT_TOP, Bench, Oracle, OracleError, SourceText, Verdict
 
 from .convert import SOURCE, mismatch_message, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
@@ -246,6 +246,7 @@ class Anvil:
         try:
             bench = self._bench_snapshot(design, snapshot)
             verdict = await self.oracle.simulate(SourceText(str(design.output), rtl), bench)
+            top = design.top or self.oracle.top_of(bench) or DEFAULT_TOP
         except OracleError as exc:
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
             return {"status": "error", "message": str(exc)}
@@ -255,7 +256,7 @@ class Anvil:
         if verdict.status.value == "error":
             self.notify(f"Anvil: {design.name}: {verdict.reason}", lsp.MessageType.Error)
         self.publish(design_key(design) + "|rtl", verdict_diagnostics(verdict, rtl_path=design.output, rtl_text=rtl,
-                                                                      top=design.top))
+                                                                      top=top))
         return {"status": verdict.status.value, "uri": from_fs_path(str(design.output)), "verdict": verdict.to_dict()}
 
     def _bench_snapshot(self, design: Design, folder: Path) -> Bench:
@@ -273,7 +274,8 @@ class Anvil:
             copy.write_text(doc.source, encoding="utf-8", errors="surrogatepass")
             return copy
 
-        return Bench(current(design.testbench), tuple(current(p) for p in design.extra), top=design.top)
+        return Bench(current(design.testbench), tuple(current(p) for p in design.extra), top=design.top,
+                     data=design.data, rule=design.rule, folder=design.testbench.parent)
 
     # -- cancel, doctor -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from collections import deque
 from pathlib import Path
 
 from . import sandbox
+from .cocotb import find_cocotb
 from .errors import OracleError
 from .icarus import Tools
 
@@ -54,6 +55,7 @@ class RunnerClient:
         self.problem = ""  # why the sandbox is not in use, when it is not
         self.probe: dict = {}  # what the runner sees (network interfaces, the caller's paths)
         self._stderr: deque[str] = deque(maxlen=40)
+        self.cocotb = find_cocotb()
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -93,9 +95,12 @@ class RunnerClient:
     def _io(self, sandboxed: bool, started: threading.Event, outcome: dict) -> None:
         """Thread body: start the runner, then read its answers until it ends."""
         try:
+            binds = [(p, f"/anvil/site{i}") for i, p in enumerate(self.cocotb.paths)] \
+                if self.cocotb is not None and sandboxed else []
+            cocotb = self.cocotb.moved(binds) if self.cocotb is not None else None
             launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.prefixes,
                                     root_name=f"anvil-runs-{run_tag()}-{secrets.token_hex(4)}", host_tmp=self.host_tmp,
-                                    config_for=self._config)
+                                    config_for=lambda root: self._config(root, cocotb), binds=binds)
             process = subprocess.Popen(list(launch.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env or None,
                                        start_new_session=True)
@@ -139,10 +144,11 @@ class RunnerClient:
             if entry is not None and entry[1] is not None:
                 _fail(entry, died)
 
-    def _config(self, root: str) -> str:
+    def _config(self, root: str, cocotb) -> str:
         probe_paths = ["/etc/passwd", os.getcwd()]
         return json.dumps({"tools": self.tools.__dict__, "root": root, "memory_bytes": self.memory_bytes,
-                           "probe_paths": probe_paths})
+                           "probe_paths": probe_paths,
+                           "cocotb": cocotb.to_wire() if cocotb is not None else None})
 
     def close(self) -> None:
         process, self._process = self._process, None

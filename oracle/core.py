@@ -25,8 +25,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .bench import Bench, PreparedBench, bench_key, prepare, read_text
+from .benchscan import stub
 from .client import RunnerClient, RunnerDied, runner_for
 from .backend import simulator
+from .errors import BenchError
 from .icarus import Tools
 from .lexical import check_sources
 from .syntax import Port, SourceText
@@ -37,6 +39,18 @@ DEFAULT_MAX_MISMATCHES = 8
 DEFAULT_MEMORY_BYTES = 4 << 30
 
 Design = str | Path | SourceText | Sequence[Path | SourceText]
+
+
+@dataclass(frozen=True)
+class BenchFacts:
+    """What a bench expects: the module to implement and its ports; ``exact``: the ports are the
+    reference model's (names, directions and widths are required), else the bench's view of them
+    (a width of 0 is unknown); ``problem``: why the bench cannot judge, if it cannot."""
+
+    top: str
+    ports: tuple[Port, ...]
+    exact: bool
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,19 @@ class Oracle:
         """The reference model's ports (name, direction, width), or None without a reference."""
         return self._prepare(bench).reference_interface
 
+    def top_of(self, bench: Bench) -> str | None:
+        """The module the bench expects, or None when it cannot say (never raises for that)."""
+        return self._prepare(bench).top
+
+    def describe(self, bench: Bench) -> BenchFacts:
+        """What the bench expects of a design: the top module and its ports (raises
+        :class:`BenchError` when the bench cannot say which module the design is)."""
+        prepared = self._prepare(bench)
+        if prepared.top is None:
+            raise BenchError(prepared.problem)
+        return BenchFacts(prepared.top, prepared.interface, prepared.reference_interface is not None,
+                          prepared.problem)
+
     async def check_bench(self, bench: Bench, *, timeout_s: float | None = None) -> BenchReport:
         """Run the bench's reference as the design under test (once per bench content)."""
         prepared = self._prepare(bench)
@@ -180,14 +207,17 @@ class Oracle:
         future = asyncio.get_running_loop().create_future()
         self._inflight[flight_key] = future
         try:
-            if prepared.unit_errors:
+            if prepared.problem:
+                report = BenchReport(prepared.key, Verdict(Status.ERROR, simulator=self.tools.version,
+                                                           reason=prepared.problem), alone=True)
+            elif prepared.unit_errors:
                 report = BenchReport(prepared.key, Verdict(
                     Status.COMPILE_ERROR, compile_errors=prepared.unit_errors, simulator=self.tools.version,
                     reason="the testbench does not preprocess: " + prepared.unit_errors[0].describe()))
             elif prepared.reference_text is None:
                 report = BenchReport(prepared.key, await self._compiles_alone(prepared, timeout_s), alone=True)
             else:
-                source = SourceText(f"{prepared.bench.top}_from_reference.sv", prepared.reference_text)
+                source = SourceText(f"{prepared.top}_from_reference.sv", prepared.reference_text)
                 verdict = await self._run([source], prepared, None, timeout_s, self.max_mismatches, screen=False)
                 report = BenchReport(prepared.key, verdict)
             if report.verdict is None or report.verdict.status is not Status.ERROR:
@@ -203,13 +233,19 @@ class Oracle:
 
     async def _compiles_alone(self, prepared: PreparedBench, timeout_s: float) -> Verdict | None:
         """Without a reference, a bench is still broken if it does not compile whatever the
-        design: errors in its own files other than the missing design module. None: it does."""
-        verdict = await self._run([], prepared, None, timeout_s, self.max_mismatches, screen=False,
+        design: it is compiled with a bodiless stand-in of the design (its ports as the bench
+        connects them), and errors in its own files that are not about the design are its own.
+        None: it compiles."""
+        if prepared.cocotb is not None:
+            return None
+        design = [SourceText(f"{prepared.top}_stand_in.sv", stub(prepared.top, prepared.ports, prepared.params))]
+        verdict = await self._run(design, prepared, None, timeout_s, self.max_mismatches, screen=False,
                                   compile_only=True)
         if verdict.status is Status.PASS or verdict.status is Status.ERROR:
             return None if verdict.status is Status.PASS else verdict
         own = set(prepared.names.values())
-        errors = tuple(e for e in verdict.compile_errors if e.file in own and not _about_the_design(e, prepared))
+        errors = tuple(e for e in verdict.compile_errors if (e.file in own or e.file is None)
+                       and not _about_the_design(e, prepared))
         if not errors:
             return None
         return Verdict(Status.COMPILE_ERROR, compile_errors=errors, simulator=self.tools.version,
@@ -225,11 +261,13 @@ class Oracle:
         timeout_s: float | None = None,
         max_mismatches: int | None = None,
         interface: Sequence[Port] | None = None,
+        exact: bool = True,
         agreement: bool = False,
     ) -> Verdict:
         """Judge ``design`` (RTL text, a path, or several) against ``bench``. ``interface``: the
         ports the top module must have (default: the reference model's, when there is one);
-        ``agreement``: also measure how close a failing run came over all its samples."""
+        ``exact`` False: only its names are required (the bench's view of the ports, not a
+        reference's); ``agreement``: also measure how close a failing run came over all its samples."""
         start = time.perf_counter()
         timeout_s = timeout_s or self.timeout_s
         limit = self.max_mismatches if max_mismatches is None else max_mismatches
@@ -249,22 +287,28 @@ class Oracle:
                            elapsed_s=round(time.perf_counter() - start, 3),
                            reason=f"the bench is broken: {report.problem}")
         wanted = interface if interface else prepared.reference_interface
+        exact = exact or not interface
         verdict = await self._run(texts, prepared, report.samples, timeout_s, limit, screen=True,
-                                  interface=wanted, agreement=agreement)
+                                  interface=wanted, exact=exact, agreement=agreement)
+        if verdict.status is Status.COMPILE_ERROR:
+            verdict = _name_the_missing_top(verdict, prepared)
         return replace(verdict, elapsed_s=round(time.perf_counter() - start, 3))
 
     async def _run(self, sources: Sequence[SourceText], prepared: PreparedBench, expected_samples: int | None,
                    timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None,
-                   agreement: bool = False, compile_only: bool = False) -> Verdict:
+                   exact: bool = True, agreement: bool = False, compile_only: bool = False) -> Verdict:
         bench = prepared.bench
-        request = {"op": "run", "key": prepared.key, "top": bench.top, "screen": screen,
+        request = {"op": "run", "key": prepared.key, "top": prepared.top, "screen": screen,
                    "design": [[_file_name(i, s.name), s.name, s.text] for i, s in enumerate(sources)],
-                   "interface": [p.to_list() for p in interface] if interface else None,
+                   "interface": [p.to_list() for p in interface] if interface else None, "exact": exact,
                    "expected_samples": expected_samples, "timeout": timeout_s, "limit": limit,
                    "agreement": agreement, "compile_only": compile_only}
         facts = {"unit": prepared.unit, "tb_top": prepared.tb_top, "names": prepared.names,
                  "bench_names": sorted(prepared.identifiers), "reference_ports": prepared.reference_ports,
-                 "reference_module": bench.reference}
+                 "reference_module": bench.reference, "ports": prepared.port_directions,
+                 "rule": bench.rule.to_wire(), "data": prepared.data_wire(),
+                 "cocotb": list(prepared.cocotb.tests) if prepared.cocotb is not None else None,
+                 "test_module": bench.testbench.stem if bench.cocotb else None}
         async with self._slot():
             try:
                 answer = await self.runner.request(request, bench=(prepared.key, facts))
@@ -276,10 +320,27 @@ class Oracle:
 
 
 def _about_the_design(error: CompileError, prepared: PreparedBench) -> bool:
-    """An error that only says the design module is missing (the bench was compiled alone)."""
-    top = re.escape(prepared.bench.top)
+    """An error about the design's module or its instance (the bench compiled with a stand-in)."""
+    if error.file is not None and error.file.endswith("_stand_in.sv"):
+        return True
+    top = re.escape(prepared.top or "")
     return bool(re.search(rf"Unknown module type: {top}\b|\b{top}\b.*(not|never) (declared|defined)|"
-                          rf"unknown module '{top}'", error.message))
+                          rf"unknown module '{top}'|\bport\b.*\bof\b|\bports?\b.*\b{top}\b|parameter",
+                          error.message))
+
+
+def _name_the_missing_top(verdict: Verdict, prepared: PreparedBench) -> Verdict:
+    """'Unknown module type: X' where X is what the bench expects: say so plainly."""
+    top = prepared.top or ""
+    said = (f"Unknown module type: {top}", f"the design does not define module {top}")
+    if not any(e.message.startswith(said) or said[0] in e.message for e in verdict.compile_errors):
+        return verdict
+    what = "cocotb test" if prepared.cocotb is not None else "testbench"
+    how = "drives" if prepared.cocotb is not None else "instantiates"
+    message = (f"the {what} {how} '{top}', which the design does not define (use --top if another module "
+               f"is the top)")
+    rest = tuple(e for e in verdict.compile_errors if not e.message.startswith(said))
+    return replace(verdict, reason=message, compile_errors=(CompileError(None, None, message), *rest))
 
 
 async def simulate(design: Design, bench: Bench, *, timeout_s: float = DEFAULT_TIMEOUT_S,

@@ -6,10 +6,11 @@ reference model produces; the concrete failing samples come from ``wave.vcd``.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from .simlog import parse_sim_log
+from .results import Rule
+from .simlog import SimResult, parse_sim_log
 from .vcd import scan
 from .verdict import Mismatch, Status, Verdict, score_of
 
@@ -19,8 +20,10 @@ LOG_TAIL = 2000
 
 
 def judge(output: str, returncode: int | None, dump: Path, expected_samples: int | None, limit: int,
-          simulator: str) -> Verdict:
-    result = parse_sim_log(output)
+          simulator: str, *, rule: Rule = Rule(), ports: Mapping[str, str] | None = None) -> Verdict:
+    """The verdict of a finished run from the bench's output (``rule``: the design's pass and
+    failure patterns; ``ports``: the design's port directions, to name signals in failure lines)."""
+    result = parse_sim_log(output, rule=rule, ports=ports)
     common = dict(simulator=simulator, log_tail=output[-LOG_TAIL:])
     samples = result.samples or 0
     mismatched = result.mismatches or 0
@@ -47,22 +50,29 @@ def judge(output: str, returncode: int | None, dump: Path, expected_samples: int
                        reason=f"{mismatched} mismatches in {samples} samples", **common)
 
     if result.failure_count:
-        return Verdict(Status.FUNCTIONAL_FAIL, mismatched_samples=result.failure_count,
+        total = result.total or 0
+        first = result.failures[0].line if result.failures else ""
+        return Verdict(Status.FUNCTIONAL_FAIL, samples=total, mismatched_samples=result.failure_count,
+                       score=score_of(total, result.failure_count) if total >= result.failure_count else 0.0,
                        mismatches=tuple(from_log(result, limit)),
-                       reason=f"the testbench reported {result.failure_count} failure(s)", **common)
+                       reason=f"the testbench reported {result.failure_count} failure(s)"
+                              + (f": {first[:160]}" if first else ""), **common)
     if expected_samples is not None:
         return Verdict(Status.FUNCTIONAL_FAIL,
                        reason="the testbench printed no result line (the simulation ended early?)", **common)
     if result.passed_line and returncode == 0:
-        return Verdict(Status.PASS, score=1.0, reason="the testbench reported PASS", **common)
+        return Verdict(Status.PASS, score=1.0, reason="the testbench reported a pass and no failure", **common)
+    if result.passed_line:
+        return Verdict(Status.FUNCTIONAL_FAIL, reason=f"the simulator exited with code {returncode} after the "
+                                                      "testbench reported a pass", **common)
     last = next((ln.strip() for ln in reversed(output.splitlines()) if ln.strip()), "")
-    return Verdict(Status.ERROR,
-                   reason="the testbench printed no result: it must print 'Mismatches: N in M samples' "
-                          "or PASS/ERROR lines" + (f" (last output: {last[:200]})" if last else ""), **common)
+    return Verdict(Status.FUNCTIONAL_FAIL,
+                   reason="the testbench printed no pass or failure line in this run (did the simulation end "
+                          "before its checks?)" + (f"; its last line: {last[:200]}" if last else ""), **common)
 
 
-def from_log(result, limit: int) -> list[Mismatch]:
-    """Failures the testbench printed itself (hints, ERROR lines) when there is no dump."""
+def from_log(result: SimResult, limit: int) -> list[Mismatch]:
+    """Failures the testbench printed itself (hints, failure lines) when there is no dump."""
     out: list[Mismatch] = []
     for hint in result.hints:
         # Hint: Output 'q' has 12 mismatches. First mismatch occurred at time 160.
@@ -72,18 +82,8 @@ def from_log(result, limit: int) -> list[Mismatch]:
         at = hint.rsplit("time", 1)[-1].strip(" .")
         out.append(Mismatch(time=int(at) if at.isdigit() else None, cycle=None, edge=None, signal=signal,
                             expected=None, actual=None, text=hint))
-    for at, line in result.failures:
-        m = _EXPECTED_GOT.search(line)
-        signal, expected, actual = m.groups() if m else (None, None, None)
-        rest = line[m.end():] if m else ""
-        inputs = {k: v for k, v in _ASSIGNMENT.findall(rest) if k.lower() not in ("exp", "act", "time", "t")}
-        out.append(Mismatch(time=at, cycle=None, edge=None, signal=signal, expected=expected, actual=actual,
-                            inputs=inputs, text=line))
+    for failure in result.failures:
+        v = failure.values
+        out.append(Mismatch(time=v.time, cycle=None, edge=None, signal=v.signal, expected=v.expected,
+                            actual=v.actual, inputs=dict(v.inputs), text=failure.line))
     return out[:limit]
-
-
-#: "q expected 4'h3 got 4'h5", "out: expected 1, but got 0", "sum exp=3 act=5"
-_EXPECTED_GOT = re.compile(
-    r"\b([A-Za-z_][\w.\[\]]*)\s*[:=]?\s*(?:expected|exp)\s*[:=]?\s*([\w']+?),?\s+"
-    r"(?:but\s+)?(?:got|actual|act|is|was)\s*[:=]?\s*([\w']+)", re.IGNORECASE)
-_ASSIGNMENT = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([\w']+)")

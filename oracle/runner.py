@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import shutil
@@ -33,9 +34,11 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
+from . import cocotb as cocotb_bench
 from .backend import Simulator, simulator
 from .icarus import Tools
 from .judge import DUMP, judge
+from .results import Rule
 from .vcd import agreement
 from .process import Child, Limits, ProcessResult, run_bounded
 from .screen import ScreenReport, screen
@@ -49,8 +52,9 @@ UNIT = "unit.pp"
 
 
 class Runner:
-    def __init__(self, tools: Tools, root: Path, memory_bytes: int) -> None:
+    def __init__(self, tools: Tools, root: Path, memory_bytes: int, cocotb: cocotb_bench.Cocotb | None = None) -> None:
         self.tools = tools
+        self.cocotb = cocotb
         self.sim: Simulator = simulator(tools.simulator)
         self.root = root
         self.memory_bytes = memory_bytes
@@ -71,6 +75,8 @@ class Runner:
     def handle(self, message: dict) -> None:
         op = message.get("op")
         if op == "bench":
+            message["data"] = [(_safe_place(place), base64.b64decode(content))
+                               for place, content in message.get("data") or ()]
             self.benches[message["key"]] = message
         elif op == "run":
             task = asyncio.get_running_loop().create_task(self._answer(message))
@@ -132,6 +138,16 @@ class Runner:
             cached = bench["_files"] = (str(conf), ("\n`resetall\n" + bench["unit"]).encode("utf-8"))
         return cached
 
+    def _sim_dir(self, workdir: Path, bench: dict) -> Path:
+        """The simulation's working directory: the bench's data files at their places."""
+        sim = workdir / "sim"
+        sim.mkdir()
+        for place, content in bench["data"]:
+            target = sim / place
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return sim
+
     async def _execute(self, request: dict, bench: dict, workdir: Path, timeout: float, deadline: float) -> Verdict:
         tools = self.tools
         version = tools.version
@@ -151,9 +167,12 @@ class Runner:
         pp = bytearray()
         compiler = None
         sim = self.sim
+        cocotb_tests = bench.get("cocotb")
+        prelude = cocotb_bench.PRELUDE.encode() if cocotb_tests is not None else b""
         if sim.streams(tools):
             compiler = Child(sim.compile(tools, config=conf, unit="-", root=bench["tb_top"]),
                              cwd=workdir, limits=self._limits(deadline), env=env, feed=True)
+            compiler.write(prelude)
 
         def take(chunk: bytes) -> None:
             pp.extend(chunk)
@@ -178,7 +197,7 @@ class Runner:
             if preprocessed.returncode != 0:
                 return _compile_error(sim, preprocessed, names, version, "the preprocessor rejected the design")
             if compiler is None:
-                (workdir / UNIT).write_bytes(bytes(pp) + bench_unit)
+                (workdir / UNIT).write_bytes(prelude + bytes(pp) + bench_unit)
                 compiler = Child(sim.compile(tools, config=conf, unit=UNIT, root=bench["tb_top"]),
                                  cwd=workdir, limits=self._limits(deadline), env=env)
             else:
@@ -188,6 +207,7 @@ class Runner:
             if screening:
                 outcome = await self.screens.screen(
                     {"text": pp_text, "files": files, "top": request["top"], "interface": request.get("interface"),
+                     "exact": request.get("exact", True),
                      "reference_ports": bench.get("reference_ports"), "bench_names": bench.get("bench_names", []),
                      "reference_module": bench.get("reference_module")},
                     max(0.2, deadline - time.monotonic()))
@@ -222,21 +242,40 @@ class Runner:
             problems = sim.compiled_problems(compiled.output, image, files)
             if problems:
                 return _rejected(problems, report, version)
-        ran = await run_bounded(sim.run(tools, str(image)), cwd=workdir,
-                                limits=self._limits(deadline), env=env)
+        simdir = self._sim_dir(workdir, bench)
+        argv, run_env = sim.run(tools, str(image)), env
+        if cocotb_tests is not None:
+            if self.cocotb is None:
+                return Verdict(Status.ERROR, simulator=version, reason="cocotb is not installed: pip install "
+                                                                         "'anvil[cocotb]' (scripts/setup.sh does)")
+            argv, run_env = cocotb_bench.plan(self.cocotb, vvp=tools.vvp, image=str(image),
+                                              module=bench["test_module"], top=request["top"], cwd=str(simdir))
+        ran = await run_bounded(argv, cwd=simdir, limits=self._limits(deadline), env=run_env)
         if ran.timed_out:
             return Verdict(Status.TIMEOUT, simulator=version, log_tail=ran.output[-2000:],
                            reason=f"simulation did not finish within {timeout:g} s and was killed", **extras)
-        verdict = judge(ran.output, ran.returncode, workdir / DUMP, request.get("expected_samples"),
-                        int(request["limit"]), version)
+        ports = bench.get("ports") or {}
+        if cocotb_tests is not None:
+            verdict = cocotb_bench.read_results(simdir / cocotb_bench.RESULTS, cocotb_tests, ran.output,
+                                                int(request["limit"]), f"{version}, {self.cocotb.version}", ports)
+            return replace(verdict, **extras)
+        verdict = judge(ran.output, ran.returncode, simdir / DUMP, request.get("expected_samples"),
+                        int(request["limit"]), version, rule=Rule.from_wire(bench.get("rule")), ports=ports)
         if request.get("agreement") and verdict.status in (Status.FUNCTIONAL_FAIL, Status.PASS):
-            extras["agreement"] = agreement(workdir / DUMP)
+            extras["agreement"] = agreement(simdir / DUMP)
         return replace(verdict, **extras)
+
+
+def _safe_place(place: str) -> str:
+    """A data file's place, kept inside the simulation's directory."""
+    parts = [p for p in Path(place).parts if p not in ("", ".", "..", "/")]
+    return str(Path(*parts)) if parts else "data"
 
 
 def _screen_request(request: dict) -> dict:
     """What a screen worker does with one request (see :mod:`oracle.screens`)."""
     return screen(request["text"], files=request["files"], top=request["top"], interface=request.get("interface"),
+                  exact=request.get("exact", True),
                   reference_ports=request.get("reference_ports"), bench_names=frozenset(request.get("bench_names", ())),
                   reference_module=request.get("reference_module")).to_dict()
 
@@ -333,7 +372,8 @@ def main() -> int:
     root = Path(config["root"])
     root.mkdir(parents=True, exist_ok=True)
     warm_up()
-    runner = Runner(tools, root, int(config.get("memory_bytes", Limits().memory_bytes)))
+    runner = Runner(tools, root, int(config.get("memory_bytes", Limits().memory_bytes)),
+                    cocotb_bench.Cocotb.from_wire(config.get("cocotb")))
     runner.probe_paths = list(config.get("probe_paths", ()))
     runner.screens.prestart(2)
     try:

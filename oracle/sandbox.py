@@ -73,8 +73,10 @@ def _ro(path: str) -> list[str]:
     return ["--ro-bind", path, path]
 
 
-def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, command: Sequence[str]) -> list[str]:
-    """The bubblewrap command line around ``command`` (pure)."""
+def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, command: Sequence[str],
+                 binds: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """The bubblewrap command line around ``command`` (pure); ``binds``: (host folder, where it
+    is seen inside), read-only."""
     exe, prefix = python_paths()
     argv = [bwrap_path, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -89,6 +91,8 @@ def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, co
             argv += _ro(path)
     for name in RUNNER_PACKAGES:
         argv += ["--ro-bind", package_dir(name), f"/anvil/{name}"]
+    for host, inside in binds:
+        argv += ["--ro-bind", host, inside]
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     argv += ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
              "--setenv", "PYTHONPATH", "/anvil", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
@@ -97,8 +101,9 @@ def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, co
 
 
 def launch(*, sandboxed: bool, tool_prefixes: Sequence[str], root_name: str, host_tmp: Path | None,
-           config_for) -> Launch:
-    """How to start the runner. ``config_for(root)`` gives its ``--config`` JSON."""
+           config_for, binds: Sequence[tuple[str, str]] = ()) -> Launch:
+    """How to start the runner. ``config_for(root)`` gives its ``--config`` JSON; ``binds`` are
+    shown read-only inside the sandbox (unsandboxed, the runner sees the host's paths anyway)."""
     if sandboxed:
         path = bwrap()
         if path is None:
@@ -106,7 +111,7 @@ def launch(*, sandboxed: bool, tool_prefixes: Sequence[str], root_name: str, hos
         exe, _ = python_paths()
         root = f"/tmp/{root_name}"
         command = [exe, "-S", "-B", "-m", "oracle.runner", "--config", config_for(root)]
-        argv = sandbox_argv(path, tool_prefixes=tool_prefixes, root=root, command=command)
+        argv = sandbox_argv(path, tool_prefixes=tool_prefixes, root=root, command=command, binds=binds)
         return Launch(tuple(argv), {}, "/", True, root)
     base = Path(host_tmp) if host_tmp else Path(os.environ.get("TMPDIR", "/tmp"))
     root = str(base / root_name)

@@ -117,12 +117,14 @@ class ScreenReport:
 
 def screen(pp_text: str, *, files: Mapping[str, str], top: str,
            interface: Sequence[Sequence] | None = None,
+           exact: bool = True,
            reference_ports: Mapping[str, str] | None = None,
            bench_names: frozenset[str] = frozenset(),
            reference_module: str | None = None) -> ScreenReport:
     """Judge the preprocessed design text; see the module docstring for what is rejected.
 
-    ``interface``: (name, direction, width) the top module must have; ``reference_ports``:
+    ``interface``: (name, direction, width) the top module must have (``exact`` False: only
+    the names are required, as a bench connects them); ``reference_ports``:
     port directions of the reference model; ``bench_names``: every identifier of the bench's
     files."""
     ps = pyslang()
@@ -153,7 +155,7 @@ def screen(pp_text: str, *, files: Mapping[str, str], top: str,
     _SyntaxChecks(ps, reject, top=top, bench_names=bench_names, reference_module=reference_module).run(tree)
     if syntax_ok:
         _semantic_checks(ps, tree, sm, engine, where, reject, report, top=top, interface=interface,
-                         reference_ports=reference_ports)
+                         exact=exact, reference_ports=reference_ports)
     report.problems = list(dict.fromkeys(report.problems))[:MAX_PROBLEMS]
     report.syntax_only = bool(report.problems) and all(p.message.startswith(SYNTAX) for p in report.problems)
     return report
@@ -306,7 +308,7 @@ def _kind_words(kind) -> str:
 
 
 def _semantic_checks(ps, tree, sm, engine, where, reject, report: ScreenReport, *, top: str,
-                     interface, reference_ports) -> None:
+                     interface, reference_ports, exact: bool = True) -> None:
     compilation = ps.ast.Compilation()
     compilation.addSyntaxTree(tree)
     undeclared = {ps.Diags.UndeclaredIdentifier, ps.Diags.TypoIdentifier, ps.Diags.UnknownModule,
@@ -326,7 +328,7 @@ def _semantic_checks(ps, tree, sm, engine, where, reject, report: ScreenReport, 
     body = tops[0].body
     ports = [p for p in body.portList if hasattr(p, "direction")]
     report.ports = [[p.name, direction_name(p.direction), p.type.bitWidth] for p in ports]
-    _interface_checks(ports, where, reject, top, interface, reference_ports, sm)
+    _interface_checks(ports, where, reject, top, interface, reference_ports, sm, exact)
     analysis = ps.analysis.AnalysisManager()
     analysis.analyze(compilation)
     In = ps.ast.ArgumentDirection.In
@@ -354,10 +356,14 @@ def _module_names(tree, ps) -> set[str]:
     return {m.header.name.valueText for m in top_members(tree, ps) if m.kind == ps.syntax.SyntaxKind.ModuleDeclaration}
 
 
-def _interface_checks(ports, where, reject, top, interface, reference_ports, sm) -> None:
+def _interface_checks(ports, where, reject, top, interface, reference_ports, sm, exact: bool = True) -> None:
     location = ports[0].location if ports else None
     have = {p.name: (direction_name(p.direction), p.type.bitWidth, p.location) for p in ports}
-    if interface:
+    if interface and not exact:
+        missing = [name for name, _, _ in interface if name not in have]
+        if missing:
+            reject(location, f"module {top} lacks port(s) {', '.join(missing)} that the testbench connects")
+    elif interface:
         want = {name: (direction, width) for name, direction, width in interface}
         missing = [n for n in want if n not in have]
         extra = [n for n in have if n not in want]

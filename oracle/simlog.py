@@ -1,20 +1,18 @@
 """Reading what Icarus and the testbench printed: compile errors and the simulation result.
 
-What a testbench must print to work with Anvil (see README, "Testbenches"):
-
-- ``Mismatches: N in M samples`` as its last result line (VerilogEval style), N = 0 meaning
-  pass; or
-- a line containing ``PASS``/``PASSED`` when every check passed, and for each failure a line
-  starting with ``ERROR``/``FAIL``/``FAILED`` or a ``$error``/``$fatal`` call.
-
-Only the last ``Mismatches:`` line counts; a testbench line ``TIMEOUT`` means the testbench gave up.
+What a testbench prints (see README, "Testbenches"): ``Mismatches: N in M samples`` as its last
+result line (VerilogEval style, N = 0 meaning pass; only the last one counts), or pass and
+failure lines in the forms :mod:`oracle.results` recognises. A line ``TIMEOUT`` means the
+testbench gave up.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
+from .results import LINE_CHARS, Rule, Said, Values, read_line, values_in
 from .verdict import CompileError
 
 _DIAG = re.compile(
@@ -78,10 +76,17 @@ def parse_compile_errors(output: str) -> tuple[CompileError, ...]:
 
 
 _RESULT = re.compile(r"Mismatches:\s*(\d+)\s+in\s+(\d+)\s+samples")
-_FAIL_LINE = re.compile(r"^\s*(?:\*+\s*)?(?:ERROR|FAIL|FAILED|FATAL)\b", re.IGNORECASE)
-_PASS_LINE = re.compile(r"\b(?:PASS|PASSED)\b")
-_TIME = re.compile(r"(?:\btime\s*[=:]?\s*|@\s*|\bt\s*=\s*)(\d+)", re.IGNORECASE)
 _ICARUS_ASSERT_TIME = re.compile(r"^\s*Time:\s*(\d+)\s+Scope:")
+#: lines whose values are read (each costs at most a few hundred microseconds)
+VALUE_LINES = 256
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failure line the testbench printed, with what it says about values."""
+
+    line: str
+    values: Values
 
 
 @dataclass(frozen=True)
@@ -90,43 +95,54 @@ class SimResult:
 
     mismatches: int | None  # from the last "Mismatches: N in M samples"
     samples: int | None
-    failures: tuple[tuple[int | None, str], ...]  # (time if printed, line): the first few
-    failure_count: int  # all failure lines
-    passed_line: bool  # printed PASS/PASSED
+    failures: tuple[Failure, ...]  # the first few failure lines
+    failure_count: int  # failures: the largest count a line states ("3 failures"), else the failure lines
+    passed_line: bool  # printed a pass line (results.read_line)
     testbench_timeout: bool  # printed TIMEOUT
     hints: tuple[str, ...]  # VerilogEval "Hint:" lines
+    #: the total a count line states ("3 / 100 failures": 100), if any
+    total: int | None = None
 
 
-def parse_sim_log(output: str, max_failures: int = 64) -> SimResult:
+def parse_sim_log(output: str, max_failures: int = 64, *, rule: Rule = Rule(),
+                  ports: Mapping[str, str] | None = None) -> SimResult:
+    """Read the bench's output under the result-line rule (:mod:`oracle.results`); ``ports``
+    (name -> direction) helps name the signal of a value-carrying failure line."""
     mismatches = samples = None
-    failures: list[tuple[int | None, str]] = []
-    failure_count = 0
+    failures: list[Failure] = []
+    failure_lines = 0
+    stated: int | None = None
+    total: int | None = None
     passed_line = False
     tb_timeout = False
     hints: list[str] = []
     lines = output.splitlines()
     for i, line in enumerate(lines):
-        m = _RESULT.search(line)
+        m = _RESULT.search(line[:LINE_CHARS])
         if m:
             mismatches, samples = int(m.group(1)), int(m.group(2))
             continue
         stripped = line.strip()
         if stripped == "TIMEOUT":
             tb_timeout = True
-        elif stripped.startswith("Hint:"):
-            hints.append(stripped)
-        elif _FAIL_LINE.match(line):
-            failure_count += 1
-            if len(failures) < max_failures:
-                time = None
-                tm = _TIME.search(line)
-                if tm:
-                    time = int(tm.group(1))
-                elif i + 1 < len(lines):
-                    am = _ICARUS_ASSERT_TIME.match(lines[i + 1])
-                    if am:
-                        time = int(am.group(1))
-                failures.append((time, stripped))
-        elif _PASS_LINE.search(line):
+            continue
+        if stripped.startswith("Hint:"):
+            hints.append(stripped[:LINE_CHARS])
+            continue
+        reading = read_line(line, rule)
+        if reading.said is Said.PASS:
             passed_line = True
-    return SimResult(mismatches, samples, tuple(failures), failure_count, passed_line, tb_timeout, tuple(hints))
+        elif reading.said is Said.FAIL:
+            failure_lines += 1
+            if reading.count is not None:
+                stated = max(stated or 0, reading.count)
+                total = reading.total or total
+            if len(failures) < max_failures:
+                values = values_in(stripped, ports) if len(failures) < VALUE_LINES else Values(None, None, None, {}, None)
+                if values.time is None and i + 1 < len(lines):
+                    am = _ICARUS_ASSERT_TIME.match(lines[i + 1][:LINE_CHARS])
+                    if am:
+                        values = replace(values, time=int(am.group(1)))
+                failures.append(Failure(stripped[:LINE_CHARS], values))
+    count = stated if stated is not None else failure_lines
+    return SimResult(mismatches, samples, tuple(failures), count, passed_line, tb_timeout, tuple(hints), total)

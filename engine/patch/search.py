@@ -102,7 +102,8 @@ class PatchSearch:
     async def judge(self, text: str) -> Verdict:
         self.judged += 1
         return await self.oracle.simulate(SourceText(self.label, text), self.problem.bench, timeout_s=self.timeout_s,
-                                          interface=self.problem.interface or None, agreement=True)
+                                          interface=self.problem.interface or None, exact=self.problem.exact,
+                                          agreement=True)
 
     def edits_for(self, node: _Node) -> list[Edit]:
         v = node.verdict

@@ -7,9 +7,9 @@ import pytest
 from tests.conftest import ROOT, run_anvil
 
 EXAMPLES = ROOT / "examples"
-VERDICT_KEYS = {"status", "samples", "mismatched_samples", "score", "mismatches", "compile_errors",
+VERDICT_KEYS = {"status", "message", "samples", "mismatched_samples", "score", "mismatches", "compile_errors",
                 "simulator", "elapsed_s"}
-MISMATCH_KEYS = {"time", "cycle", "edge", "signal", "expected", "actual", "inputs"}
+MISMATCH_KEYS = {"time", "cycle", "edge", "signal", "expected", "actual", "inputs", "text"}
 
 
 anvil = run_anvil
@@ -22,6 +22,7 @@ def test_passing_design_exits_0_with_contract_json():
     verdict = json.loads(run.stdout)
     assert set(verdict) == VERDICT_KEYS
     assert verdict["status"] == "pass" and verdict["score"] == 1.0
+    assert verdict["message"] == f"0 mismatches in {verdict['samples']} samples"
     assert verdict["samples"] > 400 and verdict["mismatched_samples"] == 0
     assert verdict["simulator"].startswith("Icarus Verilog ")
     assert isinstance(verdict["elapsed_s"], float)
@@ -80,7 +81,8 @@ def test_testbench_without_a_result_is_an_error(tmp_path):
     rtl.write_text("module TopModule(input a, output y); assign y = a; endmodule\n")
     run = anvil("check", rtl, "--tb", tb)
     assert run.returncode == 2
-    assert "printed no result" in run.stderr
+    assert "prints no line that Anvil can read as a pass or a failure" in run.stderr
+    assert "anvil.toml" in run.stderr and run.stderr.count("\n") == 1
 
 
 def test_broken_bench_exits_2_with_one_line_reason(tmp_path):

@@ -47,8 +47,10 @@ TIMEOUT
 """
     result = parse_sim_log(log)
     assert result.failure_count == 2
-    assert result.failures[0] == (40, "ERROR: tb.sv:42: q wrong")
-    assert result.failures[1][0] == 70
+    assert (result.failures[0].values.time, result.failures[0].line) == (40, "ERROR: tb.sv:42: q wrong")
+    assert result.failures[1].values.time == 70
+    assert (result.failures[1].values.signal, result.failures[1].values.expected,
+            result.failures[1].values.actual) == ("out", "1", "0")
     assert result.testbench_timeout
     assert parse_sim_log("All tests PASSED\n").passed_line
     assert not parse_sim_log("bypass\n").passed_line
