@@ -37,7 +37,8 @@ def render_verdict(verdict: Verdict, *, readable: Collection[str] = ()) -> str:
     message merely names."""
     head = f"{_LABEL[verdict.status.value]}"
     if verdict.samples:
-        head += f"  {verdict.samples - verdict.mismatched_samples}/{verdict.samples} samples match"
+        unit = "tests pass" if "cocotb" in verdict.simulator else "samples match"
+        head += f"  {verdict.samples - verdict.mismatched_samples}/{verdict.samples} {unit}"
         head += f" (score {verdict.score:.3f})"
     if verdict.reason and not verdict.passed:
         head += f"  {verdict.reason}"

@@ -173,7 +173,7 @@ def design_for(path: Path, *, workspace: Path | None = None) -> Design | None:
                 return design
     parsed = stem_of(path)
     if parsed is None:
-        return None
+        return folder_pair(path)
     name, role = parsed
     folder = path.parent
     spec = next((folder / (name + s) for s in SPEC_SUFFIXES if (folder / (name + s)).is_file()), None)

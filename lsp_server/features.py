@@ -121,6 +121,8 @@ class Anvil:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
             return {"status": "error", "message": str(exc)}
+        for note in problem.notes:  # where the spec and the testbench disagree: the bench wins
+            self.notify(f"Anvil: {design.name}: {note}", lsp.MessageType.Warning)
         token = progress_token(args[0]) if args and isinstance(args[0], dict) else None
         try:
             job = self.jobs.start("generate", design_key(design), design.name,

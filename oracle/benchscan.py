@@ -266,11 +266,12 @@ def cocotb_facts(text: str, name: str = "test.py") -> CocotbFacts:
         if isinstance(node, ast.AsyncFunctionDef) and any(_is_cocotb_test(d) for d in node.decorator_list):
             tests.append(node.name)
     driven: set[str] = set()
-    used: list[str] = []
+    seen: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "dut":
-            if not node.attr.startswith("_") and node.attr not in used:
-                used.append(node.attr)
+            if not node.attr.startswith("_"):
+                at = (node.lineno, node.col_offset)
+                seen[node.attr] = min(seen.get(node.attr, at), at)
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 port = _dut_port(target)
@@ -285,6 +286,7 @@ def cocotb_facts(text: str, name: str = "test.py") -> CocotbFacts:
                 if port:
                     driven.add(port)
     skip = {"value", "_name", "_path", "_log", "log"}
+    used = sorted(seen, key=seen.__getitem__)
     ports = tuple(BenchPort(p, "input" if p in driven else "output", 0) for p in used if p not in skip)
     m = _TOPLEVEL.search(text)
     return CocotbFacts(tuple(tests), m.group(1) if m else None, ports)

@@ -101,8 +101,10 @@ def plan(cocotb: Cocotb, *, vvp: str, image: str, module: str, top: str, cwd: st
     return (vvp, "-n", "-m", cocotb.vpi, image), env
 
 
-_ASSERT = re.compile(r"^\s*assert\s+(.{1,300}?)\s*(?:==|!=)\s*(.{1,300}?)\s*$")
+_ASSERT = re.compile(r"^\s*assert\s+(.{1,300}?)\s*==\s*(.{1,300}?)\s*$")
 _DUT = re.compile(r"\bdut\.(\w{1,80})")
+#: how cocotb shows a value in a rewritten assertion: LogicArray('0111', Range(3, 'downto', 0))
+_LOGIC = re.compile(r"^(?:LogicArray|Logic|BinaryValue)\('([01xXzZ-]{1,4096})'.*\)$")
 
 
 def read_results(path: Path, tests: list[str], output: str, limit: int, simulator: str,
@@ -132,7 +134,7 @@ def read_results(path: Path, tests: list[str], output: str, limit: int, simulato
         text = node.text or ""
         mismatches.append(_mismatch(case, message, text, ports))
     if failed or missing or skipped:
-        first = f"{failed[0].get('name')}: {mismatches[0].text}" if failed else ""
+        first = mismatches[0].text if failed else ""
         why = (f"{len(failed)} of {len(cases)} cocotb tests failed" + (f" ({first[:200]})" if first else "")
                if failed else f"cocotb tests did not run: {', '.join(missing or [c.get('name', '') for c in skipped])}")
         return Verdict(Status.FUNCTIONAL_FAIL, samples=len(cases), mismatched_samples=len(failed) or len(missing),
@@ -141,15 +143,21 @@ def read_results(path: Path, tests: list[str], output: str, limit: int, simulato
                    **common)
 
 
+def _shown(value: str) -> str:
+    """A value as a rewritten assertion prints it, as a plain bit string or number."""
+    m = _LOGIC.match(value.strip())
+    return m.group(1) if m else value.strip()
+
+
 def _mismatch(case, message: str, text: str, ports) -> Mismatch:
     first_line = message.splitlines()[0] if message else case.get("name", "test failed")
     values = values_in(first_line, ports)
     signal, expected, actual = values.signal, values.expected, values.actual
     source = next((ln for ln in text.splitlines() if ln.strip().startswith("assert ")), "")
     if expected is None:
-        m = _ASSERT.match(first_line) or _ASSERT.match(source.split(",")[0])
-        if m and first_line.startswith("assert "):
-            actual, expected = m.group(1), m.group(2)
+        m = _ASSERT.match(first_line)
+        if m:
+            actual, expected = (_shown(v) for v in m.groups())
     if signal is None:
         d = _DUT.search(source) or _DUT.search(first_line)
         if d:

@@ -5,7 +5,7 @@ linear time (at most :data:`LINE_CHARS` characters of it), case-insensitively, a
 banner characters (``=*#~+!<>|[]:-_`` and spaces) from both ends:
 
 1. **Counts.** ``N failures`` / ``N errors`` / ``N mismatches`` / ``N tests failed`` /
-   ``N / M failures`` and ``errors: N`` / ``failures = N`` / ``error count: N``: a failure
+   ``N / M failures`` / ``N of M vectors failed`` and ``errors: N`` / ``failures = N`` / ``error count: N``: a failure
    line when N > 0, a pass line when N = 0 ("Test completed with 0 failures", "no errors").
 2. **Failure lines.** The line starts with ``error``, ``fail``, ``failed``, ``failure``,
    ``fatal``, ``mismatch``, ``wrong`` or ``incorrect`` (``$error`` and ``$fatal`` print
@@ -79,7 +79,8 @@ class Reading:
 
 
 _WORD = r"(?:errors?|failures?|failed|fails|mismatch(?:es)?|mismatched)"
-_COUNT_BEFORE = re.compile(r"(?<![\w.])(\d{1,12})[ \t]*+(?:/[ \t]*+(\d{1,12})[ \t]*+)?(?:(?:tests?|checks?|vectors?|cases?"
+_COUNT_BEFORE = re.compile(r"(?<![\w.])(\d{1,12})[ \t]*+(?:(?:/|of|out[ \t]+of)[ \t]*+(\d{1,12})[ \t]*+)?"
+                           r"(?:(?:tests?|checks?|vectors?|cases?"
                            r"|samples?|comparisons?|outputs?)[ \t]++)?" + _WORD + r"\b")
 _COUNT_AFTER = re.compile(r"\b(?:error|fail|failure|failed|mismatch)(?:es|s)?+(?:[ \t]*+count)?+[ \t]*+[:=][ \t]*+"
                           r"(\d{1,12})\b")

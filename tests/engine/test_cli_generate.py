@@ -89,3 +89,44 @@ def test_bad_input_gets_a_clear_error(workspace, setup, words):
     extra = ["--provider", "nope"] if "nope" in words else ["--provider", "replay", "--model", "x.jsonl"]
     run = anvil("generate", workspace / "counter4.md", *extra)
     assert run.returncode == 2 and words in run.stderr, run.stderr
+
+
+BENCHES = ROOT / "tests" / "benches"
+
+
+async def test_generate_finds_the_module_and_its_ports_in_the_bench(tmp_path, monkeypatch):
+    """A folder as public benchmarks ship it: a prose spec, testbench.v instantiating `add8`; no
+    --top, no anvil.toml. The prompt asks for add8 with the bench's ports; the output is add8.v."""
+    folder = tmp_path / "adder"
+    folder.mkdir()
+    for name in ("design_description.txt", "testbench.v"):
+        shutil.copy(BENCHES / "banner_adder" / name, folder / name)
+    monkeypatch.setenv("ANVIL_LEDGER", str(tmp_path / "ledger.sqlite"))
+    good = (BENCHES / "banner_adder" / "add8.v").read_text()
+    design = design_for(folder / "design_description.txt")
+    problem = Problem.from_design(design, oracle=Oracle())
+    assert problem.top == "add8" and not problem.exact
+    assert [(p.name, p.direction, p.width) for p in problem.interface] == [
+        ("a", "input", 8), ("b", "input", 8), ("cin", "input", 1), ("sum", "output", 8), ("cout", "output", 1)]
+    scripted = ScriptedProvider([fenced(good)])
+    recording = folder / "recording.jsonl"
+    await Engine(RecordingProvider(scripted, recording), Oracle(),
+                 strategy=Strategy(samples=1, rounds=1, repair_width=1)).solve(problem)
+    assert "module add8 (input logic [7:0] a, input logic [7:0] b, input logic cin, output logic [7:0] sum, " \
+           "output logic cout);" in scripted.requests[0].messages[-1].content
+    run = anvil("generate", "design_description.txt", "--tb", "testbench.v", "--provider", "replay", "--model",
+                recording, *STRATEGY, "--json", cwd=folder)
+    assert run.returncode == 0, run.stderr
+    assert (folder / json.loads(run.stdout)["output"]).resolve() == (folder / "add8.v").resolve()
+    assert (folder / "add8.v").read_text().strip() == good.strip()
+
+
+def test_generate_says_when_spec_and_bench_disagree(tmp_path):
+    folder = shutil.copytree(BENCHES / "banner_adder", tmp_path / "adder")
+    spec = folder / "design_description.txt"
+    spec.write_text(spec.read_text().replace("cout: the carry out of bit 7.", "cout: the carry out.\n    ovf: overflow."))
+    empty = folder / "none.jsonl"
+    empty.write_text("")
+    run = anvil("generate", spec, "--tb", folder / "testbench.v", "-o", folder / "out.v", "--provider", "replay",
+                "--model", empty, *STRATEGY)
+    assert "note: the spec lists port(s) ovf that the testbench does not connect" in run.stderr

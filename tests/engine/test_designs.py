@@ -59,3 +59,40 @@ def test_ports_from_a_spec():
             "  output reg [3:0] count\nThe output q is ...\n")
     assert ports_from_spec(spec) == (Port("clk", "input", 1), Port("reset", "input", 1), Port("d", "input", 8),
                                      Port("q", "output", 4), Port("count", "output", 4))
+
+
+BENCHES = __import__("tests.conftest", fromlist=["ROOT"]).ROOT / "tests" / "benches"
+
+
+def test_a_folder_with_one_spec_and_one_testbench_pairs_them(tmp_path):
+    import shutil
+
+    folder = shutil.copytree(BENCHES / "banner_adder", tmp_path / "adder")
+    for start in ("design_description.txt", "testbench.v", "add8.v"):
+        d = design_for(folder / start)
+        assert d.spec == folder / "design_description.txt" and d.testbench == folder / "testbench.v"
+        assert d.output == folder / "add8.v" and d.name == "add8" and d.source == "folder"
+    (folder / "notes.md").write_text("x")  # two specs: ambiguous, nothing is guessed
+    assert design_for(folder / "testbench.v") is None or not design_for(folder / "testbench.v").complete
+
+
+@pytest.mark.parametrize("spec, tb", [("shift4.md", "tb_shift4.v"), ("clz8.md", "test_clz8.py")])
+def test_tb_x_and_test_x_pair_by_name(tmp_path, spec, tb):
+    touch(tmp_path / spec)
+    touch(tmp_path / tb)
+    d = design_for(tmp_path / spec)
+    assert d.complete and d.testbench == tmp_path / tb
+    assert design_for(tmp_path / tb).spec == tmp_path / spec
+
+
+def test_manifest_data_and_result_patterns(tmp_path):
+    touch(tmp_path / "m.md")
+    touch(tmp_path / "m_check.v")
+    touch(tmp_path / "anvil.toml", '[[design]]\nspec = "m.md"\ntestbench = "m_check.v"\ndata = ["vec"]\n'
+          'pass = ["^ALL GOOD$"]\nfail = "^BAD"\n')
+    d = design_for(tmp_path / "m.md")
+    assert d.top is None and d.data == (tmp_path / "vec",)
+    assert d.rule.passes == ("^ALL GOOD$",) and d.rule.fails == ("^BAD",)
+    touch(tmp_path / "anvil.toml", '[[design]]\nspec = "m.md"\ntestbench = "m_check.v"\npass = ["(oops"]\n')
+    with pytest.raises(DesignError, match="not a regular expression"):
+        design_for(tmp_path / "m.md")

@@ -108,6 +108,21 @@ async def test_compile_errors_land_on_their_lines(client):
     assert diags[0].range.start.line in (10, 11)
 
 
+async def test_a_folder_with_a_spec_and_testbench_v_is_paired_without_anvil_toml(client):
+    """A public-benchmark folder: design_description.txt beside testbench.v, the design named by
+    the module the bench instantiates; failures printed by the bench become diagnostics."""
+    import shutil
+
+    folder = shutil.copytree(Path(__file__).resolve().parents[1] / "benches" / "banner_adder", client.folder / "adder")
+    result = await command(client, "anvil.check", {"uri": uri(folder / "design_description.txt")})
+    assert result["status"] == "pass" and result["uri"] == uri(folder / "add8.v")
+    (folder / "add8.v").write_text((folder / "wrong_no_carry_in.v").read_text())
+    result = await command(client, "anvil.check", {"uri": uri(folder / "testbench.v")})
+    assert result["status"] == "functional_fail"
+    diags = await until(lambda: client.diagnostics.get(uri(folder / "add8.v")), what="diagnostics on add8.v")
+    assert "failures" in diags[0].message and diags[0].source == "anvil"
+
+
 async def test_busy_design_refuses_a_second_generate_and_cancel_stops_it(client, tmp_path):
     async with SlowEndpoint() as endpoint:
         client.set_configuration({"provider": "openai", "model": "slow", "baseUrl": endpoint.url,

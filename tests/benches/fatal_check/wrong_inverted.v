@@ -1,0 +1,3 @@
+module parity16 (input [15:0] data, output parity);
+  assign parity = ~^data;
+endmodule
