@@ -97,6 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, (OracleError, DesignError, SpecError, LedgerError, ProviderError)):
             print(f"anvil: {exc}", file=sys.stderr)
             return EXIT_ERROR
+        if isinstance(exc, (MemoryError, RuntimeError)) and ("thread" in str(exc) or isinstance(exc, MemoryError)):
+            from oracle.process import inherited_memory_note
+
+            note = inherited_memory_note(4 << 30)
+            if note:
+                print(f"anvil: out of memory ({exc or 'MemoryError'}): {note}", file=sys.stderr)
+                return EXIT_ERROR
         if args.verbose:
             raise
         print(f"anvil: internal error: {type(exc).__name__}: {exc} (anvil -v ... shows where)", file=sys.stderr)

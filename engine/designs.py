@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oracle.bench import DEFAULT_TOP, is_source
+from oracle.bench import is_source
 from oracle.results import Rule
 
 SPEC_SUFFIXES = ("_prompt.txt", ".spec.md", ".md")

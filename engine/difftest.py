@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from oracle import DEFAULT_REFERENCE, DEFAULT_TOP, Bench, Oracle, Port, SourceText, Verdict
+from oracle.scratch import mkdtemp
 
 CLOCK = re.compile(r"^(clk|clock|clk_i|i_clk|sys_clk)$", re.IGNORECASE)
 RESET = re.compile(r"^(a?reset|a?rst|areset|reset_?n|rst_?n|areset_?n|resetn|rstn)$", re.IGNORECASE)
@@ -110,7 +110,7 @@ async def holds(oracle: Oracle, design: str, reference: Path, ports: Sequence[Po
         text = testbench(ports, cycles=cycles, seed=seed)
     except ValueError as exc:
         return Held(None, f"no longer test: {exc}")
-    folder = Path(tempfile.mkdtemp(prefix="anvil-difftest-"))
+    folder = mkdtemp("difftest-")
     try:
         tb = folder / "anvil_diff_tb.sv"
         tb.write_text(text)

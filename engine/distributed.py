@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from oracle import Oracle
+from oracle.scratch import process_dir
 
 from . import events as ev
 from .benchmark import Arm, DatasetProblem, Outcome, OutcomeStore, run_arm
@@ -111,7 +112,7 @@ class SweepWorker:
     async def run(self, spec: TaskSpec) -> TaskDone:
         runtime = self._runtime()
         events: list[ev.Event] = []
-        with tempfile.TemporaryDirectory(prefix="anvil-task-") as folder:
+        with tempfile.TemporaryDirectory(prefix="task-", dir=process_dir()) as folder:
             for name, text in spec.files.items():
                 (Path(folder) / name).write_text(text, encoding="utf-8")
             paths = sorted(Path(folder).iterdir())

@@ -22,7 +22,7 @@ def checks() -> list[Check]:
     """Everything, required components first."""
     found = simulator_checks() + python_checks()
     if found[0].ok:
-        found += sandbox_checks()
+        found += sandbox_checks() + cocotb_checks()
     return found + model_checks()
 
 
@@ -53,7 +53,19 @@ def sandbox_checks() -> list[Check]:
         return [Check("sandbox", True, f"{bwrap_version()}: runs see only their folder and the tools (read-only), "
                                        f"a private /tmp, network interfaces: {net}")]
     why = runner.problem or "ANVIL_SANDBOX=off"
-    return [Check("sandbox", False, f"not active ({why}); simulations run unsandboxed", fix, required=False)]
+    return [Check("sandbox", False, f"NOT ACTIVE ({why}): simulations run unsandboxed. Candidates are still "
+                                    "elaborated alone and judged by what Icarus compiled (no file access, no reach "
+                                    "into the bench), but the machine's files are not hidden from the tools",
+                  fix, required=False)]
+
+
+def cocotb_checks() -> list[Check]:
+    from oracle.cocotb import find_cocotb
+
+    found = find_cocotb()
+    return [Check("cocotb", found is not None, f"{found.version}: --tb test_x.py runs cocotb tests" if found else
+                  "not installed (needed only for cocotb testbenches, --tb test_x.py)",
+                  "pip install 'anvil-rtl[cocotb]' (scripts/setup.sh does it)", required=False)]
 
 
 def cluster_checks(address: str) -> list[Check]:

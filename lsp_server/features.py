@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from engine.loop import call_budget
 from engine.run import Runtime, oracle_for
 from engine.settings import RunSettings
 from oracle import DEFAULT_TOP, Bench, Oracle, OracleError, SourceText, Verdict
+from oracle.scratch import mkdtemp
 
 from .convert import SOURCE, mismatch_message, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
@@ -109,7 +109,7 @@ class Anvil:
     async def generate(self, args: tuple) -> dict[str, Any]:
         """Generate from the design as the editor shows it: an unsaved spec or testbench is what
         the prompt and the bench use, and what the insert action later compares with."""
-        snapshot = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
+        snapshot = mkdtemp("snapshot-")
         try:
             design = self.design_of(args)
             spec_text = self.text_of(design.spec)
@@ -244,7 +244,7 @@ class Anvil:
         rtl = self.text_of(design.output)
         if rtl is None:
             return {"status": "error", "message": f"{design.output} does not exist"}
-        snapshot = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
+        snapshot = mkdtemp("snapshot-")
         try:
             bench = self._bench_snapshot(design, snapshot)
             verdict = await self.oracle.simulate(SourceText(str(design.output), rtl), bench)

@@ -7,8 +7,9 @@ the same methods and is added to :data:`SIMULATORS`.
 
 The run of one candidate, in the runner: ``preprocess`` the design files alone (its standard
 output is the text that is screened), ``compile`` that text followed by the bench's own
-preprocessed text (``preprocess_bench``, once per bench, on the host), check what was compiled
-(``compiled_problems``), ``run`` the image, and judge the bench's output.
+preprocessed text (``preprocess_bench``, once per bench, on the host), and the same text alone
+under a neutral top (:mod:`oracle.alone`), check what the design alone compiled to
+(``alone_problems``), ``run`` the image, and judge the bench's output.
 """
 
 from __future__ import annotations
@@ -38,15 +39,16 @@ class Simulator(Protocol):
 
     def streams(self, tools) -> bool: ...
 
-    def compiler_config(self, tools, *, root: str | None) -> str: ...
+    def compiler_config(self, tools, *, root: str | None, image: str = ...) -> str: ...
 
-    def compile(self, tools, *, config: str, unit: str, root: str | None) -> tuple[str, ...]: ...
+    def compile(self, tools, *, config: str, unit: str, root: str | None, image: str = ...) -> tuple[str, ...]: ...
 
     def run(self, tools, image: str) -> tuple[str, ...]: ...
 
     def compile_errors(self, output: str) -> tuple[CompileError, ...]: ...
 
-    def compiled_problems(self, output: str, image: Path, files: Mapping[str, str]) -> list[CompileError]: ...
+    def alone_problems(self, output: str, image: Path, files: Mapping[str, str],
+                       bench_names: frozenset[str] = ...) -> list[CompileError]: ...
 
 
 def simulator(name: str) -> Simulator:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .benchscan import (BenchPort, CocotbFacts, DataFile, cocotb_facts, data_files, expected_top, instance_ports,
-                        rewrite_literals)
+                        parameter_values, rewrite_literals)
 from .errors import BenchError
 from .results import Rule, printed_strings, recognisable
 from .syntax import Port, SourceText, identifiers, module_interface
@@ -133,6 +133,8 @@ class PreparedBench:
     ports: tuple[BenchPort, ...] = ()
     #: parameters the bench sets on the top by name
     params: tuple[str, ...] = ()
+    #: their values, as Verilog literals (for elaborating the design alone as the bench would)
+    param_values: dict[str, str] = field(default_factory=dict)
     #: files the simulation reads, and where it finds them
     data: tuple[DataFile, ...] = ()
     #: why the bench cannot judge any design ("" when it can)
@@ -215,6 +217,7 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], 
 
     unit, names, errors = simulator(tools.simulator).preprocess_bench(tools, sources)
     ports, params = instance_ports(texts, top) if top else ((), ())
+    values = parameter_values(texts, top, ports, params) if top else {}
     scan = data_files(unit, bench.home, bench.data)
     unit = rewrite_literals(unit, scan.rewrites)
     data, too_big = _sized(scan.files)
@@ -226,7 +229,7 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], 
     if reference_text is None and not errors and not recognisable(unit, bench.rule):
         problems.append(_unrecognised(unit, bench.rule))
     return PreparedBench(bench, key, tb_top, reference_text, reference_interface, unit, names, errors,
-                         identifiers(texts), top, ports, params, data, "; ".join(problems))
+                         identifiers(texts), top, ports, params, values, data, "; ".join(problems))
 
 
 def prepare_top(bench: Bench) -> str | None:
@@ -265,7 +268,7 @@ def _prepare_cocotb(bench: Bench, key: str, text: str) -> PreparedBench:
     data, too_big = _sized((*modules, *(f for f in scan.files if f.place not in {m.place for m in modules})))
     if too_big:
         problems.append(too_big)
-    return PreparedBench(bench, key, top, None, None, "", {}, (), frozenset(), top, facts.ports, (), data,
+    return PreparedBench(bench, key, top, None, None, "", {}, (), frozenset(), top, facts.ports, (), {}, data,
                          "; ".join(problems), facts)
 
 

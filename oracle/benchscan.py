@@ -133,6 +133,32 @@ def _parameter_names(inst, ps) -> tuple[str, ...]:
     return tuple(p.name.valueText for p in params.parameters if p.kind == ps.syntax.SyntaxKind.NamedParamAssignment)
 
 
+def parameter_values(sources: Sequence[SourceText], top: str, ports: Sequence[BenchPort],
+                     params: Sequence[str]) -> dict[str, str]:
+    """The values the bench gives the top's parameters (``#(.W(N))``), as Verilog literals:
+    the bench compiled with a stand-in of the top, which has those parameters."""
+    if not params:
+        return {}
+    ps = pyslang()
+    _, trees = parse([*sources, SourceText("stand_in.sv", stub(top, ports, params))])
+    compilation = ps.ast.Compilation()
+    for tree in trees:
+        compilation.addSyntaxTree(tree)
+    compilation.getAllDiagnostics()
+    values: dict[str, str] = {}
+
+    def visit(symbol):
+        if symbol.kind == ps.ast.SymbolKind.Instance and symbol.definition.name == top and not values:
+            for param in symbol.body.parameters:
+                text = str(param.value)
+                if param.name in params and text and text != "<unset>":
+                    values[param.name] = text
+        return ps.ast.VisitAction.Advance
+
+    compilation.getRoot().visit(visit)
+    return values
+
+
 def stub(top: str, ports: Sequence[BenchPort], params: Sequence[str] = ()) -> str:
     """A bodiless module with the bench's view of ``top``'s ports and parameters."""
     header = f"#({', '.join(f'parameter {p} = 0' for p in params)}) " if params else ""

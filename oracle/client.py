@@ -22,9 +22,10 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from . import sandbox
+from . import sandbox, scratch  # noqa: F401 - scratch first: its folder is removed after the runners stop
 from .cocotb import find_cocotb
 from .errors import OracleError
+from .process import inherited_memory_note
 from .icarus import Tools
 
 log = logging.getLogger("anvil.oracle")
@@ -78,7 +79,11 @@ class RunnerClient:
                 outcome: dict = {}
                 thread = threading.Thread(target=self._io, args=(sandboxed, started, outcome), daemon=True,
                                           name="anvil-oracle-runner")
-                thread.start()
+                try:
+                    thread.start()
+                except RuntimeError as exc:  # no memory for a thread: an inherited limit, most likely
+                    note = inherited_memory_note(self.memory_bytes)
+                    raise OracleError(f"cannot start the oracle: {exc}" + (f" ({note})" if note else "")) from None
                 if not started.wait(START_TIMEOUT_S):
                     outcome.setdefault("error", f"the runner did not start within {START_TIMEOUT_S:g} s")
                 if "error" not in outcome:
@@ -86,11 +91,14 @@ class RunnerClient:
                     self.root = outcome["root"]
                     if not sandboxed and reasons:
                         self.problem = reasons[0]
-                        log.warning("anvil: no sandbox for simulations (%s); running them unsandboxed",
-                                    self.problem)
+                        log.warning("simulations run WITHOUT a sandbox (%s): candidates are still elaborated "
+                                    "alone and judged by what Icarus compiled, but the machine's files are not "
+                                    "hidden from the tools; install bubblewrap, or set ANVIL_SANDBOX=on to refuse "
+                                    "to run without it (anvil doctor)", self.problem)
                     return
                 reasons.append(outcome["error"])
-            raise OracleError("cannot start the oracle's runner: " + "; ".join(reasons))
+            note = inherited_memory_note(self.memory_bytes)
+            raise OracleError("cannot start the oracle's runner: " + "; ".join(reasons) + (f" ({note})" if note else ""))
 
     def _io(self, sandboxed: bool, started: threading.Event, outcome: dict) -> None:
         """Thread body: start the runner, then read its answers until it ends."""
@@ -145,7 +153,7 @@ class RunnerClient:
                 _fail(entry, died)
 
     def _config(self, root: str, cocotb) -> str:
-        probe_paths = ["/etc/passwd", os.getcwd()]
+        probe_paths = ["/etc/passwd", os.getcwd(), "/proc/self/mountinfo"]
         return json.dumps({"tools": self.tools.__dict__, "root": root, "memory_bytes": self.memory_bytes,
                            "probe_paths": probe_paths,
                            "cocotb": cocotb.to_wire() if cocotb is not None else None})

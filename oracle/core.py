@@ -30,13 +30,15 @@ from .client import RunnerClient, RunnerDied, runner_for
 from .backend import simulator
 from .errors import BenchError
 from .icarus import Tools
-from .lexical import check_sources
+from .lexical import check_sources, without_bom
 from .syntax import Port, SourceText
 from .verdict import CompileError, Status, Verdict
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_MISMATCHES = 8
 DEFAULT_MEMORY_BYTES = 4 << 30
+#: a verdict comes within the timeout plus this, whatever happens in the runner
+ANSWER_GRACE_S = 1.8
 
 Design = str | Path | SourceText | Sequence[Path | SourceText]
 
@@ -272,8 +274,8 @@ class Oracle:
         timeout_s = timeout_s or self.timeout_s
         limit = self.max_mismatches if max_mismatches is None else max_mismatches
         prepared = self._prepare(bench)
-        texts = [s if isinstance(s, SourceText) else SourceText(str(s), read_text(s, "design file"))
-                 for s in _as_sources(design)]
+        texts = [SourceText(s.name, without_bom(s.text)) if isinstance(s, SourceText)
+                 else SourceText(str(s), without_bom(read_text(s, "design file"))) for s in _as_sources(design)]
         raw = check_sources([(t.name, t.text) for t in texts])
         if raw:
             return Verdict(Status.COMPILE_ERROR, compile_errors=raw, simulator=self.tools.version,
@@ -301,6 +303,7 @@ class Oracle:
         request = {"op": "run", "key": prepared.key, "top": prepared.top, "screen": screen,
                    "design": [[_file_name(i, s.name), s.name, s.text] for i, s in enumerate(sources)],
                    "interface": [p.to_list() for p in interface] if interface else None, "exact": exact,
+                   "params": prepared.param_values,
                    "expected_samples": expected_samples, "timeout": timeout_s, "limit": limit,
                    "agreement": agreement, "compile_only": compile_only}
         facts = {"unit": prepared.unit, "tb_top": prepared.tb_top, "names": prepared.names,
@@ -310,8 +313,21 @@ class Oracle:
                  "cocotb": list(prepared.cocotb.tests) if prepared.cocotb is not None else None,
                  "test_module": bench.testbench.stem if bench.cocotb else None}
         async with self._slot():
+            await self.runner.start()  # starting the runner is not part of the run's time
+            task = asyncio.ensure_future(self.runner.request(request, bench=(prepared.key, facts)))
             try:
-                answer = await self.runner.request(request, bench=(prepared.key, facts))
+                done, _ = await asyncio.wait({task}, timeout=timeout_s + ANSWER_GRACE_S)
+            except asyncio.CancelledError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)  # the runner has killed the run
+                raise
+            if not done:  # the runner's own deadline failed: never wait longer than this
+                task.cancel()
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+                return Verdict(Status.TIMEOUT, simulator=self.tools.version,
+                               reason=f"no verdict within {timeout_s:g} s (+{ANSWER_GRACE_S:g} s); the run was killed")
+            try:
+                answer = task.result()
             except RunnerDied as exc:
                 return Verdict(Status.ERROR, simulator=self.tools.version, reason=str(exc))
         if "verdict" not in answer:

@@ -27,13 +27,13 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SimulatorNotFound
-from .image import coerced_inputs, image_problems
+from .scratch import mkdtemp
+from .alone import alone_problems
 from .simlog import parse_compile_errors
 from .verdict import CompileError
 
@@ -211,7 +211,7 @@ def find_tools(iverilog: str | None = None) -> Tools:
     vvp = shutil.which("vvp", path=os.path.dirname(path)) or shutil.which("vvp")
     if vvp is None:
         raise SimulatorNotFound(f"'vvp' not found beside {path}; {INSTALL_HINT}")
-    scratch = tempfile.mkdtemp(prefix="anvil-probe-")
+    scratch = str(mkdtemp("probe-"))
     try:
         try:
             out = _quiet([path, "-V"], scratch, timeout=10).stdout
@@ -237,7 +237,7 @@ def preprocess_bench(tools: Tools, sources) -> tuple[str, dict[str, str], tuple[
     """The bench's files through ivlpp (the texts read, copied so the text judged is the text
     hashed); includes resolve beside the original files. Returns the text, the names its
     ```line`` markers use -> names to report, and errors (a bench that does not preprocess)."""
-    folder = Path(tempfile.mkdtemp(prefix="anvil-bench-"))
+    folder = mkdtemp("bench-")
     try:
         names: dict[str, str] = {}
         listed = []
@@ -293,11 +293,12 @@ class Icarus:
     def streams(self, tools: Tools) -> bool:
         return tools.direct
 
-    def compiler_config(self, tools: Tools, *, root: str | None) -> str:
-        return ivl_conf(tools, root=root, image=SIM_IMAGE)
+    def compiler_config(self, tools: Tools, *, root: str | None, image: str = SIM_IMAGE) -> str:
+        return ivl_conf(tools, root=root, image=image)
 
-    def compile(self, tools: Tools, *, config: str, unit: str, root: str | None) -> tuple[str, ...]:
-        return compile_argv(tools, conf=config, unit=unit, root=root, image=SIM_IMAGE)
+    def compile(self, tools: Tools, *, config: str, unit: str, root: str | None,
+                image: str = SIM_IMAGE) -> tuple[str, ...]:
+        return compile_argv(tools, conf=config, unit=unit, root=root, image=image)
 
     def run(self, tools: Tools, image: str) -> tuple[str, ...]:
         return run_argv(tools, image)
@@ -305,12 +306,9 @@ class Icarus:
     def compile_errors(self, output: str) -> tuple[CompileError, ...]:
         return parse_compile_errors(output)
 
-    def compiled_problems(self, output: str, image: Path, files) -> list[CompileError]:
-        problems = coerced_inputs(output, files)
-        if not problems:
-            with image.open(encoding="utf-8", errors="replace") as stream:
-                problems = image_problems(stream, files)
-        return problems
+    def alone_problems(self, output: str, image: Path, files, bench_names=frozenset()) -> list[CompileError]:
+        with image.open(encoding="utf-8", errors="replace") as stream:
+            return alone_problems(stream, output, files, bench_names)
 
 
 ICARUS = Icarus()

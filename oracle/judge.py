@@ -20,9 +20,11 @@ LOG_TAIL = 2000
 
 
 def judge(output: str, returncode: int | None, dump: Path, expected_samples: int | None, limit: int,
-          simulator: str, *, rule: Rule = Rule(), ports: Mapping[str, str] | None = None) -> Verdict:
+          simulator: str, *, rule: Rule = Rule(), ports: Mapping[str, str] | None = None,
+          until: float | None = None) -> Verdict:
     """The verdict of a finished run from the bench's output (``rule``: the design's pass and
-    failure patterns; ``ports``: the design's port directions, to name signals in failure lines)."""
+    failure patterns; ``ports``: the design's port directions, to name signals in failure lines;
+    ``until``: when reading the waveform for failing samples stops, ``time.monotonic()``)."""
     result = parse_sim_log(output, rule=rule, ports=ports)
     common = dict(simulator=simulator, log_tail=output[-LOG_TAIL:])
     samples = result.samples or 0
@@ -42,7 +44,7 @@ def judge(output: str, returncode: int | None, dump: Path, expected_samples: int
         if mismatched == 0 and result.failure_count == 0:
             return Verdict(Status.PASS, samples=samples, score=1.0,
                            reason=f"0 mismatches in {samples} samples", **common)
-        found, trace = scan(dump, limit, TRACE_WINDOW) if dump.exists() else ([], ())
+        found, trace = scan(dump, limit, TRACE_WINDOW, until) if dump.exists() else ([], ())
         if not found:
             found = from_log(result, limit)
         return Verdict(Status.FUNCTIONAL_FAIL, samples=samples, mismatched_samples=mismatched,

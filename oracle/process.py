@@ -46,6 +46,24 @@ class ProcessResult:
         return self.output_bytes > len(self.output.encode())
 
 
+def within_inherited(which: int, value: int) -> int:
+    """``value``, lowered to the limit this process inherited (a child cannot be given more)."""
+    soft, hard = resource.getrlimit(which)
+    for bound in (soft, hard):
+        if bound != resource.RLIM_INFINITY:
+            value = min(value, bound)
+    return value
+
+
+def inherited_memory_note(wanted: int) -> str:
+    """Why runs have less memory than ``wanted``: "" when they do not."""
+    got = within_inherited(resource.RLIMIT_AS, wanted)
+    if got >= wanted:
+        return ""
+    return (f"the address-space limit this process inherited (ulimit -v) is {got >> 20} MB, below the "
+            f"{wanted >> 20} MB a simulation may use; raise it")
+
+
 def _apply_limits(pid: int, limits: Limits) -> None:
     cpu = max(1, int(limits.timeout_s) + 2)
     for which, value in (
@@ -53,6 +71,7 @@ def _apply_limits(pid: int, limits: Limits) -> None:
         (resource.RLIMIT_FSIZE, limits.file_bytes),
         (resource.RLIMIT_CPU, cpu),
     ):
+        value = within_inherited(which, value)
         try:
             resource.prlimit(pid, which, (value, value))
         except (OSError, ValueError):  # the process already ended, or no permission
@@ -66,28 +85,17 @@ def kill_group(pid: int) -> None:
         pass
 
 
-def _live_members(pgid: int) -> int:
-    """Processes of the group that are not yet zombies (read from /proc)."""
-    count = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != b"Z":
-            count += 1
-    return count
-
-
 async def _group_gone(pgid: int, limit_s: float = 2.0) -> None:
     """Wait until every process of the killed group has died: children of a killed tool die a
-    moment after it, and a child caught between fork and exec still shows the tool's command
-    line. Called while the leader is unreaped, so its pid (the group id) cannot be reused."""
+    moment after it, and a child caught between fork and exec escapes a single kill. Called once
+    the leader is reaped: its pid (the group id) stays reserved while any member lives or while
+    the leader's pidfd is open, so signalling the group reaches this group alone (no /proc)."""
     deadline = time.monotonic() + limit_s
-    while _live_members(pgid) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
         await asyncio.sleep(0.005)
 
 
@@ -299,16 +307,16 @@ class Child:
                      else self.capture.add)(chunk)
             except (BlockingIOError, OSError):
                 pass
-        os.close(self.pid_fd)
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
-        if abnormal:
-            await _group_gone(self.proc.pid)
         try:
             self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not yet delivered
             pass
+        if abnormal:
+            await _group_gone(self.proc.pid)
+        os.close(self.pid_fd)
 
     def kill(self) -> None:
         kill_group(self.proc.pid)

@@ -6,8 +6,9 @@ forked screen) see:
 - the tools, the Python interpreter and the two packages the runner needs (``oracle``,
   ``pyslang``), read-only;
 - a private ``/tmp`` (a tmpfs, gone when the sandbox ends) holding the run directories;
-- a private ``/proc`` (only the sandbox's processes), a minimal ``/dev``, no network, no other
-  file of the machine, and an environment with nothing of the caller's;
+- no ``/proc`` at all (a private one would still show the host's paths in ``mountinfo``), a
+  minimal ``/dev``, no network, no other file of the machine, and an environment with nothing of
+  the caller's;
 
 and die with their parent (``--die-with-parent``, a new session, a pid namespace). One sandbox
 serves many runs: starting bubblewrap costs 2-3 ms, as much as a whole small simulation.
@@ -26,6 +27,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .scratch import process_dir
 
 MODES = ("auto", "on", "off")
 #: what the runner imports besides the standard library
@@ -93,7 +96,7 @@ def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, co
         argv += ["--ro-bind", package_dir(name), f"/anvil/{name}"]
     for host, inside in binds:
         argv += ["--ro-bind", host, inside]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+    argv += ["--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     argv += ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
              "--setenv", "PYTHONPATH", "/anvil", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
              "--chdir", "/tmp", "--"]
@@ -113,7 +116,7 @@ def launch(*, sandboxed: bool, tool_prefixes: Sequence[str], root_name: str, hos
         command = [exe, "-S", "-B", "-m", "oracle.runner", "--config", config_for(root)]
         argv = sandbox_argv(path, tool_prefixes=tool_prefixes, root=root, command=command, binds=binds)
         return Launch(tuple(argv), {}, "/", True, root)
-    base = Path(host_tmp) if host_tmp else Path(os.environ.get("TMPDIR", "/tmp"))
+    base = Path(host_tmp) if host_tmp else process_dir()
     root = str(base / root_name)
     parent = str(Path(package_dir("oracle")).parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [parent, os.environ.get("PYTHONPATH")])),

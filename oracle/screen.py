@@ -22,7 +22,8 @@ through its output ports. Rejected, each as a compile error on its line:
 - identifiers the design uses but does not declare, input ports driven inside the design, port
   names, directions and widths that differ from the interface.
 
-What Icarus then compiled is checked once more on its output (:mod:`oracle.image`).
+The screen gives early, friendly messages; the verdict does not depend on it: Icarus compiles
+the design alone and that image is judged (:mod:`oracle.alone`).
 """
 
 from __future__ import annotations
@@ -31,18 +32,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .alone import ALLOWED_SYSTEM_NAMES
 from .syntax import direction_name, names_in, pyslang
 from .verdict import CompileError
-
-#: System functions a design may call: pure functions of their arguments or of time.
-ALLOWED_SYSTEM_NAMES = frozenset(
-    """
-    $signed $unsigned $clog2 $bits $size $left $right $low $high $increment $dimensions
-    $unpacked_dimensions $countones $countbits $onehot $onehot0 $isunknown $cast $typename
-    $floor $ceil $ln $log10 $exp $sqrt $pow $rtoi $itor $realtobits $bitstoreal
-    $shortrealtobits $bitstoshortreal $time $stime $realtime
-    """.split()
-)
 
 _INCLUDE = re.compile(r"`\s*include")
 _MARKER = re.compile(r'^`line (\d+) "([^"\n]*)" ([012])[ \t]*$')

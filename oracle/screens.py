@@ -18,6 +18,7 @@ import signal
 import struct
 from collections.abc import Callable
 
+from .process import inherited_memory_note, within_inherited
 from .screen import ScreenReport
 from .verdict import CompileError, Status, Verdict
 
@@ -50,7 +51,8 @@ def _serve(requests: int, answers: int, memory_bytes: int, work: Callable[[dict]
         os.dup2(devnull, 1)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        limit = within_inherited(resource.RLIMIT_AS, memory_bytes)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         while True:
             size, = _HEADER.unpack(_read_exact(requests, _HEADER.size))
             request = json.loads(_read_exact(requests, size))
@@ -103,6 +105,8 @@ class ScreenPool:
     def __init__(self, work: Callable[[dict], dict], memory_bytes: int, size: int | None = None) -> None:
         self.work = work
         self.memory_bytes = memory_bytes
+        #: why screens have less memory than asked for (an inherited limit), if they do
+        self.constrained = inherited_memory_note(memory_bytes)
         self.size = size or max(2, (os.cpu_count() or 2) + 1)
         self.idle: list[_Worker] = []
         self.busy: set[_Worker] = set()
@@ -159,6 +163,9 @@ class ScreenPool:
             answer = {"crash": "the screen ended without an answer (killed by its memory limit?)"}
         finally:
             self._release(worker, healthy)
+        if "crash" in answer and self.constrained and "memory" in answer["crash"]:
+            # not the design's fault: the machine's limit is lower than a screen may need
+            return Verdict(Status.ERROR, reason=f"the screen ran out of memory: {self.constrained}")
         if "crash" in answer:
             message = f"the design could not be screened: {answer['crash']}"
             return Verdict(Status.COMPILE_ERROR, compile_errors=(CompileError(None, None, message),), reason=message)

@@ -18,6 +18,7 @@ Reading stops as soon as ``limit`` mismatches are found.
 from __future__ import annotations
 
 from collections import deque
+from time import monotonic as _now
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,9 +139,14 @@ def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
     return scan(path, limit)[0]
 
 
-def _samples(stream, layout: Layout) -> Iterator[tuple[int, int, str, dict[str, str]]]:
+class Cut(Exception):
+    """Reading stopped at its time limit."""
+
+
+def _samples(stream, layout: Layout, until: float | None = None) -> Iterator[tuple[int, int, str, dict[str, str]]]:
     """(time, cycle, edge, values) at each clock edge, with the values as of just before it
-    (``values`` is live: read it before asking for the next sample)."""
+    (``values`` is live: read it before asking for the next sample). ``until``: a
+    ``time.monotonic()`` past which reading stops with :class:`Cut`."""
     widths = layout.widths
     clock = layout.clock
     values: dict[str, str] = {}
@@ -166,7 +172,9 @@ def _samples(stream, layout: Layout) -> Iterator[tuple[int, int, str, dict[str, 
             values[code] = value
         changes.clear()
 
-    for line in stream:
+    for count, line in enumerate(stream):
+        if until is not None and not count & 0xFFF and _now() > until:
+            raise Cut
         if not line:
             continue
         head = line[0]
@@ -200,9 +208,11 @@ def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
     return values.get(code, "x" * widths[code])
 
 
-def scan(path: Path, limit: int = 8, window: int = 0) -> tuple[list[Mismatch], tuple[TraceRow, ...]]:
+def scan(path: Path, limit: int = 8, window: int = 0,
+         until: float | None = None) -> tuple[list[Mismatch], tuple[TraceRow, ...]]:
     """The first ``limit`` failing entries, and the ``window`` samples up to and including the
-    first failing one (what a waveform viewer would show around the first failure)."""
+    first failing one (what a waveform viewer would show around the first failure). Reading
+    stops there, or at ``until`` (``time.monotonic()``) with what was found by then."""
     found: list[Mismatch] = []
     recent: deque[TraceRow] = deque(maxlen=max(window, 1))
     trace: tuple[TraceRow, ...] = ()
@@ -213,32 +223,36 @@ def scan(path: Path, limit: int = 8, window: int = 0) -> tuple[list[Mismatch], t
         if layout is None:
             return found, trace
         widths = layout.widths
-        for at, cycle, edge, values in _samples(stream, layout):
-            before = len(found)
-            inputs = {name: format_value(_value(values, code, widths)) for name, code in layout.inputs}
-            if window:
-                recent.append(TraceRow(at, cycle, edge, inputs, {
-                    signal: (format_value(_value(values, r, widths)), format_value(_value(values, d, widths)))
-                    for signal, r, d in layout.pairs}))
-            for signal, ref_code, dut_code in layout.pairs:
-                expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
-                if differs(expected, actual):
-                    found.append(Mismatch(time=at, cycle=cycle, edge=edge, signal=signal,
-                                          expected=format_value(expected), actual=format_value(actual),
-                                          inputs=dict(inputs)))
-                    if len(found) >= limit:
-                        break
-            if window and before == 0 and found:
-                trace = tuple(recent)
-            if len(found) >= limit:
-                break
+        try:
+            for at, cycle, edge, values in _samples(stream, layout, until):
+                before = len(found)
+                inputs = {name: format_value(_value(values, code, widths)) for name, code in layout.inputs}
+                if window:
+                    recent.append(TraceRow(at, cycle, edge, inputs, {
+                        signal: (format_value(_value(values, r, widths)), format_value(_value(values, d, widths)))
+                        for signal, r, d in layout.pairs}))
+                for signal, ref_code, dut_code in layout.pairs:
+                    expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
+                    if differs(expected, actual):
+                        found.append(Mismatch(time=at, cycle=cycle, edge=edge, signal=signal,
+                                              expected=format_value(expected), actual=format_value(actual),
+                                              inputs=dict(inputs)))
+                        if len(found) >= limit:
+                            break
+                if window and before == 0 and found:
+                    trace = tuple(recent)
+                if len(found) >= limit:
+                    break
+        except Cut:
+            pass
     return found[:limit], trace
 
 
-def agreement(path: Path) -> dict | None:
+def agreement(path: Path, until: float | None = None) -> dict | None:
     """How close the design came over the whole run, for ranking near misses: samples, the time
     and cycle of the first mismatch, and per output the mismatched samples and wrong bits (x/z
-    from the design where the reference is known counts as wrong). None without a usable dump."""
+    from the design where the reference is known counts as wrong). None without a usable dump,
+    or when reading it all would go past ``until`` (``time.monotonic()``)."""
     if not path.exists():
         return None
     with open(path, "r", encoding="ascii", errors="replace") as stream:
@@ -250,17 +264,20 @@ def agreement(path: Path) -> dict | None:
         first_time = first_cycle = None
         last_time = 0
         outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples wrong, bits wrong, width]
-        for at, cycle, _, values in _samples(stream, layout):
-            samples += 1
-            last_time = at
-            for signal, ref_code, dut_code in layout.pairs:
-                expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
-                wrong = sum(1 for e, a in zip(expected, actual) if e in "01" and a != e)
-                if wrong:
-                    entry = outputs[signal]
-                    entry[0] += 1
-                    entry[1] += wrong
-                    if first_time is None:
-                        first_time, first_cycle = at, cycle
+        try:
+            for at, cycle, _, values in _samples(stream, layout, until):
+                samples += 1
+                last_time = at
+                for signal, ref_code, dut_code in layout.pairs:
+                    expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
+                    wrong = sum(1 for e, a in zip(expected, actual) if e in "01" and a != e)
+                    if wrong:
+                        entry = outputs[signal]
+                        entry[0] += 1
+                        entry[1] += wrong
+                        if first_time is None:
+                            first_time, first_cycle = at, cycle
+        except Cut:
+            return None
     return {"samples": samples, "first_time": first_time, "first_cycle": first_cycle, "end_time": last_time,
             "outputs": {k: {"samples": v[0], "bits": v[1], "width": v[2]} for k, v in outputs.items()}}

@@ -1,0 +1,263 @@
+"""One run in the runner, all under one deadline and one run directory.
+
+1. Icarus's preprocessor expands the design's files alone; its bytes go, as they come, to the
+   compilers (:mod:`oracle.compiling`): the design with the bench, and the design alone under a
+   neutral top (candidates only);
+2. the screen (pyslang, in a forked worker) reads the same bytes, for early, friendly messages,
+   the interface and the lines that drive each output; it runs beside everything else;
+3. the design alone must compile, and its image must do nothing a design may not
+   (:mod:`oracle.alone`): this, not the screen, is what lets a design reach the bench;
+4. the design with the bench is simulated, in the bench's data directory;
+5. the judgement: the bench's output (:mod:`oracle.judge`), or cocotb's results; a screen that
+   found a problem overrides it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from . import cocotb as cocotb_bench
+from .alone import ELABORATION, neutral_top
+from .compiling import ALONE, ALONE_IMAGE, BENCH, Compilers, Plan
+from .judge import DUMP, judge
+from .process import Child, Limits, ProcessResult, run_bounded
+from .results import Rule
+from .screen import ScreenReport
+from .vcd import agreement
+from .verdict import CompileError, Status, Verdict
+
+#: the preprocessed design may be at most this large (a macro bomb stops here)
+MAX_PREPROCESSED = 16 << 20
+#: after the deadline, the waveform is read for at most this long (a verdict comes within
+#: the timeout plus 2 s, whatever the dump's size)
+READ_S = 0.8
+
+
+class OneRun:
+    def __init__(self, runner, request: dict, bench: dict, workdir: Path) -> None:
+        self.runner = runner
+        self.sim = runner.sim
+        self.tools = runner.tools
+        self.version = runner.tools.version
+        self.request = request
+        self.bench = bench
+        self.workdir = workdir
+        self.timeout = float(request["timeout"])
+        self.deadline = time.monotonic() + self.timeout
+        self.env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8"}
+        self.files: dict[str, str] = {}  # name the tools see -> name to report
+        for file, shown, text in request["design"]:
+            (workdir / file).write_text(text, encoding="utf-8", errors="surrogatepass")
+            self.files[file] = shown
+        (workdir / "design.files").write_text("".join(f"{f}\n" for f in self.files))
+        self.names = {**self.files, **bench["names"]}
+        self.screening = request.get("screen", True)
+        self.cocotb_tests = bench.get("cocotb")
+        self.screen_task: asyncio.Task | None = None
+
+    def limits(self) -> Limits:
+        return Limits(timeout_s=max(0.2, self.deadline - time.monotonic()), memory_bytes=self.runner.memory_bytes)
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    # -- the run ------------------------------------------------------------------------------
+
+    async def execute(self) -> Verdict:
+        try:
+            return await self._execute()
+        finally:
+            if self.screen_task is not None and not self.screen_task.done():
+                self.screen_task.cancel()
+                await asyncio.gather(self.screen_task, return_exceptions=True)
+
+    async def _execute(self) -> Verdict:
+        compilers = self._compilers()
+        try:
+            pp = await self._preprocess(compilers)
+            if isinstance(pp, Verdict):
+                return pp
+            compilers.finish(pp)
+            if self.screening:
+                self.screen_task = asyncio.ensure_future(self._screen(pp))
+                alone = await compilers.wait(ALONE, self.left())
+                rejected = await self._judge_alone(alone)
+                if rejected is not None:
+                    return rejected
+                early = self._screen_rejection()  # the screen was quick: no simulation for nothing
+                if early is not None:
+                    return early
+            compiled = await compilers.wait(BENCH, self.left())
+        finally:
+            await compilers.close()
+        image = self.workdir / self.sim.image
+        if compiled.timed_out:
+            return await self._with_screen(Verdict(Status.TIMEOUT, simulator=self.version,
+                                                   reason=f"compilation did not finish within {self.timeout:g} s"))
+        if compiled.returncode != 0 or not image.exists():
+            return await self._with_screen(_compile_error(self.sim, compiled, self.names, self.version,
+                                                          "compilation failed"))
+        if self.request.get("compile_only"):
+            return Verdict(Status.PASS, simulator=self.version, reason="compiled")
+        return await self._with_screen(await self._simulate(image))
+
+    def _compilers(self) -> Compilers:
+        conf, bench_unit = self.runner.bench_files(self.request["key"], self.bench)
+        prelude = cocotb_bench.PRELUDE.encode() if self.cocotb_tests is not None else b""
+        plans = {BENCH: Plan(conf, self.bench["tb_top"], self.sim.image, prelude, bench_unit)}
+        if self.screening:
+            neutral, text = neutral_top(self.request["top"], self.request.get("params") or {}, self.runner.token)
+            plans[ALONE] = Plan(self.runner.alone_conf, neutral, ALONE_IMAGE, prelude, text.encode())
+        return Compilers(self.sim, self.tools, plans, cwd=self.workdir, env=self.env, limits=self.limits)
+
+    async def _preprocess(self, compilers: Compilers) -> bytes | Verdict:
+        """The design's files through Icarus's preprocessor, streamed to the compilers."""
+        if not self.files:  # the bench alone (is it broken whatever the design?)
+            return b""
+        pp = bytearray()
+
+        def take(chunk: bytes) -> None:
+            pp.extend(chunk)
+            compilers.take(chunk)
+
+        pre = Child(self.sim.preprocess(self.tools, defines=self.runner.defines, file_list="design.files"),
+                    cwd=self.workdir, limits=self.limits(), env=self.env, on_data=take, data_cap=MAX_PREPROCESSED)
+        done = await pre.wait()
+        if pre.overflow:
+            return Verdict(Status.COMPILE_ERROR, simulator=self.version, compile_errors=(CompileError(
+                None, None, f"the preprocessed design is over {MAX_PREPROCESSED >> 20} MB (a macro expanding "
+                            "without bound?)"),), reason="the preprocessed design is too large")
+        if done.timed_out:
+            return Verdict(Status.TIMEOUT, simulator=self.version,
+                           reason=f"preprocessing the design did not finish within {self.timeout:g} s")
+        if done.returncode != 0:
+            return _compile_error(self.sim, done, self.names, self.version, "the preprocessor rejected the design")
+        return bytes(pp)
+
+    # -- the screen, beside everything else -----------------------------------------------------
+
+    async def _screen(self, pp: bytes) -> ScreenReport | Verdict:
+        bench, request = self.bench, self.request
+        outcome = await self.runner.screens.screen(
+            {"text": pp.decode("utf-8", errors="replace"), "files": self.files, "top": request["top"],
+             "interface": request.get("interface"), "exact": request.get("exact", True),
+             "reference_ports": bench.get("reference_ports"), "bench_names": bench.get("bench_names", []),
+             "reference_module": bench.get("reference_module")},
+            max(0.2, self.left()))
+        return replace(outcome, simulator=self.version) if isinstance(outcome, Verdict) else outcome
+
+    async def _report(self) -> ScreenReport | Verdict:
+        if self.screen_task is None:
+            return ScreenReport()
+        return await self.screen_task
+
+    def _screen_rejection(self) -> Verdict | None:
+        task = self.screen_task
+        if task is None or not task.done() or task.cancelled():
+            return None
+        return _rejection(task.result(), self.version)
+
+    async def _with_screen(self, verdict: Verdict) -> Verdict:
+        """The screen's rejection if it found a problem, else ``verdict`` with its hints and the
+        lines that drive each output."""
+        report = await self._report()
+        rejected = _rejection(report, self.version)
+        if rejected is not None:
+            return rejected
+        assert isinstance(report, ScreenReport)
+        return replace(verdict, hints=tuple(report.hints) or verdict.hints,
+                       drivers={k: tuple(v) for k, v in report.drivers.items()})
+
+    # -- the design alone -------------------------------------------------------------------------
+
+    async def _judge_alone(self, alone: ProcessResult) -> Verdict | None:
+        """A compile error if the design cannot be compiled alone, a rejection if its image does
+        what a design may not; None when it may go on to the bench."""
+        if alone.timed_out:
+            return Verdict(Status.TIMEOUT, simulator=self.version,
+                           reason=f"compilation did not finish within {self.timeout:g} s")
+        image = self.workdir / ALONE_IMAGE
+        if alone.returncode != 0 or not image.exists():
+            report = await self._report()
+            friendlier = _rejection(report, self.version)  # the screen said it too, in its own words
+            if friendlier is not None and friendlier.status is Status.COMPILE_ERROR:
+                return friendlier
+            hints = () if isinstance(report, Verdict) else (
+                tuple(e.describe() for e in report.problems) + tuple(report.hints))
+            verdict = _compile_error(self.sim, alone, {**self.names, ELABORATION: ELABORATION}, self.version,
+                                     "the design does not compile on its own", {"hints": hints[:8]})
+            errors = tuple(replace(e, message=self.runner.unname(e.message)) for e in verdict.compile_errors)
+            return replace(verdict, compile_errors=errors, reason="the design does not elaborate on its own: "
+                           + (errors[0].describe() if errors else "compilation failed"))
+        problems = self.sim.alone_problems(alone.output, image, self.files,
+                                           frozenset(self.bench.get("bench_names", ())))
+        if not problems:
+            return None
+        report = await self._report()
+        friendlier = _rejection(report, self.version)
+        if friendlier is not None and friendlier.status is Status.COMPILE_ERROR:
+            return friendlier
+        hints = () if isinstance(report, Verdict) else tuple(report.hints)
+        return Verdict(Status.COMPILE_ERROR, compile_errors=tuple(problems), simulator=self.version, hints=hints,
+                       reason="design code rejected before simulation: " + problems[0].describe())
+
+    # -- the simulation ---------------------------------------------------------------------------
+
+    def _sim_dir(self) -> Path:
+        """The simulation's working directory: the bench's data files at their places."""
+        sim = self.workdir / "sim"
+        sim.mkdir()
+        for place, content in self.bench["data"]:
+            target = sim / place
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return sim
+
+    async def _simulate(self, image: Path) -> Verdict:
+        request, bench, cocotb = self.request, self.bench, self.runner.cocotb
+        simdir = self._sim_dir()
+        argv, env = self.sim.run(self.tools, str(image)), self.env
+        if self.cocotb_tests is not None:
+            if cocotb is None:
+                return Verdict(Status.ERROR, simulator=self.version, reason="cocotb is not installed: pip install "
+                                                                              "'anvil-rtl[cocotb]' (scripts/setup.sh does)")
+            argv, env = cocotb_bench.plan(cocotb, vvp=self.tools.vvp, image=str(image),
+                                          module=bench["test_module"], top=request["top"], cwd=str(simdir))
+        ran = await run_bounded(argv, cwd=simdir, limits=self.limits(), env=env)
+        if ran.timed_out:
+            return Verdict(Status.TIMEOUT, simulator=self.version, log_tail=ran.output[-2000:],
+                           reason=f"simulation did not finish within {self.timeout:g} s and was killed")
+        ports = bench.get("ports") or {}
+        if self.cocotb_tests is not None:
+            return cocotb_bench.read_results(simdir / cocotb_bench.RESULTS, self.cocotb_tests, ran.output,
+                                             int(request["limit"]), f"{self.version}, {cocotb.version}", ports)
+        until = max(self.deadline, time.monotonic()) + READ_S
+        verdict = judge(ran.output, ran.returncode, simdir / DUMP, request.get("expected_samples"),
+                        int(request["limit"]), self.version, rule=Rule.from_wire(bench.get("rule")), ports=ports,
+                        until=until)
+        if request.get("agreement") and verdict.status in (Status.FUNCTIONAL_FAIL, Status.PASS):
+            verdict = replace(verdict, agreement=agreement(simdir / DUMP, until))
+        return verdict
+
+
+def _rejection(report: ScreenReport | Verdict, version: str) -> Verdict | None:
+    """The screen's own verdict (a timeout, a crash), or its rejection; None when it found nothing
+    that Icarus does not decide (syntax errors alone: Icarus compiled the design, so it decides)."""
+    if isinstance(report, Verdict):
+        return report
+    if report.problems and not report.syntax_only:
+        return Verdict(Status.COMPILE_ERROR, compile_errors=tuple(report.problems), simulator=version,
+                       hints=tuple(report.hints),
+                       reason="design code rejected before simulation: " + report.problems[0].describe())
+    return None
+
+
+def _compile_error(sim, result: ProcessResult, names: dict[str, str], version: str, fallback: str,
+                   extras: dict | None = None) -> Verdict:
+    errors = tuple(CompileError(names.get(e.file) if e.file else None, e.line, e.message)
+                   for e in sim.compile_errors(result.output))
+    return Verdict(Status.COMPILE_ERROR, compile_errors=errors, simulator=version,
+                   reason=errors[0].describe() if errors else fallback, **(extras or {}))
