@@ -20,7 +20,7 @@ def register(sub) -> None:
     p = sub.add_parser("runs", help="list recorded runs, or show one (anvil runs show ID)")
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("run_id", nargs="?", help="run id (a prefix is enough)")
-    p.add_argument("-n", "--limit", type=int, default=20)
+    p.add_argument("-n", "--limit", type=positive, default=20, help="how many runs to list (default 20)")
     p.add_argument("--ledger", type=Path)
     p.add_argument("--code", action="store_true", help="show: print only the best candidate's code")
     p.add_argument("--json", action="store_true")
@@ -113,3 +113,14 @@ def run_runs(args: argparse.Namespace) -> int:
         return EXIT_PASS
     finally:
         ledger.close()
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} is not above 0")
+    return value

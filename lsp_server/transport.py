@@ -215,6 +215,10 @@ class Transport:
             log.warning("a message that is not JSON: %s", exc)
             self.send_error(None, PARSE_ERROR, f"the message is not JSON: {exc}")
             return
+        except RecursionError:  # [[[[... 100,000 deep: refused, and the server goes on
+            log.warning("a message nested too deeply to read: dropped")
+            self.send_error(None, PARSE_ERROR, "the message is nested too deeply to read")
+            return
         if not isinstance(raw, dict):
             self.send_error(None, INVALID_REQUEST, "a message must be a JSON object (batches are not part of LSP)")
             return
@@ -228,7 +232,7 @@ class Transport:
             if is_request:
                 self.send_error(msg_id, INVALID_REQUEST, 'the message lacks "jsonrpc": "2.0"')
             return
-        if method is not None and not isinstance(method, str):
+        if ("method" in raw or "id" not in raw) and not isinstance(method, str):
             self.send_error(msg_id if "id" in raw else None, INVALID_REQUEST, "the method must be a string")
             return
         if method == "exit":

@@ -173,3 +173,9 @@ def test_a_reader_that_stops_early_is_no_error(ws):
                          "exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", capture_output=True, text=True,
                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert run.returncode == 0 and run.stderr == "", run.stderr
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "many"])
+def test_runs_refuses_a_limit_that_is_not_above_zero(tmp_path, limit):
+    run = run_anvil("runs", "--limit", limit, "--ledger", tmp_path / "l.sqlite")
+    assert run.returncode == 2 and "--limit" in run.stderr.splitlines()[-1]

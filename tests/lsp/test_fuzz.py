@@ -122,3 +122,24 @@ def test_a_killed_server_leaves_no_simulation_behind(tmp_path, signal_name):
             break
         time.sleep(0.05)
     assert tool_processes(marker) == []
+
+
+def test_deeply_nested_json_is_refused_and_the_server_answers_the_next_request(tmp_path):
+    server = RawServer()
+    server.initialize(make_workspace(tmp_path))
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        server.send(frame(body))
+        refused = server.response(None, timeout=30)
+        assert refused["error"]["code"] == -32700 and "nested too deeply" in refused["error"]["message"]
+    server.request(11, "workspace/executeCommand", {"command": "anvil.doctor", "arguments": []})
+    assert "result" in server.response(11, timeout=60)
+    assert server.proc.poll() is None and "Traceback" not in server.stderr()
+    server.close()
+
+
+def test_a_null_method_is_an_invalid_request(tmp_path):
+    server = RawServer()
+    server.initialize(make_workspace(tmp_path))
+    server.send(frame(b'{"jsonrpc": "2.0", "id": 12, "method": null}'))
+    assert server.response(12)["error"]["code"] == -32600
+    server.close()
