@@ -63,9 +63,10 @@ def sweep_name(args: argparse.Namespace, settings: dict) -> str:
 
 
 async def run_bench(args: argparse.Namespace) -> int:
-    from engine.benchmark import arms, read_dataset, sweep
     from engine.providers import ProviderError
     from engine.run import Runtime
+    from sweeps.benchmark import arms, read_dataset, sweep
+    from sweeps.outcomes import LedgerOutcomes
 
     if not args.dataset.is_dir():
         raise UsageError(f"dataset folder not found: {args.dataset}")
@@ -99,7 +100,7 @@ async def run_bench(args: argparse.Namespace) -> int:
         if started_with != settings:
             raise UsageError(f"sweep {name} was started with other settings; pass --fresh to restart it or "
                              "--name to start another")
-        store = ledger.store(name)
+        store = LedgerOutcomes(ledger, name)
         before = len(store.done())
         todo = len(dataset) * len(arm_list) - before
         print(f"sweep {name}: {len(dataset)} problems x {len(arm_list)} strategies at {args.budget} calls; "
@@ -116,7 +117,7 @@ async def run_bench(args: argparse.Namespace) -> int:
 
         failures = []
         if args.executor == "ray":
-            from engine.distributed import RayUnavailable, ray_sweep
+            from sweeps.distributed import RayUnavailable, ray_sweep
 
             try:
                 done = await ray_sweep(dataset, arm_list, run_settings, store=store, ledger=ledger, name=name,
@@ -139,8 +140,8 @@ async def run_bench(args: argparse.Namespace) -> int:
 
 
 def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
-    from engine.benchmark import summarise, table
-    from engine.loop import RunStatus
+    from engine.values import RunStatus
+    from sweeps.benchmark import summarise, table
 
     out.mkdir(parents=True, exist_ok=True)
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:

@@ -18,7 +18,14 @@ from pathlib import Path
 from engine.settings import SIMULATION, add_arguments
 
 from . import __version__, bench, generate, runs
-from .common import EXIT_ERROR, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_PASS, UsageError, require_file
+from .common import (
+    EXIT_ERROR,
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    UsageError,
+    require_file,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,13 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the language server over stdio")
     serve.add_argument("--stdio", action="store_true", help="accepted and ignored (stdio is the only transport)")
-    serve.set_defaults(handler=lambda args: __import__("lsp_server.server", fromlist=["serve"]).serve())
+    serve.set_defaults(handler=run_server)
 
     doctor = sub.add_parser("doctor", help="check the simulator, the model and the providers")
     doctor.add_argument("--json", action="store_true")
     doctor.add_argument("--ray", metavar="ADDRESS",
                         help="also check every node of the Ray cluster at ADDRESS (auto, HOST:PORT) for Icarus")
     return parser
+
+
+def run_server(args: argparse.Namespace) -> int:
+    from lsp_server.server import serve
+
+    return serve()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,10 +11,12 @@ from .common import EXIT_ERROR, EXIT_PASS
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    from engine.doctor import checks, cluster_checks
+    from engine.doctor import checks
 
     found = checks()
     if args.ray:
+        from sweeps.distributed import cluster_checks
+
         found += cluster_checks(args.ray)
     if args.json:
         print(json.dumps([asdict(c) for c in found], indent=2))

@@ -10,7 +10,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engine.settings import OUTPUT, PATCH, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
+from engine.settings import (
+    OUTPUT,
+    PATCH,
+    PROVIDER,
+    SIMULATION,
+    STRATEGY,
+    add_arguments,
+    from_args,
+)
 
 from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.benchmark import by_arm
+from sweeps.benchmark import by_arm
 
 
 def solve_curve(mine, budget: int) -> list[float]:

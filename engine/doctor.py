@@ -68,18 +68,6 @@ def cocotb_checks() -> list[Check]:
                   "pip install 'anvil-rtl[cocotb]' (scripts/setup.sh does it)", required=False)]
 
 
-def cluster_checks(address: str) -> list[Check]:
-    """Icarus on every alive node of the Ray cluster at ``address``."""
-    from .distributed import RayUnavailable, node_checks
-
-    try:
-        found = node_checks(address)
-    except RayUnavailable as exc:
-        return [Check("ray cluster", False, str(exc), "ray start --head (see the README's cluster section)")]
-    return [Check(f"node {name}", ok, detail, "sudo apt-get install iverilog on that node (or scripts/setup.sh)")
-            for name, ok, detail in found] or [Check("ray cluster", False, f"no alive nodes at {address}")]
-
-
 def python_checks() -> list[Check]:
     if importlib.util.find_spec("pyslang") is None:
         return [Check("pyslang", False, "pyslang is not installed", "pip install pyslang")]

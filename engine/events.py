@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .loop import Candidate, CallRecord, RunResult
+from .values import CallRecord, Candidate, RunResult
 
 
 @dataclass(frozen=True)

@@ -191,14 +191,15 @@ class Ledger:
         self.db.execute("DELETE FROM bench_outcomes WHERE sweep = ?", (name,))
         self.db.execute("DELETE FROM sweeps WHERE name = ?", (name,))
 
-    def outcomes(self, sweep: str):
-        from .benchmark import Outcome  # the ledger stores what the benchmark defines
-
+    def sweep_rows(self, sweep: str) -> list[dict[str, Any]]:
+        """What a sweep recorded (its results as the sweep wrote them), oldest first."""
         rows = self.db.execute("SELECT outcome FROM bench_outcomes WHERE sweep = ? ORDER BY recorded", (sweep,))
-        return [Outcome(**json.loads(r["outcome"])) for r in rows]
+        return [json.loads(r["outcome"]) for r in rows]
 
-    def store(self, sweep: str) -> LedgerOutcomes:
-        return LedgerOutcomes(self, sweep)
+    def add_sweep_row(self, sweep: str, problem: str, arm: str, row: dict[str, Any]) -> None:
+        """Record one result of a sweep (replacing an earlier one of the same problem and arm)."""
+        self.db.execute("INSERT OR REPLACE INTO bench_outcomes VALUES (?, ?, ?, ?, ?)",
+                        (sweep, problem, arm, json.dumps(row), time.time()))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -233,21 +234,3 @@ class Ledger:
         """A ledger written by an older Anvil, opened read-only, may lack a newer table."""
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                (table,)).fetchone() is not None
-
-
-class LedgerOutcomes:
-    """A sweep's outcomes in the ledger (an :class:`engine.benchmark.OutcomeStore`)."""
-
-    def __init__(self, ledger: Ledger, sweep: str) -> None:
-        self.ledger = ledger
-        self.sweep = sweep
-
-    def outcomes(self):
-        return self.ledger.outcomes(self.sweep)
-
-    def done(self) -> set[tuple[str, str]]:
-        return {(o.problem, o.arm) for o in self.outcomes()}
-
-    def add(self, outcome) -> None:
-        self.ledger.db.execute("INSERT OR REPLACE INTO bench_outcomes VALUES (?, ?, ?, ?, ?)",
-                               (self.sweep, outcome.problem, outcome.arm, json.dumps(asdict(outcome)), time.time()))

@@ -11,7 +11,8 @@ from oracle import DEFAULT_TOP, Bench, Oracle, Port
 from .designs import Design
 from .specports import module_from_spec, ports_from_spec
 
-__all__ = ["Problem", "SpecError", "check_spec", "merge_ports", "ports_from_spec", "read_spec"]
+__all__ = ["CLOCK_NAMES", "Problem", "SpecError", "check_spec", "has_clock", "merge_ports", "ports_from_spec",
+           "read_spec"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,15 @@ def merge_ports(bench: Sequence[Port], spec: Sequence[Port]) -> tuple[tuple[Port
         if unlisted:
             notes.append(f"the testbench connects port(s) {', '.join(unlisted)} that the spec does not list")
     return tuple(out), tuple(notes)
+
+
+CLOCK_NAMES = ("clk", "clock")
+
+
+def has_clock(ports: Sequence[Port]) -> bool:
+    """Whether an input looks like a clock (``clk``, ``clock``, ``clk_a``, ``sys_clk``...)."""
+    return any(p.direction == "input" and p.width <= 1 and any(n in p.name.lower() for n in CLOCK_NAMES)
+               for p in ports)  # width 0: the bench did not say
 
 
 class SpecError(Exception):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from oracle import Verdict
 from oracle import Port
 
+from .problem import has_clock
 from .providers.base import Message
 
 
@@ -50,15 +51,6 @@ COMBINATIONAL = """- Combinational logic: `assign`, or `always @(*)` with blocki
 every path."""
 NO_CLOCK = """- This design has no clock input, so it is purely combinational: no `posedge`/`negedge`, no \
 registers, no `clk` or reset signals."""
-
-CLOCK_NAMES = ("clk", "clock")
-
-
-def has_clock(ports: Sequence[Port]) -> bool:
-    """Whether an input looks like a clock (``clk``, ``clock``, ``clk_a``, ``sys_clk``...)."""
-    return any(p.direction == "input" and p.width == 1 and any(n in p.name.lower() for n in CLOCK_NAMES)
-               for p in ports)
-
 
 def system_prompt(top: str, ports: Sequence[Port]) -> str:
     """The rules; with a known interface and no clock, the model is told not to invent one (small

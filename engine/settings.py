@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .loop import Budget, Strategy
 from .patch import PatchBudget
 from .prompts import Feedback
 from .providers import PROVIDERS, ProviderSettings
+from .values import Budget, Strategy
 
 # groups of the command line's help
 PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT = ("model provider", "strategy and budget", "patch search", "simulation",

@@ -48,7 +48,7 @@ class Canned:
 
 
 async def once(folder: Path, recording: Path) -> dict[str, float]:
-    from tests.lsp.conftest import make_client
+    from scripts.support.lspclient import make_client
 
     client = make_client()
     start = time.perf_counter()

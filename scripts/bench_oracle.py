@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from oracle import Bench, Oracle, SourceText, find_tools  # noqa: E402
 from oracle.bench import rename_module  # noqa: E402
-from oracle.mutants import flip_output_bit  # noqa: E402
 from oracle.icarus import harness_commands  # noqa: E402
+from oracle.mutants import flip_output_bit  # noqa: E402
 from oracle.vcd import find_mismatches  # noqa: E402
 
 DEFAULT_DATASET = ROOT.parent / "shared" / "verilog-eval" / "dataset_spec-to-rtl"

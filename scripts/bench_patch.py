@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.difftest import holds  # noqa: E402
 from engine.patch import PatchBudget, PatchSearch  # noqa: E402
 from engine.problem import Problem  # noqa: E402
 from oracle import Bench, Oracle, companion_reference  # noqa: E402
+from sweeps.difftest import holds  # noqa: E402
 
 
 def failing(db, run_id: str, per_run: int) -> list[sqlite3.Row]:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -31,11 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.benchmark import JsonlOutcomes, arms, read_dataset, sweep  # noqa: E402
 from engine.providers import RecordingProvider  # noqa: E402
 from engine.providers.base import Completion  # noqa: E402
 from engine.run import Runtime  # noqa: E402
 from oracle import Oracle  # noqa: E402
+from sweeps.benchmark import arms, read_dataset, sweep
+from sweeps.outcomes import JsonlOutcomes  # noqa: E402
 
 #: the endpoint's answer: compiles, and fails every problem's testbench (so all samples are drawn)
 ANSWER = "```verilog\nmodule TopModule(output zero);\n  assign zero = 1'b0;\nendmodule\n```\n"
@@ -90,7 +91,7 @@ def main() -> int:
                               store=JsonlOutcomes(work / "scratch.jsonl")))
             model = ["--provider", "replay", "--model", str(recording)]
         else:
-            from tests.engine.faults import ThreadedFaultServer
+            from scripts.support.faults import ThreadedFaultServer
 
             endpoint = ThreadedFaultServer([ANSWER], delay_s=args.latency)
             model = ["--provider", "openai", "--model", "scripted", "--base-url", endpoint.url]

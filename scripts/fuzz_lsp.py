@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/fuzz_lsp.py [--seeds 1,2,3] [--count 1000]
 
-For each seed, ``count`` messages from tests/lsp/fuzz.py's generator (bad JSON, bad JSON-RPC
+For each seed, ``count`` messages from scripts/support/lspfuzz.py's generator (bad JSON, bad JSON-RPC
 envelopes, real methods with hostile parameters) go to a fresh ``anvil serve``; it prints how
 many requests were answered of those that must be, the answers by error code, whether the
 server lived, shut down and exited 0, and how many tracebacks its log holds.
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.lsp.conftest import make_workspace  # noqa: E402
-from tests.lsp.fuzz import fuzz  # noqa: E402
+from scripts.support.lspclient import make_workspace  # noqa: E402
+from scripts.support.lspfuzz import fuzz  # noqa: E402
 
 
 def main() -> int:

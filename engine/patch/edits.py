@@ -20,68 +20,22 @@ character as it was.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from .source import Assignment, Source, _ps, same_width, walk_nodes
-
-
-@dataclass(frozen=True)
-class Edit:
-    start: int
-    end: int
-    text: str
-    template: str
-    line: int
-    note: str
-    score: float = 0.0
-
-    def overlaps(self, other: Edit) -> bool:
-        return self.start < other.end and other.start < self.end
-
-    def describe(self) -> str:
-        return f"line {self.line}: {self.template}: {self.note}"
-
-
-def apply(text: str, edits: Iterable[Edit]) -> str:
-    """``text`` with every edit applied (they must not overlap)."""
-    out = text
-    for e in sorted(edits, key=lambda e: e.start, reverse=True):
-        out = out[:e.start] + e.text + out[e.end:]
-    return out
-
+from .blocks import BlockTemplates
+from .edit import CLOCK_NAMES, Edit, _short, apply
+from .source import Assignment, Source, same_width, walk_nodes
 
 OPERATOR_GROUPS = [("+", "-"), ("&", "|", "^", "~^"), ("&&", "||"), ("<", "<=", ">", ">="), ("==", "!="),
                    ("===", "!=="), ("<<", ">>", "<<<", ">>>"), ("*", "+")]
 REDUCTIONS = ("&", "|", "^", "~&", "~|", "~^")
 _LITERAL = re.compile(r"^(\d*)\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_]+)$")
-RESET_NAMES = re.compile(r"^(a?reset|a?rst|reset_?n|rst_?n|areset_?n|clear|clr|sr|ar)$", re.IGNORECASE)
-CLOCK_NAMES = re.compile(r"(clk|clock)", re.IGNORECASE)
 MAX_SWAPS = 8  # same-width replacements per identifier
 
 
-class Templates:
-    """Generates the edits for one candidate, most suspicious places first."""
-
-    def __init__(self, source: Source) -> None:
-        self.s = source
-        self.ps = _ps()
-        self.K = self.ps.syntax.SyntaxKind
-        self.T = self.ps.parsing.TokenKind
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    def edit(self, start: int, end: int, text: str, template: str, note: str, score: float) -> Edit:
-        return Edit(start, end, text, template, self.s.line_of(start), note, score)
-
-    def replace_node(self, node, text: str, template: str, score: float, note: str | None = None) -> Edit:
-        start, end = self.s.span(node)
-        old = self.s.text[start:end]
-        return self.edit(start, end, text, template, note or f"{_short(old)} -> {_short(text)}", score)
-
-    def token_span(self, token) -> tuple[int, int]:
-        start = token.location.offset
-        return start, start + len(token.rawText)
+class Templates(BlockTemplates):
+    """Generates the edits for one candidate, most suspicious places first (the block templates
+    are :class:`engine.patch.blocks.BlockTemplates`)."""
 
     # -- per assignment ---------------------------------------------------------------------
 
@@ -385,72 +339,6 @@ class Templates:
         m = re.compile(r"\s*;").match(self.s.text, offset)
         return m.end() if m else None
 
-    # -- always blocks -------------------------------------------------------------------------
-
-    def for_block(self, block, score: float) -> Iterator[Edit]:
-        K = self.K
-        control = _event_control(self.ps, block)
-        if control is None:
-            return
-        text = self.s.snippet(control)
-        events = [n for n in walk_nodes(self.ps, control) if n.kind == K.SignalEventExpression]
-        edges = [e for e in events if e.edge is not None and e.edge.rawText in ("posedge", "negedge")]
-        for e in edges:
-            start, end = self.token_span(e.edge)
-            other = "negedge" if e.edge.rawText == "posedge" else "posedge"
-            yield self.edit(start, end, other, "posedge <-> negedge", f"{e.edge.rawText} {self.s.snippet(e.expr)}",
-                            score * 0.7)
-        clocks = [e for e in edges if CLOCK_NAMES.search(self.s.snippet(e.expr))] or edges[:1]
-        if edges and len(edges) > 1 and clocks:
-            clock = clocks[0]
-            yield self.replace_node(control, f"@({self.s.snippet(clock)})", "synchronous reset",
-                                    score, f"{text} -> @({self.s.snippet(clock)})")
-        if len(edges) == 1:
-            for name, polarity in self._reset_candidates(block):
-                new = f"@({self.s.snippet(edges[0])} or {polarity} {name})"
-                yield self.replace_node(control, new, "asynchronous reset", score, f"{text} -> {new}")
-        if edges:
-            yield self.replace_node(control, "@(*)", "combinational block", score * 0.5, f"{text} -> @(*)")
-        elif "*" in text or not edges:
-            clock = next((s for s in self.s.module_signals.get(self._module_of(block), {}).values()
-                          if s.scalar and s.direction == "input" and CLOCK_NAMES.search(s.name)), None)
-            if clock is not None:
-                yield self.replace_node(control, f"@(posedge {clock.name})", "clocked block", score * 0.5,
-                                        f"{text} -> @(posedge {clock.name})")
-
-    def _module_of(self, block) -> str:
-        node = block.parent
-        while node is not None and node.kind != self.K.ModuleDeclaration:
-            node = node.parent
-        return node.header.name.valueText if node is not None else ""
-
-    def _reset_candidates(self, block) -> list[tuple[str, str]]:
-        """Reset-like inputs tested by the block's first if: (name, the edge that asserts it)."""
-        K = self.K
-        first = next((n for n in walk_nodes(self.ps, block) if n.kind == K.ConditionalStatement), None)
-        if first is None:
-            return []
-        out = []
-        for predicate in first.predicate.conditions:
-            text = self.s.snippet(predicate).strip()
-            m = re.fullmatch(r"\(?\s*(!|~)?\s*([A-Za-z_]\w*)\s*\)?(\s*==\s*1'b?([01]))?", text)
-            if not m:
-                continue
-            negated, name, _, value = m.groups()
-            if not RESET_NAMES.match(name) and not name.lower().startswith(("rst", "reset", "areset")):
-                continue
-            low = bool(negated) or value == "0"
-            out.append((name, "negedge" if low else "posedge"))
-        return out
-
-
-def _event_control(ps, block):
-    K = ps.syntax.SyntaxKind
-    statement = getattr(block, "statement", None)
-    if statement is not None and statement.kind == K.TimingControlStatement:
-        return statement.timingControl
-    return None
-
 
 def _render(size: str, signed: str, base: str, value: int, width: int | None) -> str:
     b = base.lower()
@@ -475,11 +363,6 @@ def _as_literal(value: str | None, width: int) -> str | None:
     except ValueError:
         return None
     return f"{width}'d{number & ((1 << width) - 1)}"
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def candidate_edits(source: Source, weights: dict[str, float], *, verdict=None,

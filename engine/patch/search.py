@@ -21,7 +21,7 @@ from oracle import Oracle, SourceText, Status, Verdict
 
 from ..extract import normalise
 from ..problem import Problem
-from ..prompts import has_clock
+from ..problem import has_clock
 from .edits import Edit, apply, candidate_edits
 from .fitness import fitness, improves, weights
 from .fixes import fixes

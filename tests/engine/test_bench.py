@@ -8,11 +8,12 @@ import sys
 
 import pytest
 
-from engine.benchmark import JsonlOutcomes, Outcome, arms, pass_at_k, read_dataset, run_arm, summarise, sweep
 from engine.ledger import Ledger
 from engine.providers import RecordingProvider
 from engine.run import Runtime
 from oracle import Oracle
+from sweeps.benchmark import arms, pass_at_k, read_dataset, run_arm, summarise, sweep
+from sweeps.outcomes import JsonlOutcomes, LedgerOutcomes, Outcome
 from tests.conftest import ROOT
 from tests.engine.fakes import ScriptedProvider, fenced
 
@@ -83,7 +84,7 @@ def test_pass_at_k_only_for_arms_that_draw_every_sample():
 
 async def test_an_interrupted_sweep_resumes_where_it_stopped(data, tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite")
-    store = ledger.store("resume-test")
+    store = LedgerOutcomes(ledger, "resume-test")
     dataset = read_dataset(data)
     arm_list = arms(2, ["single", "sample"])
     slow = ScriptedProvider([fenced(WRAP)], delays=[0.0, 0.0, 0.0] + [30] * 10)

@@ -4,13 +4,13 @@ OpenAI-compatible and Anthropic adapters pointed at it, and replay of a recorded
 import pytest
 
 from engine import Engine, Strategy
-from engine.benchmark import read_dataset
 from engine.providers import RecordingProvider, ReplayProvider
 from engine.providers.anthropic_provider import AnthropicProvider
 from engine.providers.base import CompletionRequest, Message
 from engine.providers.local import LocalProvider
 from engine.providers.openai_compat import OpenAIProvider
 from oracle import Oracle
+from sweeps.benchmark import read_dataset
 from tests.conftest import DATASET
 
 pytestmark = pytest.mark.slow  # every test here loads a local model

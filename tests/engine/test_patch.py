@@ -107,8 +107,8 @@ def test_edits_keep_every_other_character():
 
 
 async def test_the_loop_records_a_patched_candidate_with_its_parent_and_diff(tmp_path):
-    from engine.ledger import Ledger
     from engine import events as ev
+    from engine.ledger import Ledger
 
     oracle = Oracle()
     near = COUNTER_BUGS["asynchronous reset"][0]

@@ -1,6 +1,12 @@
-from engine.prompts import Feedback, describe_failure, first_request, has_clock, interface_line, repair_request
-from oracle import CompileError, Mismatch, Status, Verdict
-from oracle import Port
+from engine.prompts import (
+    Feedback,
+    describe_failure,
+    first_request,
+    interface_line,
+    repair_request,
+)
+from engine.problem import has_clock
+from oracle import CompileError, Mismatch, Port, Status, Verdict
 
 PORTS = (Port("clk", "input", 1), Port("q", "output", 4))
 CODE = "module TopModule(input clk, output [3:0] q);\nalways @(posedge clk) q <= q + 1;\nendmodule\n"

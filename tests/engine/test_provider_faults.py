@@ -13,7 +13,7 @@ import pytest
 
 from engine.ledger import Ledger
 from tests.conftest import ROOT, interruptible
-from tests.engine.faults import FaultServer
+from scripts.support.faults import FaultServer
 
 EX = ROOT / "examples" / "counter4"
 MODES = ["malformed", "bytes", "html", "types", "empty", "429", "500", "drop", "dribble"]
@@ -54,7 +54,7 @@ async def test_a_provider_that_never_answers_ends_the_run_with_its_cause(ws, mod
 
 
 async def test_the_server_tells_the_user_when_the_provider_never_answers(ws):
-    from tests.lsp.fuzz import RawServer
+    from scripts.support.lspfuzz import RawServer
 
     async with FaultServer("500") as fault:
         server = RawServer()

@@ -3,10 +3,23 @@
 
 import pytest
 
-from engine.providers import (ProviderConfigError, ProviderSettings, RecordingProvider, ReplayMiss,
-                              ReplayProvider, make_provider)
-from engine.providers.base import (CompletionRequest, Message, ProviderRequestError, ProviderTimeout,
-                                   ProviderUnavailable, RetryPolicy, classify_status)
+from engine.providers import (
+    ProviderConfigError,
+    ProviderSettings,
+    RecordingProvider,
+    ReplayMiss,
+    ReplayProvider,
+    make_provider,
+)
+from engine.providers.base import (
+    CompletionRequest,
+    Message,
+    ProviderRequestError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RetryPolicy,
+    classify_status,
+)
 from tests.engine.fakes import ScriptedProvider
 
 

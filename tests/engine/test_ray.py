@@ -18,14 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.benchmark import JsonlOutcomes, arms, read_dataset, sweep
 from engine.ledger import Ledger, LedgerError
 from engine.providers import RecordingProvider
 from engine.run import Runtime
 from oracle import Oracle
+from sweeps.benchmark import arms, read_dataset, sweep
+from sweeps.outcomes import JsonlOutcomes, LedgerOutcomes
 from tests.conftest import ROOT, interruptible
 from tests.engine.fakes import ScriptedProvider, fenced
-from tests.engine.faults import ThreadedFaultServer as Endpoint, free_port
+from scripts.support.faults import ThreadedFaultServer as Endpoint
+from scripts.support.faults import free_port
 
 importlib.import_module("ray")  # the ray extra (scripts/setup.sh installs it): a missing one fails here
 
@@ -142,7 +144,7 @@ async def test_a_ray_sweep_gives_the_local_executors_results(cluster, data, tmp_
 def finished_tasks(ledger_path: Path) -> int:
     """What the driver has stored so far (0 while it is still creating the ledger)."""
     try:
-        return len(Ledger(ledger_path, read_only=True).store("ray-test").done()) if ledger_path.exists() else 0
+        return len(LedgerOutcomes(Ledger(ledger_path, read_only=True), "ray-test").done()) if ledger_path.exists() else 0
     except (sqlite3.Error, LedgerError):
         return 0
 
@@ -160,7 +162,7 @@ def test_an_interrupted_ray_sweep_resumes(cluster, data, tmp_path):
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         assert "Traceback" not in err
-        finished = Ledger(ledger_path, read_only=True).store("ray-test").done()
+        finished = LedgerOutcomes(Ledger(ledger_path, read_only=True), "ray-test").done()
         assert 2 <= len(finished) < 6
         until(lambda: not workers_running(), 30, "the workers to be gone after Ctrl-C")
         endpoint.server.delay_s = 0
@@ -205,7 +207,7 @@ def test_a_worker_without_icarus_is_reported_and_nothing_is_stored(data, tmp_pat
         assert run.returncode == 2, run.stderr
         assert "Icarus Verilog is not installed on" in run.stderr and "Traceback" not in run.stderr
         assert "run the same command again to retry them" in run.stderr.splitlines()[-1]
-        assert Ledger(tmp_path / "ledger.sqlite", read_only=True).store("ray-test").done() == set()
+        assert LedgerOutcomes(Ledger(tmp_path / "ledger.sqlite", read_only=True), "ray-test").done() == set()
     finally:
         endpoint.close()
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.lsp.conftest import make_workspace
-from tests.lsp.fuzz import RawServer, frame, fuzz
+from scripts.support.lspclient import make_workspace
+from scripts.support.lspfuzz import RawServer, frame, fuzz
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -8,14 +8,12 @@ leaves nothing behind. tests/oracle/test_trust.py shows that Icarus alone (no sc
 check) stops the same tricks.
 """
 
-import asyncio
 import os
 import resource
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 

