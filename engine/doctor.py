@@ -27,24 +27,26 @@ def checks() -> list[Check]:
 
 
 def simulator_checks() -> list[Check]:
-    from oracle import SimulatorNotFound, find_tools
+    from oracle import SimulatorNotFound
+    from oracle.backend import simulator
 
     try:
-        tools = find_tools()
+        tools = simulator("icarus").find()
     except SimulatorNotFound as exc:
         return [Check("simulator", False, str(exc), "sudo apt-get install iverilog")]
-    return [Check("simulator", True, f"{tools.version} ({tools.iverilog}, {tools.vvp})")]
+    return [Check("simulator", True, f"{tools.version} ({', '.join(path for _, path in tools.programs)})")]
 
 
 def sandbox_checks() -> list[Check]:
     """Whether simulations run inside the sandbox (starts the oracle's runner to find out)."""
-    from oracle import OracleError, find_tools
+    from oracle import OracleError
+    from oracle.backend import simulator
     from oracle.client import runner_for
     from oracle.sandbox import bwrap_version
 
     fix = "sudo apt-get install bubblewrap (scripts/setup.sh does it)"
     try:
-        runner = runner_for(find_tools())
+        runner = runner_for(simulator("icarus").find())
         runner.ensure_started()
     except OracleError as exc:
         return [Check("sandbox", False, str(exc), fix, required=False)]
@@ -101,6 +103,7 @@ def model_checks() -> list[Check]:
                      "pip install 'anvil-rtl[ray]' (scripts/setup.sh does it)", required=False))
     for provider, env in (("openai", "OPENAI_API_KEY"), ("anthropic", "ANTHROPIC_API_KEY")):
         present = bool(os.environ.get(env))
-        out.append(Check(provider, present, f"{env} is set" if present else f"{env} not set (needed only for {provider})",
-                         f"export {env}=... or name another variable with --api-key-env", required=False))
+        detail = f"{env} is set" if present else f"{env} not set (needed only for {provider})"
+        out.append(Check(provider, present, detail, f"export {env}=... or name another variable with --api-key-env",
+                         required=False))
     return out

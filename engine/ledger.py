@@ -162,8 +162,8 @@ class Ledger:
                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 (event.run_id, c.id, c.round, c.origin, c.parent,
                                  None if c.origin == "patch" else c.call_id, c.duplicate_of, v.status.value, v.score,
-                                 c.code, json.dumps(v.to_dict()), v.reason, json.dumps(list(c.edits)) if c.edits else None,
-                                 c.diff or None))
+                                 c.code, json.dumps(v.to_dict()), v.reason,
+                                 json.dumps(list(c.edits)) if c.edits else None, c.diff or None))
             elif isinstance(event, ev.PatchFinished):
                 self.db.execute("INSERT OR REPLACE INTO patches VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 (event.run_id, event.candidate, event.judged, event.tried, event.elapsed_s, event.edits,

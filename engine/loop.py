@@ -140,7 +140,7 @@ class Engine:
             raise
         except ProviderError as exc:
             status, reason = RunStatus.ERROR, str(exc)
-        except Exception as exc:  # noqa: BLE001 - a fault of ours: the run ends, recorded, with its cause
+        except Exception as exc:
             log.exception("run %s failed", state.run_id)
             status, reason = RunStatus.ERROR, f"internal error: {type(exc).__name__}: {exc}"
         if state.best is not None and state.best.passed:

@@ -15,8 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from oracle import Verdict
-from oracle import Port
+from oracle import Port, Verdict
 
 from .problem import has_clock
 from .providers.base import Message

@@ -172,7 +172,8 @@ def _parser_type(f):
         try:
             value = kind(text) if kind is not str else text
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole number' if kind is int else 'number'}")
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {'whole number' if kind is int else 'number'}") from None
         try:
             return check_value(f, value)
         except ValueError as exc:

@@ -16,7 +16,6 @@ from engine.designs import design_for
 from .state import Passing, design_key, text_hash
 
 
-
 def code_actions(anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     path = Path(to_fs_path(params.text_document.uri) or params.text_document.uri)
     try:
@@ -40,8 +39,9 @@ def code_actions(anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     if changed:
         caps = anvil._caps().text_document
         if caps and caps.code_action and caps.code_action.disabled_support:
-            actions.insert(0, lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, disabled=lsp.CodeActionDisabled(
-                reason=f"{' and '.join(changed)} changed since the passing run; generate again")))
+            why = lsp.CodeActionDisabled(
+                reason=f"{' and '.join(changed)} changed since the passing run; generate again")
+            actions.insert(0, lsp.CodeAction(title=title, kind=lsp.CodeActionKind.QuickFix, disabled=why))
         return actions
     actions.insert(0, _insert_action(anvil, title, passing))
     return actions

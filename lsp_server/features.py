@@ -179,7 +179,8 @@ class Anvil:
             if best.origin == "patch" and best.edits:
                 more = f" +{len(best.edits) - 1} more" if len(best.edits) > 1 else ""
                 evidence += f", patched: {best.edits[0]}{more}"
-            self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence, result.run_id)
+            self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence,
+                                        result.run_id)
             self.publish(key + "|spec", {design.spec: []})
             self.notify(f"Anvil: {design.name} passes ({evidence}). Use the code action \"Anvil: Insert passing "
                         f"RTL\" on the spec or testbench to write {design.output.name}.")

@@ -38,7 +38,7 @@ class Progress:
         if self.supported and not self.client_token:
             try:
                 await self.anvil.server.work_done_progress.create_async(self.token)
-            except Exception as exc:  # the client refused: fall back to log messages
+            except Exception as exc:  # noqa: BLE001 - the client refused: fall back to log messages
                 log.warning("work done progress refused: %s", exc)
                 self.supported = False
         if self.supported:

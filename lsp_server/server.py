@@ -73,7 +73,7 @@ async def pull_configuration(ls: AnvilServer) -> None:
     try:
         values = await ls.workspace_configuration_async(
             lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="anvil")]))
-    except Exception as exc:  # a client that claims support but fails: keep what we have
+    except Exception as exc:  # noqa: BLE001 - a client that claims support but fails: keep what we have
         log.warning("workspace/configuration failed: %s", exc)
         return
     if values and values[0] is not None:
@@ -93,7 +93,7 @@ async def watch_files(ls: AnvilServer) -> None:
                 register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
                     watchers=[lsp.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]))]))
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a client that fails: the watcher falls back
             log.warning("client refused to watch files (%s); using watchdog", exc)
     root = ls.anvil.workspace_root
     if root is not None and root.is_dir():

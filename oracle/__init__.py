@@ -10,10 +10,11 @@ from .core import DEFAULT_MAX_MISMATCHES, DEFAULT_TIMEOUT_S, BenchReport, Oracle
 from .errors import BenchError, OracleError, SimulatorNotFound
 from .icarus import Tools, find_tools
 from .syntax import Port, SourceText
+from .toolchain import Toolchain
 from .verdict import CompileError, Mismatch, Status, Verdict
 
 __all__ = [
-    "DEFAULT_REFERENCE", "DEFAULT_TOP", "Bench", "BenchError", "BenchReport", "CompileError", "DEFAULT_MAX_MISMATCHES", "DEFAULT_TIMEOUT_S",
-    "Mismatch", "Oracle", "OracleError", "Port", "SimulatorNotFound", "SourceText", "Status", "Tools", "Verdict",
-    "companion_reference", "find_tools", "simulate",
+    "DEFAULT_MAX_MISMATCHES", "DEFAULT_REFERENCE", "DEFAULT_TIMEOUT_S", "DEFAULT_TOP", "Bench", "BenchError",
+    "BenchReport", "CompileError", "Mismatch", "Oracle", "OracleError", "Port", "SimulatorNotFound", "SourceText",
+    "Status", "Toolchain", "Tools", "Verdict", "companion_reference", "find_tools", "simulate",
 ]

@@ -9,8 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .benchscan import (BenchPort, CocotbFacts, DataFile, cocotb_facts, data_files, expected_top, instance_ports,
-                        parameter_values, rewrite_literals)
+from .benchscan import (
+    BenchPort,
+    CocotbFacts,
+    DataFile,
+    cocotb_facts,
+    data_files,
+    expected_top,
+    instance_ports,
+    parameter_values,
+    rewrite_literals,
+)
 from .errors import BenchError
 from .results import Rule, printed_strings, recognisable
 from .syntax import Port, SourceText, identifiers, module_interface

@@ -26,7 +26,7 @@ from . import sandbox, scratch  # noqa: F401 - scratch first: its folder is remo
 from .cocotb import find_cocotb
 from .errors import OracleError
 from .process import inherited_memory_note
-from .icarus import Tools
+from .toolchain import Toolchain
 
 log = logging.getLogger("anvil.oracle")
 START_TIMEOUT_S = 60.0
@@ -38,7 +38,7 @@ class RunnerDied(OracleError):
 
 
 class RunnerClient:
-    def __init__(self, tools: Tools, *, mode: str = "auto", host_tmp: Path | None = None,
+    def __init__(self, tools: Toolchain, *, mode: str = "auto", host_tmp: Path | None = None,
                  memory_bytes: int = 4 << 30) -> None:
         self.tools = tools
         self.mode = mode
@@ -98,7 +98,8 @@ class RunnerClient:
                     return
                 reasons.append(outcome["error"])
             note = inherited_memory_note(self.memory_bytes)
-            raise OracleError("cannot start the oracle's runner: " + "; ".join(reasons) + (f" ({note})" if note else ""))
+            raise OracleError("cannot start the oracle's runner: " + "; ".join(reasons)
+                              + (f" ({note})" if note else ""))
 
     def _io(self, sandboxed: bool, started: threading.Event, outcome: dict) -> None:
         """Thread body: start the runner, then read its answers until it ends."""
@@ -106,7 +107,7 @@ class RunnerClient:
             binds = [(p, f"/anvil/site{i}") for i, p in enumerate(self.cocotb.paths)] \
                 if self.cocotb is not None and sandboxed else []
             cocotb = self.cocotb.moved(binds) if self.cocotb is not None else None
-            launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.prefixes,
+            launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.folders,
                                     root_name=f"anvil-runs-{run_tag()}-{secrets.token_hex(4)}", host_tmp=self.host_tmp,
                                     config_for=lambda root: self._config(root, cocotb), binds=binds)
             process = subprocess.Popen(list(launch.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -154,7 +155,7 @@ class RunnerClient:
 
     def _config(self, root: str, cocotb) -> str:
         probe_paths = ["/etc/passwd", os.getcwd(), "/proc/self/mountinfo"]
-        return json.dumps({"tools": self.tools.__dict__, "root": root, "memory_bytes": self.memory_bytes,
+        return json.dumps({"tools": self.tools.to_wire(), "root": root, "memory_bytes": self.memory_bytes,
                            "probe_paths": probe_paths,
                            "cocotb": cocotb.to_wire() if cocotb is not None else None})
 
@@ -205,7 +206,7 @@ class RunnerClient:
                 try:
                     self._send({"op": "cancel", "id": rid})
                     await asyncio.wait_for(asyncio.shield(future), CANCEL_WAIT_S)
-                except (RunnerDied, asyncio.TimeoutError, asyncio.CancelledError):
+                except (TimeoutError, RunnerDied, asyncio.CancelledError):
                     pass
             raise
         finally:
@@ -250,7 +251,7 @@ _CLIENTS: dict[tuple, RunnerClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def runner_for(tools: Tools, *, mode: str | None = None, host_tmp: Path | None = None,
+def runner_for(tools: Toolchain, *, mode: str | None = None, host_tmp: Path | None = None,
                memory_bytes: int = 4 << 30) -> RunnerClient:
     """The shared runner for this configuration (started on first request)."""
     mode = mode or sandbox.mode_from_env()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .results import values_in
-from .verdict import Mismatch, Status, Verdict, score_of
+from .verdict import Mismatch, RunLog, Status, Verdict, score_of
 
 RESULTS = "results.xml"
 PRELUDE = "`timescale 1ns/1ps\n"
@@ -110,7 +110,7 @@ _LOGIC = re.compile(r"^(?:LogicArray|Logic|BinaryValue)\('([01xXzZ-]{1,4096})'.*
 def read_results(path: Path, tests: list[str], output: str, limit: int, simulator: str,
                  ports: dict[str, str] | None = None) -> Verdict:
     """The verdict from cocotb's results file: every test must run and pass."""
-    common = dict(simulator=simulator, log_tail=output[-2000:])
+    common: RunLog = {"simulator": simulator, "log_tail": output[-2000:]}
     try:
         if path.stat().st_size > MAX_RESULTS_BYTES:
             return Verdict(Status.FUNCTIONAL_FAIL, reason="cocotb's results file is too large", **common)

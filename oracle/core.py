@@ -24,14 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .backend import simulator
 from .bench import Bench, PreparedBench, bench_key, prepare, read_text
 from .benchscan import stub
 from .client import RunnerClient, RunnerDied, runner_for
-from .backend import simulator
 from .errors import BenchError
-from .icarus import Tools
 from .lexical import check_sources, without_bom
 from .syntax import Port, SourceText
+from .toolchain import Toolchain
 from .verdict import CompileError, Status, Verdict
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -118,7 +118,7 @@ class Oracle:
         workers: int | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_mismatches: int = DEFAULT_MAX_MISMATCHES,
-        tools: Tools | None = None,
+        tools: Toolchain | None = None,
         tmp_root: Path | None = None,
         sandbox: str | None = None,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
@@ -139,7 +139,7 @@ class Oracle:
         self._inflight: dict[tuple[int, str], asyncio.Future[BenchReport]] = {}
 
     @property
-    def tools(self) -> Tools:
+    def tools(self) -> Toolchain:
         if self._tools is None:
             self._tools = simulator(self.simulator).find()
         return self._tools

@@ -27,14 +27,15 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .alone import alone_problems
 from .errors import SimulatorNotFound
 from .scratch import mkdtemp
-from .alone import alone_problems
 from .simlog import parse_compile_errors
+from .toolchain import Toolchain
 from .verdict import CompileError
 
 #: the official harness's flags
@@ -272,41 +273,56 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "file"
 
 
+def toolchain_of(tools: Tools) -> Toolchain:
+    """The simulator-neutral value for an Icarus installation."""
+    return Toolchain("icarus", tools.version, (("iverilog", tools.iverilog), ("vvp", tools.vvp)), tools.prefixes,
+                     (("basedir", tools.basedir), ("direct", "1" if tools.direct else "")))
+
+
+@functools.lru_cache(maxsize=8)
+def tools_of(toolchain: Toolchain) -> Tools:
+    """Icarus's own view of a toolchain it found."""
+    return Tools(toolchain.program("iverilog"), toolchain.program("vvp"), toolchain.version,
+                 toolchain.option("basedir"), toolchain.option("direct") == "1")
+
+
 class Icarus:
     """Icarus Verilog as the oracle's simulator (see :mod:`oracle.backend`)."""
 
     name = "icarus"
     image = SIM_IMAGE
 
-    def find(self, path: str | None = None) -> Tools:
-        return find_tools(path)
+    def find(self, path: str | None = None) -> Toolchain:
+        return toolchain_of(find_tools(path))
 
-    def preprocess_bench(self, tools: Tools, sources):
-        return preprocess_bench(tools, sources)
+    def preprocess_bench(self, tools: Toolchain, sources: Sequence[tuple[Path, str]]
+                         ) -> tuple[str, dict[str, str], tuple[CompileError, ...]]:
+        return preprocess_bench(tools_of(tools), sources)
 
     def design_defines(self) -> str:
         return defines_file()
 
-    def preprocess(self, tools: Tools, *, defines: str, file_list: str) -> tuple[str, ...]:
-        return preprocess_argv(tools, defines=defines, file_list=file_list)
+    def preprocess(self, tools: Toolchain, *, defines: str, file_list: str) -> tuple[str, ...]:
+        return preprocess_argv(tools_of(tools), defines=defines, file_list=file_list)
 
-    def streams(self, tools: Tools) -> bool:
-        return tools.direct
+    def streams(self, tools: Toolchain) -> bool:
+        return tools_of(tools).direct
 
-    def compiler_config(self, tools: Tools, *, root: str | None, image: str = SIM_IMAGE) -> str:
-        return ivl_conf(tools, root=root, image=image)
+    def compiler_config(self, tools: Toolchain, *, root: str | None, image: str = SIM_IMAGE) -> str:
+        return ivl_conf(tools_of(tools), root=root, image=image)
 
-    def compile(self, tools: Tools, *, config: str, unit: str, root: str | None,
+    def compile(self, tools: Toolchain, *, config: str, unit: str, root: str | None,
                 image: str = SIM_IMAGE) -> tuple[str, ...]:
-        return compile_argv(tools, conf=config, unit=unit, root=root, image=image)
+        return compile_argv(tools_of(tools), conf=config, unit=unit, root=root, image=image)
 
-    def run(self, tools: Tools, image: str) -> tuple[str, ...]:
-        return run_argv(tools, image)
+    def run(self, tools: Toolchain, image: str) -> tuple[str, ...]:
+        return run_argv(tools_of(tools), image)
 
     def compile_errors(self, output: str) -> tuple[CompileError, ...]:
         return parse_compile_errors(output)
 
-    def alone_problems(self, output: str, image: Path, files, bench_names=frozenset()) -> list[CompileError]:
+    def alone_problems(self, output: str, image: Path, files: Mapping[str, str],
+                       bench_names: frozenset[str] = frozenset()) -> list[CompileError]:
         with image.open(encoding="utf-8", errors="replace") as stream:
             return alone_problems(stream, output, files, bench_names)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from .results import Rule
 from .simlog import SimResult, parse_sim_log
 from .vcd import scan
-from .verdict import Mismatch, Status, Verdict, score_of
+from .verdict import Mismatch, RunLog, Status, Verdict, score_of
 
 TRACE_WINDOW = 8  # samples shown up to the first mismatch
 DUMP = "wave.vcd"  # where a VerilogEval-style bench writes its waveform
@@ -26,7 +26,7 @@ def judge(output: str, returncode: int | None, dump: Path, expected_samples: int
     failure patterns; ``ports``: the design's port directions, to name signals in failure lines;
     ``until``: when reading the waveform for failing samples stops, ``time.monotonic()``)."""
     result = parse_sim_log(output, rule=rule, ports=ports)
-    common = dict(simulator=simulator, log_tail=output[-LOG_TAIL:])
+    common: RunLog = {"simulator": simulator, "log_tail": output[-LOG_TAIL:]}
     samples = result.samples or 0
     mismatched = result.mismatches or 0
 

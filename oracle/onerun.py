@@ -222,9 +222,9 @@ class OneRun:
         argv, env = self.sim.run(self.tools, str(image)), self.env
         if self.cocotb_tests is not None:
             if cocotb is None:
-                return Verdict(Status.ERROR, simulator=self.version, reason="cocotb is not installed: pip install "
-                                                                              "'anvil-rtl[cocotb]' (scripts/setup.sh does)")
-            argv, env = cocotb_bench.plan(cocotb, vvp=self.tools.vvp, image=str(image),
+                return Verdict(Status.ERROR, simulator=self.version, reason=(
+                    "cocotb is not installed: pip install 'anvil-rtl[cocotb]' (scripts/setup.sh does)"))
+            argv, env = cocotb_bench.plan(cocotb, vvp=self.tools.program("vvp"), image=str(image),
                                           module=bench["test_module"], top=request["top"], cwd=str(simdir))
         ran = await run_bounded(argv, cwd=simdir, limits=self.limits(), env=env)
         if ran.timed_out:

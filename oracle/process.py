@@ -278,7 +278,7 @@ class Child:
         try:
             await asyncio.wait_for(asyncio.shield(asyncio.gather(self._exited, *self._streams.values())),
                                    max(0.0, timeout_s))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             timed_out = True
         finally:
             await self._finish()
@@ -294,7 +294,7 @@ class Child:
         if not self._exited.done():
             try:
                 await asyncio.wait_for(asyncio.shield(self._exited), 5.0)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 pass
         self._shut_input()
         for fd in list(self._streams):

@@ -87,7 +87,8 @@ _COUNT_AFTER = re.compile(r"\b(?:error|fail|failure|failed|mismatch)(?:es|s)?+(?
 _NO_COUNT = re.compile(r"\b(?:no|without|zero)[ \t]++(?:errors|failures|mismatches)\b")
 _FAIL_START = re.compile(r"^(?:error|errors|fail|failed|failure|fatal|mismatch|mismatches|wrong|incorrect)\b")
 _FAIL_CAPS = re.compile(r"\b(?:FAIL|FAILED|FAILURE|FAILURES|ERROR|ERRORS|FATAL|MISMATCH|MISMATCHES)\b")
-_FAIL_PHRASE = re.compile(r"\b(?:test|tests|check|checks|case|cases|vector|vectors|assertion|sample|comparison|testcase)\b"
+_FAIL_PHRASE = re.compile(r"\b(?:test|tests|check|checks|case|cases|vector|vectors|assertion|sample|comparison"
+                          r"|testcase)\b"
                           r"[^.;]{0,60}?\b(?:fail|failed|fails|failure|mismatch|mismatched)\b"
                           r"|\b(?:does|did)\s*(?:not|n't)\s+match\b")
 _PASS_CAPS = re.compile(r"\b(?:PASS|PASSED|SUCCESS|SUCCEEDED|SUCCESSFUL)\b")
@@ -146,7 +147,8 @@ _SEP = r"[ \t]*+(?:[:=][ \t]*+)?+"
 _GAP = r"[ \t]*+[(),;|]?+[ \t]*+"
 #: [signal] expected[ word] [=:] X [,] [but] got|actual [=:] Y
 _EXPECTED_FIRST = re.compile(
-    r"(?:\b(?P<sig>" + _NAME + r")" + _SEP + r"[(,]?+[ \t]*+)?\b" + _EXP_WORD + r"(?:[ \t]++(?P<what>[A-Za-z_]\w{0,63}))?"
+    r"(?:\b(?P<sig>" + _NAME + r")" + _SEP + r"[(,]?+[ \t]*+)?\b" + _EXP_WORD
+    + r"(?:[ \t]++(?P<what>[A-Za-z_]\w{0,63}))?"
     + _SEP + r"(?P<exp>" + _VALUE + r")" + _GAP + r"(?:but[ \t]++)?\b" + _ACT_WORD
     + r"(?:[ \t]++[A-Za-z_]\w{0,63})?" + _SEP + r"(?P<act>" + _VALUE + r")\b", re.IGNORECASE)
 #: got|actual [=:] Y [,] expected [=:] X

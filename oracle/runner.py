@@ -36,16 +36,17 @@ from pathlib import Path
 from . import cocotb as cocotb_bench
 from .backend import Simulator, simulator
 from .compiling import ALONE_IMAGE
-from .icarus import Tools
 from .onerun import OneRun
 from .process import Limits
 from .screen import screen
 from .screens import ScreenPool
+from .toolchain import Toolchain
 from .verdict import Status, Verdict
 
 
 class Runner:
-    def __init__(self, tools: Tools, root: Path, memory_bytes: int, cocotb: cocotb_bench.Cocotb | None = None) -> None:
+    def __init__(self, tools: Toolchain, root: Path, memory_bytes: int,
+                 cocotb: cocotb_bench.Cocotb | None = None) -> None:
         self.tools = tools
         self.cocotb = cocotb
         self.sim: Simulator = simulator(tools.simulator)
@@ -96,7 +97,7 @@ class Runner:
             self.send({"id": rid, "verdict": verdict.to_wire()})
         except asyncio.CancelledError:
             self.send({"id": rid, "cancelled": True})
-        except Exception as exc:  # a bug here must not end other runs: the run is an error verdict
+        except Exception as exc:  # noqa: BLE001 - a bug here must not end other runs: an error verdict
             traceback.print_exc(file=sys.stderr)
             self.send({"id": rid, "verdict": Verdict(Status.ERROR, simulator=self.tools.version,
                                                      reason=f"the oracle's runner failed: {exc!r}").to_wire()})
@@ -224,7 +225,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides when this ends (end of input)
     if args.pdeathsig:
         _die_with_parent()
-    tools = Tools(**config["tools"])
+    tools = Toolchain.from_wire(config["tools"])
     root = Path(config["root"])
     root.mkdir(parents=True, exist_ok=True)
     warm_up()

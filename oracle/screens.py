@@ -75,6 +75,11 @@ def _serve(requests: int, answers: int, memory_bytes: int, work: Callable[[dict]
         os._exit(code)
 
 
+def _wake(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_result(None)
+
+
 class _Worker:
     def __init__(self, pid: int, requests: int, answers: int) -> None:
         self.pid = pid
@@ -157,7 +162,7 @@ class ScreenPool:
             _write_all(worker.requests, _HEADER.pack(len(data)) + data)
             answer = await asyncio.wait_for(self._answer(worker), timeout_s)
             healthy = True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return Verdict(Status.TIMEOUT, reason=f"screening the design did not finish within {timeout_s:.3g} s")
         except (EOFError, OSError):
             answer = {"crash": "the screen ended without an answer (killed by its memory limit?)"}
@@ -180,8 +185,8 @@ class ScreenPool:
                     payload = bytes(worker.buffer[_HEADER.size:_HEADER.size + size])
                     del worker.buffer[:_HEADER.size + size]
                     return json.loads(payload)
-            ready = loop.create_future()
-            loop.add_reader(worker.answers, lambda: ready.done() or ready.set_result(None))
+            ready: asyncio.Future[None] = loop.create_future()
+            loop.add_reader(worker.answers, _wake, ready)
             try:
                 await ready
             finally:

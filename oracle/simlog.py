@@ -138,7 +138,8 @@ def parse_sim_log(output: str, max_failures: int = 64, *, rule: Rule = Rule(),
                 stated = max(stated or 0, reading.count)
                 total = reading.total or total
             if len(failures) < max_failures:
-                values = values_in(stripped, ports) if len(failures) < VALUE_LINES else Values(None, None, None, {}, None)
+                values = (values_in(stripped, ports) if len(failures) < VALUE_LINES
+                          else Values(None, None, None, {}, None))
                 if values.time is None and i + 1 < len(lines):
                     am = _ICARUS_ASSERT_TIME.match(lines[i + 1][:LINE_CHARS])
                     if am:

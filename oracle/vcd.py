@@ -18,10 +18,10 @@ Reading stops as soon as ``limit`` mismatches are found.
 from __future__ import annotations
 
 from collections import deque
-from time import monotonic as _now
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from time import monotonic as _now
 
 from .verdict import Mismatch, TraceRow
 
@@ -218,7 +218,7 @@ def scan(path: Path, limit: int = 8, window: int = 0,
     trace: tuple[TraceRow, ...] = ()
     if limit <= 0:
         return found, trace
-    with open(path, "r", encoding="ascii", errors="replace") as stream:
+    with open(path, encoding="ascii", errors="replace") as stream:
         layout = layout_of(read_header(stream))
         if layout is None:
             return found, trace
@@ -255,7 +255,7 @@ def agreement(path: Path, until: float | None = None) -> dict | None:
     or when reading it all would go past ``until`` (``time.monotonic()``)."""
     if not path.exists():
         return None
-    with open(path, "r", encoding="ascii", errors="replace") as stream:
+    with open(path, encoding="ascii", errors="replace") as stream:
         layout = layout_of(read_header(stream))
         if layout is None:
             return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 
 class Status(str, enum.Enum):
@@ -157,6 +157,13 @@ class Verdict:
                   for t, c, e, i, o in data.get("trace", ())),
             tuple(data.get("hints", ())), {k: tuple(v) for k, v in data.get("drivers", {}).items()},
             data.get("agreement"))
+
+
+class RunLog(TypedDict):
+    """What every verdict of a finished simulation carries: the simulator and the log's tail."""
+
+    simulator: str
+    log_tail: str
 
 
 def score_of(samples: int, mismatched: int) -> float:

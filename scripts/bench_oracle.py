@@ -79,7 +79,7 @@ async def main() -> None:
     unsandboxed: dict[str, list[float]] = {n: [] for n, *_ in cands}
     raw: dict[str, list[float]] = {n: [] for n, *_ in cands}
     for _ in range(args.repeat):
-        for name, tb, ref, cand, bench in cands:
+        for name, tb, ref, _cand, _bench in cands:
             work = Path(tempfile.mkdtemp(dir=tmp))
             raw[name].append(raw_run(cand, tb, ref, work))
             for who, times in ((oracle, ours), (bare, unsandboxed)):
@@ -121,7 +121,7 @@ async def main() -> None:
 
     # mismatch extraction from the largest dump (a failing mutant of the problem with most output)
     sizes = []
-    for name, tb, ref, cand, bench in cands:
+    for name, tb, ref, _cand, _bench in cands:
         work = Path(tempfile.mkdtemp(dir=tmp))
         mut = work / "mut.sv"
         mut.write_text(flip_output_bit(ref.read_text()))

@@ -35,7 +35,7 @@ from engine.providers import RecordingProvider  # noqa: E402
 from engine.providers.base import Completion  # noqa: E402
 from engine.run import Runtime  # noqa: E402
 from oracle import Oracle  # noqa: E402
-from sweeps.benchmark import arms, read_dataset, sweep
+from sweeps.benchmark import arms, read_dataset, sweep  # noqa: E402
 from sweeps.outcomes import JsonlOutcomes  # noqa: E402
 
 #: the endpoint's answer: compiles, and fails every problem's testbench (so all samples are drawn)

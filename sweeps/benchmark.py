@@ -83,7 +83,8 @@ class DatasetProblem:
         return Problem(self.name, spec, bench, DEFAULT_TOP, oracle.interface(bench) or ports_from_spec(spec))
 
 
-def read_dataset(folder: Path, *, only: Sequence[str] = (), every: int = 1, limit: int | None = None) -> list[DatasetProblem]:
+def read_dataset(folder: Path, *, only: Sequence[str] = (), every: int = 1,
+                 limit: int | None = None) -> list[DatasetProblem]:
     """``*_prompt.txt`` + ``*_test.sv`` + ``*_ref.sv`` triples, sorted; filters by substring."""
     found = []
     for prompt in sorted(Path(folder).glob("*_prompt.txt")):

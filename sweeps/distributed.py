@@ -118,7 +118,8 @@ class SweepWorker:
             for name, text in spec.files.items():
                 (Path(folder) / name).write_text(text, encoding="utf-8")
             paths = sorted(Path(folder).iterdir())
-            by_end = {end: next(p for p in paths if p.name.endswith(end)) for end in ("_prompt.txt", "_test.sv", "_ref.sv")}
+            by_end = {end: next(p for p in paths if p.name.endswith(end))
+                      for end in ("_prompt.txt", "_test.sv", "_ref.sv")}
             item = DatasetProblem(spec.problem, by_end["_prompt.txt"], by_end["_test.sv"], by_end["_ref.sv"])
             outcome = await run_arm(item.problem(runtime.oracle), spec.arm, runtime, listeners=[events.append],
                                     tag=spec.tag, reference=item.reference)
@@ -182,7 +183,8 @@ async def ray_sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], 
             else:
                 ray.init(address="local", num_cpus=workers, **options)  # a new one, not a running one
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise RayUnavailable(f"cannot reach the Ray cluster at {address or 'a local Ray'}: {exc}{AUTH_HINT}") from None
+            where = address or "a local Ray"
+            raise RayUnavailable(f"cannot reach the Ray cluster at {where}: {exc}{AUTH_HINT}") from None
     lost = lost_errors(ray)
     actor_class = ray.remote(num_cpus=1, max_restarts=0)(SweepWorker)
     count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))

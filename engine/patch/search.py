@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from oracle import Oracle, SourceText, Status, Verdict
 
 from ..extract import normalise
-from ..problem import Problem
-from ..problem import has_clock
+from ..problem import Problem, has_clock
 from .edits import Edit, apply, candidate_edits
 from .fitness import fitness, improves, weights
 from .fixes import fixes
@@ -164,7 +163,7 @@ class PatchSearch:
                 try:
                     verdicts = await asyncio.wait_for(asyncio.gather(*(self.judge(t) for _, t in batch)),
                                                       max(0.1, remaining))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
                 for (edit, text), v in zip(batch, verdicts):
                     child_fit = self.fit(v)

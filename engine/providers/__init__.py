@@ -10,8 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import (Completion, CompletionRequest, Message, Provider, ProviderConfigError, ProviderError,
-                   ProviderRequestError, ProviderTimeout, ProviderUnavailable, ReplayMiss, RetryPolicy)
+from .base import (
+    Completion,
+    CompletionRequest,
+    Message,
+    Provider,
+    ProviderConfigError,
+    ProviderError,
+    ProviderRequestError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    ReplayMiss,
+    RetryPolicy,
+)
 from .replay import RecordingProvider, ReplayProvider
 
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from .base import (Completion, CompletionRequest, ProviderConfigError, ProviderError, ProviderTimeout,
-                   ProviderUnavailable, RetryPolicy, Stopwatch, classify_status)
+from .base import (
+    Completion,
+    CompletionRequest,
+    ProviderConfigError,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RetryPolicy,
+    Stopwatch,
+    classify_status,
+)
 from .openai_compat import _count, _message, malformed
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
@@ -28,7 +37,8 @@ class AnthropicProvider:
         try:
             import anthropic  # heavy: imported only when this provider is used
         except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise ProviderConfigError(f"anthropic: the 'anthropic' package is missing: {exc}", provider="anthropic")
+            raise ProviderConfigError(f"anthropic: the 'anthropic' package is missing: {exc}",
+                                      provider="anthropic") from None
         self._anthropic = anthropic
         self._send_temperature = True
         self._client = anthropic.AsyncAnthropic(base_url=base_url, api_key=api_key, timeout=timeout_s,
@@ -52,7 +62,7 @@ class AnthropicProvider:
             kwargs["stop_sequences"] = list(request.stop)
         try:
             response = await asyncio.wait_for(self._client.messages.create(**kwargs), self.timeout_s)
-        except (an.APITimeoutError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, an.APITimeoutError) as exc:
             raise ProviderTimeout(f"{self.name}: no answer within {self.timeout_s:g} s", provider=self.name) from exc
         except an.APIConnectionError as exc:
             raise ProviderUnavailable(f"{self.name}: cannot connect to {self.base_url or 'api.anthropic.com'}: "
@@ -64,7 +74,7 @@ class AnthropicProvider:
             raise classify_status(exc.status_code, _message(exc), self.name) from exc
         except an.AnthropicError as exc:
             raise ProviderError(f"{self.name}: {exc}", provider=self.name) from exc
-        except Exception as exc:  # noqa: BLE001 - a 200 whose body is not JSON
+        except Exception as exc:
             raise malformed(self.name, self.base_url or "api.anthropic.com", exc) from exc
         try:
             content = response.content
@@ -80,7 +90,7 @@ class AnthropicProvider:
                 model=response.model if isinstance(response.model, str) and response.model else self.model,
                 finish_reason=response.stop_reason if isinstance(response.stop_reason, str) else "",
             )
-        except Exception as exc:  # noqa: BLE001 - JSON of the wrong shape
+        except Exception as exc:
             raise malformed(self.name, self.base_url or "api.anthropic.com", exc) from exc
 
     async def aclose(self) -> None:

@@ -36,7 +36,7 @@ def main() -> int:
     params.cpuparams_batch.n_threads = args.threads
     try:
         server = xllamacpp.Server(params)
-    except Exception as exc:  # the native side reports load failures as exceptions
+    except Exception as exc:  # noqa: BLE001 - the native side reports load failures as exceptions
         print(json.dumps({"error": f"llama.cpp could not load {args.model}: {exc}"}), flush=True)
         return 1
     print(json.dumps({"url": server.listening_address}), flush=True)

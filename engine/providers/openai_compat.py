@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from .base import (Completion, CompletionRequest, ProviderConfigError, ProviderError, ProviderTimeout,
-                   ProviderUnavailable, RetryPolicy, Stopwatch, classify_status)
+from .base import (
+    Completion,
+    CompletionRequest,
+    ProviderConfigError,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RetryPolicy,
+    Stopwatch,
+    classify_status,
+)
 
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -29,7 +38,7 @@ class OpenAIProvider:
         try:
             import openai  # heavy: imported only when this provider is used
         except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise ProviderConfigError(f"openai: the 'openai' package is missing: {exc}", provider="openai")
+            raise ProviderConfigError(f"openai: the 'openai' package is missing: {exc}", provider="openai") from None
         self._openai = openai
         self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key, timeout=timeout_s,
                                           max_retries=0)
@@ -49,7 +58,7 @@ class OpenAIProvider:
         try:
             # a wall-clock bound: the SDK's timeout restarts with every byte a slow server sends
             response = await asyncio.wait_for(self._client.chat.completions.create(**kwargs), self.timeout_s)
-        except (oa.APITimeoutError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, oa.APITimeoutError) as exc:
             raise ProviderTimeout(f"{self.name}: no answer within {self.timeout_s:g} s", provider=self.name) from exc
         except oa.APIConnectionError as exc:
             raise ProviderUnavailable(f"{self.name}: cannot connect to {self.base_url}: {exc}",
@@ -58,7 +67,7 @@ class OpenAIProvider:
             raise classify_status(exc.status_code, _message(exc), self.name) from exc
         except oa.OpenAIError as exc:
             raise ProviderError(f"{self.name}: {exc}", provider=self.name) from exc
-        except Exception as exc:  # noqa: BLE001 - a 200 whose body is not JSON (HTML, bytes, cut short)
+        except Exception as exc:
             raise malformed(self.name, self.base_url, exc) from exc
         try:
             choices = response.choices
@@ -81,7 +90,7 @@ class OpenAIProvider:
             )
         except ProviderError:
             raise
-        except Exception as exc:  # noqa: BLE001 - JSON of the wrong shape
+        except Exception as exc:
             raise malformed(self.name, self.base_url, exc) from exc
 
     async def aclose(self) -> None:

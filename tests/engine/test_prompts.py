@@ -1,3 +1,4 @@
+from engine.problem import has_clock
 from engine.prompts import (
     Feedback,
     describe_failure,
@@ -5,7 +6,6 @@ from engine.prompts import (
     interface_line,
     repair_request,
 )
-from engine.problem import has_clock
 from oracle import CompileError, Mismatch, Port, Status, Verdict
 
 PORTS = (Port("clk", "input", 1), Port("q", "output", 4))

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from engine.ledger import Ledger
-from tests.conftest import ROOT, interruptible
 from scripts.support.faults import FaultServer
+from tests.conftest import ROOT, interruptible
 
 EX = ROOT / "examples" / "counter4"
 MODES = ["malformed", "bytes", "html", "types", "empty", "429", "500", "drop", "dribble"]
@@ -92,13 +92,13 @@ async def test_ctrl_c_on_a_silent_provider_exits_130_and_the_ledger_says_cancell
         proc.send_signal(signal.SIGINT)
         try:  # the process first, then its pipes: a child left holding them would show as the second
             await asyncio.wait_for(proc.wait(), 60)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             proc.kill()
             _, err = await proc.communicate()
             pytest.fail("anvil generate still running 60 s after Ctrl-C; stderr: " + err.decode()[-3000:])
         try:
             _, err = await asyncio.wait_for(proc.communicate(), 30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pytest.fail("anvil generate ended but something it started still holds its output open")
     assert proc.returncode == 130 and "Traceback" not in err.decode()
     assert Ledger(ws / "ledger.sqlite", read_only=True).runs()[0]["status"] == "cancelled"

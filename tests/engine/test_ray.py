@@ -22,12 +22,12 @@ from engine.ledger import Ledger, LedgerError
 from engine.providers import RecordingProvider
 from engine.run import Runtime
 from oracle import Oracle
+from scripts.support.faults import ThreadedFaultServer as Endpoint
+from scripts.support.faults import free_port
 from sweeps.benchmark import arms, read_dataset, sweep
 from sweeps.outcomes import JsonlOutcomes, LedgerOutcomes
 from tests.conftest import ROOT, interruptible
 from tests.engine.fakes import ScriptedProvider, fenced
-from scripts.support.faults import ThreadedFaultServer as Endpoint
-from scripts.support.faults import free_port
 
 importlib.import_module("ray")  # the ray extra (scripts/setup.sh installs it): a missing one fails here
 
@@ -127,8 +127,11 @@ async def test_a_ray_sweep_gives_the_local_executors_results(cluster, data, tmp_
         assert {k: mine[key][k] for k in COMPARED} == {k: theirs[key][k] for k in COMPARED}, key
     assert theirs[("alpha", "repair")]["status"] == "solved" and theirs[("alpha", "sample")]["status"] == "unsolved"
     # the summary (pass@k included) is the same table; the ledger has every run, written by the driver
-    table = lambda ws: [line for line in (ws / "out" / "summary.md").read_text().splitlines() if line.startswith("|")]
-    strip = lambda rows: [r.split("|")[1:9] for r in rows]  # strategy .. calls_to_solve (not times)
+    def table(ws):
+        return [line for line in (ws / "out" / "summary.md").read_text().splitlines() if line.startswith("|")]
+
+    def strip(rows):  # strategy .. calls_to_solve (not times)
+        return [r.split("|")[1:9] for r in rows]
     assert strip(table(here)) == strip(table(there))
     ledger = Ledger(there / "ledger.sqlite", read_only=True)
     runs = ledger.runs(limit=100)

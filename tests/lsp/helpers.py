@@ -52,10 +52,11 @@ async def code_actions(client, uri: str) -> list[lsp.CodeAction]:
 def _apply_text_edits(path: Path, edits) -> None:
     text = path.read_text() if path.exists() else ""
     lines = text.split("\n")
+    def offset(lines: list[str], pos) -> int:
+        return sum(len(line) + 1 for line in lines[: pos.line]) + pos.character
+
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        def offset(pos):
-            return sum(len(line) + 1 for line in lines[: pos.line]) + pos.character
-        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        text = text[: offset(lines, edit.range.start)] + edit.new_text + text[offset(lines, edit.range.end):]
         lines = text.split("\n")
     path.write_text(text)
 

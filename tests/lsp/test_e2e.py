@@ -8,9 +8,22 @@ import pytest
 from lsprotocol import types as lsp
 
 from engine.ledger import Ledger
-from tests.lsp.conftest import (BAD, CLIENTS, GOOD, LEDGER, SERVER, WRAP, fenced, initialize_params, make_workspace,
-                                pytest_lsp, record, settings_for, uri)
 from tests.conftest import tool_processes
+from tests.lsp.conftest import (
+    BAD,
+    CLIENTS,
+    GOOD,
+    LEDGER,
+    SERVER,
+    WRAP,
+    fenced,
+    initialize_params,
+    make_workspace,
+    pytest_lsp,
+    record,
+    settings_for,
+    uri,
+)
 from tests.lsp.helpers import anvil_check, apply_action, code_actions, command, until
 
 

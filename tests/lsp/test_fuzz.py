@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
 from scripts.support.lspclient import make_workspace
 from scripts.support.lspfuzz import RawServer, frame, fuzz
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -74,7 +74,7 @@ def test_shutdown_during_a_check_then_only_exit_is_accepted(tmp_path):
     (folder / "counter4.sv").write_text((ROOT / "examples" / "counter4" / "counter4_good.sv").read_text())
     server = RawServer()
     server.initialize(folder)
-    for i in range(3):
+    for _ in range(3):
         server.notify("initialized", {})  # again: ignored, no extra watcher
     tb = (folder / "counter4_tb.sv").as_uri()
     server.request(20, "workspace/executeCommand", {"command": "anvil.check", "arguments": [{"uri": tb}]})

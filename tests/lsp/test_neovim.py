@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-
-from tests.lsp.conftest import GOOD, WRAP, fenced, make_workspace, record, settings_for
 from tests.conftest import processes_matching, tool_processes
+from tests.lsp.conftest import GOOD, WRAP, fenced, make_workspace, record, settings_for
 from tests.lsp.helpers import anvil_check
 
 SCRIPT = Path(__file__).parent / "nvim" / "generate.lua"

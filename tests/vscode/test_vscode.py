@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from scripts.support.faults import ThreadedFaultServer as Endpoint
 from tests.conftest import ROOT, processes_matching, tool_processes
 from tests.engine.fakes import fenced
 from tests.lsp.conftest import BAD, GOOD, WRAP, make_workspace
 from tests.lsp.helpers import anvil_check
-from scripts.support.faults import ThreadedFaultServer as Endpoint
 from tests.vscode.editor import BROWSER_ARGS, VSIX, CodeServer, Workbench, missing_tools
 
 PALETTE = ["Anvil: Generate RTL from spec", "Anvil: Check RTL", "Anvil: Cancel", "Anvil: Doctor",
