@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from .benchscan import (
 from .errors import BenchError
 from .results import Rule, printed_strings, recognisable
 from .syntax import Port, SourceText, identifiers, module_interface
+from .wire import BenchMessage
 
 DEFAULT_TOP = "TopModule"
 DEFAULT_REFERENCE = "RefModule"
@@ -149,6 +149,7 @@ class PreparedBench:
     #: why the bench cannot judge any design ("" when it can)
     problem: str = ""
     cocotb: CocotbFacts | None = None
+    _message: dict[str, BenchMessage] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def reference_ports(self) -> dict[str, str] | None:
@@ -170,9 +171,19 @@ class PreparedBench:
             return self.reference_interface
         return tuple(Port(p.name, p.direction, p.width) for p in self.ports if p.name)
 
-    def data_wire(self) -> list[list[str]]:
-        """The data files for the runner: [place, base64 content]."""
-        return [[f.place, base64.b64encode(f.source.read_bytes()).decode()] for f in self.data]
+    @property
+    def message(self) -> BenchMessage:
+        """What the runner needs of this bench (made once: the data files are read here)."""
+        made = self._message.get("made")
+        if made is None:
+            bench = self.bench
+            made = self._message["made"] = BenchMessage(
+                self.key, self.unit, self.tb_top, self.names, tuple(sorted(self.identifiers)), self.reference_ports,
+                bench.reference, self.port_directions, bench.rule, tuple((f.place, f.source.read_bytes())
+                                                                         for f in self.data),
+                self.cocotb.tests if self.cocotb is not None else None,
+                bench.testbench.stem if bench.cocotb else None)
+        return made
 
 
 def bench_key(bench: Bench) -> tuple[str, str, tuple[str, ...]]:

@@ -21,12 +21,15 @@ import subprocess
 import threading
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 from . import sandbox, scratch  # noqa: F401 - scratch first: its folder is removed after the runners stop
 from .cocotb import find_cocotb
 from .errors import OracleError
 from .process import inherited_memory_note
 from .toolchain import Toolchain
+from .verdict import Verdict
+from .wire import BenchMessage, RunRequest
 
 log = logging.getLogger("anvil.oracle")
 START_TIMEOUT_S = 60.0
@@ -188,12 +191,19 @@ class RunnerClient:
         if not self.alive:
             await asyncio.get_running_loop().run_in_executor(None, self.ensure_started)
 
-    async def request(self, message: dict, *, bench: tuple[str, dict] | None = None) -> dict:
+    async def run(self, request: RunRequest, bench: BenchMessage) -> Verdict | None:
+        """Judge one design; the bench is sent first if this runner does not have it yet. None:
+        the runner answered without a verdict."""
+        await self.start()
+        if bench.key not in self._benches:
+            self._send(bench.to_wire())
+            self._benches.add(bench.key)
+        answer = await self.request(request.to_wire())
+        return Verdict.from_wire(answer["verdict"]) if "verdict" in answer else None
+
+    async def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send one request and wait for its answer; cancelling waits for the runner's cleanup."""
         await self.start()
-        if bench is not None and bench[0] not in self._benches:
-            self._send({"op": "bench", "key": bench[0], **bench[1]})
-            self._benches.add(bench[0])
         loop = asyncio.get_running_loop()
         rid = next(self._ids)
         future = loop.create_future()

@@ -33,6 +33,7 @@ from .lexical import check_sources, without_bom
 from .syntax import Port, SourceText
 from .toolchain import Toolchain
 from .verdict import CompileError, Status, Verdict
+from .wire import DesignFile, RunRequest
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_MISMATCHES = 8
@@ -299,22 +300,14 @@ class Oracle:
     async def _run(self, sources: Sequence[SourceText], prepared: PreparedBench, expected_samples: int | None,
                    timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None,
                    exact: bool = True, agreement: bool = False, compile_only: bool = False) -> Verdict:
-        bench = prepared.bench
-        request = {"op": "run", "key": prepared.key, "top": prepared.top, "screen": screen,
-                   "design": [[_file_name(i, s.name), s.name, s.text] for i, s in enumerate(sources)],
-                   "interface": [p.to_list() for p in interface] if interface else None, "exact": exact,
-                   "params": prepared.param_values,
-                   "expected_samples": expected_samples, "timeout": timeout_s, "limit": limit,
-                   "agreement": agreement, "compile_only": compile_only}
-        facts = {"unit": prepared.unit, "tb_top": prepared.tb_top, "names": prepared.names,
-                 "bench_names": sorted(prepared.identifiers), "reference_ports": prepared.reference_ports,
-                 "reference_module": bench.reference, "ports": prepared.port_directions,
-                 "rule": bench.rule.to_wire(), "data": prepared.data_wire(),
-                 "cocotb": list(prepared.cocotb.tests) if prepared.cocotb is not None else None,
-                 "test_module": bench.testbench.stem if bench.cocotb else None}
+        request = RunRequest(prepared.key, tuple(DesignFile(_file_name(i, s.name), s.name, s.text)
+                                                 for i, s in enumerate(sources)),
+                             prepared.top, timeout_s, limit, screen=screen, params=prepared.param_values,
+                             interface=tuple(interface) if interface else None, exact=exact,
+                             expected_samples=expected_samples, agreement=agreement, compile_only=compile_only)
         async with self._slot():
             await self.runner.start()  # starting the runner is not part of the run's time
-            task = asyncio.ensure_future(self.runner.request(request, bench=(prepared.key, facts)))
+            task = asyncio.ensure_future(self.runner.run(request, prepared.message))
             try:
                 done, _ = await asyncio.wait({task}, timeout=timeout_s + ANSWER_GRACE_S)
             except asyncio.CancelledError:
@@ -330,9 +323,7 @@ class Oracle:
                 answer = task.result()
             except RunnerDied as exc:
                 return Verdict(Status.ERROR, simulator=self.tools.version, reason=str(exc))
-        if "verdict" not in answer:
-            return Verdict(Status.ERROR, simulator=self.tools.version, reason="the runner gave no verdict")
-        return Verdict.from_wire(answer["verdict"])
+        return answer or Verdict(Status.ERROR, simulator=self.tools.version, reason="the runner gave no verdict")
 
 
 def _about_the_design(error: CompileError, prepared: PreparedBench) -> bool:

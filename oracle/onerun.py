@@ -18,16 +18,37 @@ import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from . import cocotb as cocotb_bench
 from .alone import ELABORATION, neutral_top
+from .backend import Simulator
 from .compiling import ALONE, ALONE_IMAGE, BENCH, Compilers, Plan
 from .judge import DUMP, judge
 from .process import Child, Limits, ProcessResult, run_bounded
-from .results import Rule
 from .screen import ScreenReport
+from .screens import ScreenPool
+from .toolchain import Toolchain
 from .vcd import agreement
 from .verdict import CompileError, Status, Verdict
+from .wire import BenchMessage, RunRequest
+
+
+class Host(Protocol):
+    """What a run needs of the runner it runs in (:class:`oracle.runner.Runner`)."""
+
+    sim: Simulator
+    tools: Toolchain
+    memory_bytes: int
+    screens: ScreenPool
+    defines: str  # the design's predefined macros, for the preprocessor
+    token: str  # in the neutral top's names
+    alone_conf: str  # the compiler's configuration for the design alone
+    cocotb: cocotb_bench.Cocotb | None
+
+    def bench_files(self, bench: BenchMessage) -> tuple[str, bytes]: ...
+
+    def unname(self, message: str) -> str: ...
 
 #: the preprocessed design may be at most this large (a macro bomb stops here)
 MAX_PREPROCESSED = 16 << 20
@@ -37,7 +58,7 @@ READ_S = 0.8
 
 
 class OneRun:
-    def __init__(self, runner, request: dict, bench: dict, workdir: Path) -> None:
+    def __init__(self, runner: Host, request: RunRequest, bench: BenchMessage, workdir: Path) -> None:
         self.runner = runner
         self.sim = runner.sim
         self.tools = runner.tools
@@ -45,17 +66,17 @@ class OneRun:
         self.request = request
         self.bench = bench
         self.workdir = workdir
-        self.timeout = float(request["timeout"])
+        self.timeout = request.timeout
         self.deadline = time.monotonic() + self.timeout
         self.env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8"}
         self.files: dict[str, str] = {}  # name the tools see -> name to report
-        for file, shown, text in request["design"]:
-            (workdir / file).write_text(text, encoding="utf-8", errors="surrogatepass")
-            self.files[file] = shown
+        for design in request.design:
+            (workdir / design.file).write_text(design.text, encoding="utf-8", errors="surrogatepass")
+            self.files[design.file] = design.shown
         (workdir / "design.files").write_text("".join(f"{f}\n" for f in self.files))
-        self.names = {**self.files, **bench["names"]}
-        self.screening = request.get("screen", True)
-        self.cocotb_tests = bench.get("cocotb")
+        self.names = {**self.files, **bench.names}
+        self.screening = request.screen
+        self.cocotb_tests = bench.cocotb
         self.screen_task: asyncio.Task | None = None
 
     def limits(self) -> Limits:
@@ -100,16 +121,16 @@ class OneRun:
         if compiled.returncode != 0 or not image.exists():
             return await self._with_screen(_compile_error(self.sim, compiled, self.names, self.version,
                                                           "compilation failed"))
-        if self.request.get("compile_only"):
+        if self.request.compile_only:
             return Verdict(Status.PASS, simulator=self.version, reason="compiled")
         return await self._with_screen(await self._simulate(image))
 
     def _compilers(self) -> Compilers:
-        conf, bench_unit = self.runner.bench_files(self.request["key"], self.bench)
+        conf, bench_unit = self.runner.bench_files(self.bench)
         prelude = cocotb_bench.PRELUDE.encode() if self.cocotb_tests is not None else b""
-        plans = {BENCH: Plan(conf, self.bench["tb_top"], self.sim.image, prelude, bench_unit)}
+        plans = {BENCH: Plan(conf, self.bench.tb_top, self.sim.image, prelude, bench_unit)}
         if self.screening:
-            neutral, text = neutral_top(self.request["top"], self.request.get("params") or {}, self.runner.token)
+            neutral, text = neutral_top(self.request.top or "", self.request.params, self.runner.token)
             plans[ALONE] = Plan(self.runner.alone_conf, neutral, ALONE_IMAGE, prelude, text.encode())
         return Compilers(self.sim, self.tools, plans, cwd=self.workdir, env=self.env, limits=self.limits)
 
@@ -142,10 +163,10 @@ class OneRun:
     async def _screen(self, pp: bytes) -> ScreenReport | Verdict:
         bench, request = self.bench, self.request
         outcome = await self.runner.screens.screen(
-            {"text": pp.decode("utf-8", errors="replace"), "files": self.files, "top": request["top"],
-             "interface": request.get("interface"), "exact": request.get("exact", True),
-             "reference_ports": bench.get("reference_ports"), "bench_names": bench.get("bench_names", []),
-             "reference_module": bench.get("reference_module")},
+            {"text": pp.decode("utf-8", errors="replace"), "files": self.files, "top": request.top,
+             "interface": [p.to_list() for p in request.interface] if request.interface else None,
+             "exact": request.exact, "reference_ports": bench.reference_ports, "bench_names": list(bench.bench_names),
+             "reference_module": bench.reference_module},
             max(0.2, self.left()))
         return replace(outcome, simulator=self.version) if isinstance(outcome, Verdict) else outcome
 
@@ -193,7 +214,7 @@ class OneRun:
             return replace(verdict, compile_errors=errors, reason="the design does not elaborate on its own: "
                            + (errors[0].describe() if errors else "compilation failed"))
         problems = self.sim.alone_problems(alone.output, image, self.files,
-                                           frozenset(self.bench.get("bench_names", ())))
+                                           frozenset(self.bench.bench_names))
         if not problems:
             return None
         report = await self._report()
@@ -210,7 +231,7 @@ class OneRun:
         """The simulation's working directory: the bench's data files at their places."""
         sim = self.workdir / "sim"
         sim.mkdir()
-        for place, content in self.bench["data"]:
+        for place, content in self.bench.data:
             target = sim / place
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
@@ -225,20 +246,19 @@ class OneRun:
                 return Verdict(Status.ERROR, simulator=self.version, reason=(
                     "cocotb is not installed: pip install 'anvil-rtl[cocotb]' (scripts/setup.sh does)"))
             argv, env = cocotb_bench.plan(cocotb, vvp=self.tools.program("vvp"), image=str(image),
-                                          module=bench["test_module"], top=request["top"], cwd=str(simdir))
+                                          module=bench.test_module or "", top=request.top or "", cwd=str(simdir))
         ran = await run_bounded(argv, cwd=simdir, limits=self.limits(), env=env)
         if ran.timed_out:
             return Verdict(Status.TIMEOUT, simulator=self.version, log_tail=ran.output[-2000:],
                            reason=f"simulation did not finish within {self.timeout:g} s and was killed")
-        ports = bench.get("ports") or {}
+        ports = bench.ports
         if self.cocotb_tests is not None:
             return cocotb_bench.read_results(simdir / cocotb_bench.RESULTS, self.cocotb_tests, ran.output,
-                                             int(request["limit"]), f"{self.version}, {cocotb.version}", ports)
+                                             request.limit, f"{self.version}, {cocotb.version}", ports)
         until = max(self.deadline, time.monotonic()) + READ_S
-        verdict = judge(ran.output, ran.returncode, simdir / DUMP, request.get("expected_samples"),
-                        int(request["limit"]), self.version, rule=Rule.from_wire(bench.get("rule")), ports=ports,
-                        until=until)
-        if request.get("agreement") and verdict.status in (Status.FUNCTIONAL_FAIL, Status.PASS):
+        verdict = judge(ran.output, ran.returncode, simdir / DUMP, request.expected_samples, request.limit,
+                        self.version, rule=bench.rule, ports=ports, until=until)
+        if request.agreement and verdict.status in (Status.FUNCTIONAL_FAIL, Status.PASS):
             verdict = replace(verdict, agreement=agreement(simdir / DUMP, until))
         return verdict
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import secrets
@@ -42,6 +41,7 @@ from .screen import screen
 from .screens import ScreenPool
 from .toolchain import Toolchain
 from .verdict import Status, Verdict
+from .wire import BenchMessage, RunRequest
 
 
 class Runner:
@@ -52,7 +52,8 @@ class Runner:
         self.sim: Simulator = simulator(tools.simulator)
         self.root = root
         self.memory_bytes = memory_bytes
-        self.benches: dict[str, dict] = {}
+        self.benches: dict[str, BenchMessage] = {}
+        self.bench_cache: dict[str, tuple[str, bytes]] = {}
         self.jobs: dict[int, asyncio.Task] = {}
         self.out = sys.stdout.buffer
         self.count = 0
@@ -73,11 +74,10 @@ class Runner:
     def handle(self, message: dict) -> None:
         op = message.get("op")
         if op == "bench":
-            message["data"] = [(_safe_place(place), base64.b64decode(content))
-                               for place, content in message.get("data") or ()]
-            self.benches[message["key"]] = message
+            bench = BenchMessage.from_wire(message)
+            self.benches[bench.key] = bench
         elif op == "run":
-            task = asyncio.get_running_loop().create_task(self._answer(message))
+            task = asyncio.get_running_loop().create_task(self._answer(message["id"], RunRequest.from_wire(message)))
             self.jobs[message["id"]] = task
         elif op == "cancel":
             task = self.jobs.get(message["id"])
@@ -90,8 +90,7 @@ class Runner:
             self.send({"id": message.get("id"), "status": {"jobs": len(self.jobs), "files": files,
                                                            "pid": os.getpid(), "root": str(self.root)}})
 
-    async def _answer(self, request: dict) -> None:
-        rid = request["id"]
+    async def _answer(self, rid: int, request: RunRequest) -> None:
         try:
             verdict = await self.execute(request)
             self.send({"id": rid, "verdict": verdict.to_wire()})
@@ -113,34 +112,28 @@ class Runner:
 
     # -- one run ---------------------------------------------------------------------------
 
-    async def execute(self, request: dict) -> Verdict:
-        bench = self.benches[request["key"]]
+    async def execute(self, request: RunRequest) -> Verdict:
+        bench = self.benches[request.key]
         self.count += 1
-        workdir = Path(tempfile.mkdtemp(prefix=f"run{request['id']}-", dir=self.root))
+        workdir = Path(tempfile.mkdtemp(prefix=f"run{self.count}-", dir=self.root))
         try:
             return await OneRun(self, request, bench, workdir).execute()
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def bench_files(self, key: str, bench: dict) -> tuple[str, bytes]:
+    def bench_files(self, bench: BenchMessage) -> tuple[str, bytes]:
         """The bench's compiler configuration (written once per bench) and its text."""
-        cached = bench.get("_files")
+        cached = self.bench_cache.get(bench.key)
         if cached is None:
-            conf = self.root / f"conf-{key[:24]}"
-            conf.write_text(self.sim.compiler_config(self.tools, root=bench["tb_top"]))
-            cached = bench["_files"] = (str(conf), ("\n`resetall\n" + bench["unit"]).encode("utf-8"))
+            conf = self.root / f"conf-{bench.key[:24]}"
+            conf.write_text(self.sim.compiler_config(self.tools, root=bench.tb_top))
+            cached = self.bench_cache[bench.key] = (str(conf), ("\n`resetall\n" + bench.unit).encode("utf-8"))
         return cached
 
     def unname(self, message: str) -> str:
         """A compiler message without the neutral top's names (the design cannot know them)."""
         return message.replace(f"anvil_alone_{self.token}.anvil_design_{self.token}", "the design") \
             .replace(f"anvil_alone_{self.token}", "the design's elaboration")
-
-
-def _safe_place(place: str) -> str:
-    """A data file's place, kept inside the simulation's directory."""
-    parts = [p for p in Path(place).parts if p not in ("", ".", "..", "/")]
-    return str(Path(*parts)) if parts else "data"
 
 
 def _screen_request(request: dict) -> dict:

@@ -22,8 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic as _now
+from typing import TextIO
 
-from .verdict import Mismatch, TraceRow
+from .verdict import Agreement, Mismatch, OutputAgreement, TraceRow
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def differs(expected: str, actual: str) -> bool:
     return False
 
 
-def read_header(stream) -> list[VarDef]:
+def read_header(stream: TextIO) -> list[VarDef]:
     """Variable definitions up to ``$enddefinitions``; leaves ``stream`` just after it."""
     scope: list[str] = []
     defs: list[VarDef] = []
@@ -143,7 +144,8 @@ class Cut(Exception):
     """Reading stopped at its time limit."""
 
 
-def _samples(stream, layout: Layout, until: float | None = None) -> Iterator[tuple[int, int, str, dict[str, str]]]:
+def _samples(stream: TextIO, layout: Layout,
+             until: float | None = None) -> Iterator[tuple[int, int, str, dict[str, str]]]:
     """(time, cycle, edge, values) at each clock edge, with the values as of just before it
     (``values`` is live: read it before asking for the next sample). ``until``: a
     ``time.monotonic()`` past which reading stops with :class:`Cut`."""
@@ -248,7 +250,7 @@ def scan(path: Path, limit: int = 8, window: int = 0,
     return found[:limit], trace
 
 
-def agreement(path: Path, until: float | None = None) -> dict | None:
+def agreement(path: Path, until: float | None = None) -> Agreement | None:
     """How close the design came over the whole run, for ranking near misses: samples, the time
     and cycle of the first mismatch, and per output the mismatched samples and wrong bits (x/z
     from the design where the reference is known counts as wrong). None without a usable dump,
@@ -279,5 +281,5 @@ def agreement(path: Path, until: float | None = None) -> dict | None:
                             first_time, first_cycle = at, cycle
         except Cut:
             return None
-    return {"samples": samples, "first_time": first_time, "first_cycle": first_cycle, "end_time": last_time,
-            "outputs": {k: {"samples": v[0], "bits": v[1], "width": v[2]} for k, v in outputs.items()}}
+    return Agreement(samples, first_time, first_cycle, last_time,
+                     {k: OutputAgreement(v[0], v[1], v[2]) for k, v in outputs.items()})

@@ -76,6 +76,45 @@ class TraceRow:
 
 
 @dataclass(frozen=True)
+class OutputAgreement:
+    """One output over a whole run: the samples where it was wrong, its wrong bits, its width."""
+
+    samples: int
+    bits: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How close a failing run came over all its samples (read from the waveform): for ranking
+    near misses and blaming outputs."""
+
+    samples: int
+    first_time: int | None
+    first_cycle: int | None
+    end_time: int
+    outputs: dict[str, OutputAgreement]
+
+    @property
+    def bits(self) -> float:
+        """The share of output bits that matched over every sample (0 when nothing was sampled)."""
+        total = sum(o.width for o in self.outputs.values()) * self.samples
+        return 1.0 - sum(o.bits for o in self.outputs.values()) / total if total else 0.0
+
+    def to_wire(self) -> dict[str, Any]:
+        outputs = {k: [o.samples, o.bits, o.width] for k, o in self.outputs.items()}
+        return {"samples": self.samples, "first_time": self.first_time, "first_cycle": self.first_cycle,
+                "end_time": self.end_time, "outputs": outputs}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any] | None) -> Agreement | None:
+        if not data:
+            return None
+        return cls(int(data["samples"]), data.get("first_time"), data.get("first_cycle"), int(data["end_time"]),
+                   {k: OutputAgreement(*v) for k, v in data["outputs"].items()})
+
+
+@dataclass(frozen=True)
 class CompileError:
     file: str | None
     line: int | None
@@ -113,7 +152,7 @@ class Verdict:
     #: output port -> lines of the design that assign it, 1-based (not in the JSON)
     drivers: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: when asked for: how close the run came, over all samples (oracle.vcd.agreement; not in the JSON)
-    agreement: dict | None = None
+    agreement: Agreement | None = None
 
     @property
     def passed(self) -> bool:
@@ -142,7 +181,7 @@ class Verdict:
         data.update(reason=self.reason, log_tail=self.log_tail, hints=list(self.hints),
                     drivers={k: list(v) for k, v in self.drivers.items()},
                     trace=[[r.time, r.cycle, r.edge, r.inputs, {k: list(v) for k, v in r.outputs.items()}]
-                           for r in self.trace], agreement=self.agreement)
+                           for r in self.trace], agreement=self.agreement.to_wire() if self.agreement else None)
         return data
 
     @classmethod
@@ -156,7 +195,7 @@ class Verdict:
             tuple(TraceRow(t, c, e, dict(i), {k: tuple(v) for k, v in o.items()})
                   for t, c, e, i, o in data.get("trace", ())),
             tuple(data.get("hints", ())), {k: tuple(v) for k, v in data.get("drivers", {}).items()},
-            data.get("agreement"))
+            Agreement.from_wire(data.get("agreement")))
 
 
 class RunLog(TypedDict):

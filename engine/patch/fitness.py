@@ -34,15 +34,13 @@ def fitness(verdict: Verdict, *, sequential: bool = True) -> tuple:
     if verdict.status is not Status.FUNCTIONAL_FAIL:
         return (cls, 0.0, 0.0, 0.0, 0.0)
     a = verdict.agreement
-    if not a or not a.get("samples"):
+    if a is None or not a.samples:
         return (cls, 0.0, 0.0, 0.0, verdict.score)
-    end = a.get("end_time") or 1
-    first = a.get("first_time")
-    late = 1.0 if first is None else min(1.0, first / end)
-    outputs = a.get("outputs", {})
-    clean = sum(1 for o in outputs.values() if o["samples"] == 0) / len(outputs) if outputs else 0.0
-    bits_total = sum(o["width"] for o in outputs.values()) * a["samples"]
-    bits = 1.0 - sum(o["bits"] for o in outputs.values()) / bits_total if bits_total else 0.0
+    end = a.end_time or 1
+    late = 1.0 if a.first_time is None else min(1.0, a.first_time / end)
+    outputs = a.outputs
+    clean = sum(1 for o in outputs.values() if o.samples == 0) / len(outputs) if outputs else 0.0
+    bits = a.bits
     if not sequential:
         return (cls, round(bits, 6), round(clean, 6), round(late, 6), verdict.score)
     return (cls, round(late, 6), round(clean, 6), round(bits, 6), verdict.score)
@@ -53,11 +51,9 @@ def bit_agreement(verdict: Verdict) -> float:
     a = verdict.agreement
     if verdict.passed:
         return 1.0
-    if not a or not a.get("samples"):
+    if a is None or not a.samples:
         return verdict.score
-    outputs = a.get("outputs", {})
-    total = sum(o["width"] for o in outputs.values()) * a["samples"]
-    return 1.0 - sum(o["bits"] for o in outputs.values()) / total if total else 0.0
+    return a.bits
 
 
 def improves(child: Verdict, parent: Verdict, *, sequential: bool = True) -> bool:
@@ -72,8 +68,8 @@ def weights(verdict: Verdict) -> dict[str, float]:
     """How much each output is to blame: its share of the wrong samples (from the agreement,
     else from the reported mismatches)."""
     a = verdict.agreement
-    if a and a.get("outputs"):
-        wrong = {k: v["samples"] for k, v in a["outputs"].items() if v["samples"]}
+    if a is not None and a.outputs:
+        wrong = {k: v.samples for k, v in a.outputs.items() if v.samples}
     else:
         wrong = {}
         for m in verdict.mismatches:
