@@ -21,7 +21,7 @@ Reading is linear in the image: one pass, fixed-position fields, no backtracking
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from .verdict import CompileError
 
@@ -53,13 +53,13 @@ def alone_problems(lines: Iterable[str], compile_output: str, design_files: Mapp
                    bench_names: frozenset[str] = frozenset()) -> list[CompileError]:
     """What the design-alone image (its lines) and the compiler's warnings show that a design may
     not do. ``design_files``: names the compiler saw -> names to report."""
-    problems: list[tuple[int | None, int | None, str]] = []
+    problems: list[tuple[int | str | None, int | None, str]] = []
     unit: str | None = None  # the scope id of the compilation unit ($unit)
     in_unit = False
     names: list[str] = []
     reading_names = 0
 
-    def add(file: int | None, line: int | None, message: str) -> bool:
+    def add(file: int | str | None, line: int | None, message: str) -> bool:
         if (file, line, message) not in problems:
             problems.append((file, line, message))
         return len(problems) >= MAX_PROBLEMS
@@ -108,8 +108,8 @@ def alone_problems(lines: Iterable[str], compile_output: str, design_files: Mapp
                                    "compilation unit is shared with the testbench"):
                     break
             else:
-                name = _quoted(text)
-                if name and name in bench_names and add(None, None, _shared(name)):
+                label = _quoted(text)
+                if label and label in bench_names and add(None, None, _shared(label)):
                     break
     for warning in _coerced(compile_output):
         if len(problems) >= MAX_PROBLEMS:
@@ -148,7 +148,7 @@ def _int(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 9 else None
 
 
-def _coerced(output: str):
+def _coerced(output: str) -> Iterator[tuple[str, int | None, str]]:
     """Icarus's "FILE:LINE: warning: input port X is coerced to inout" lines (the design alone
     is compiled, so every such warning is the design's)."""
     for line in output.splitlines():

@@ -22,6 +22,8 @@ from .benchscan import (
 from .errors import BenchError
 from .results import Rule, printed_strings, recognisable
 from .syntax import Port, SourceText, identifiers, module_interface
+from .toolchain import Toolchain
+from .verdict import CompileError
 from .wire import BenchMessage
 
 DEFAULT_TOP = "TopModule"
@@ -133,7 +135,7 @@ class PreparedBench:
     #: names in ``unit``'s ```line`` markers -> names to report
     names: dict[str, str] = field(default_factory=dict)
     #: compile errors of the bench's own preprocessing (a broken bench), if any
-    unit_errors: tuple = ()
+    unit_errors: tuple[CompileError, ...] = ()
     #: every identifier of the bench's files (design code may not capture them)
     identifiers: frozenset[str] = frozenset()
     #: the module the design must define (``bench.top``, else what the bench instantiates)
@@ -207,7 +209,7 @@ def bench_key(bench: Bench) -> tuple[str, str, tuple[str, ...]]:
     return digest.hexdigest(), tb_text, extra_texts
 
 
-def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], tools) -> PreparedBench:
+def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], tools: Toolchain) -> PreparedBench:
     """Derive the facts the oracle needs: the top module, the reference, the bench preprocessed
     (once per content, here on the host: the bench is the user's own, trusted), the data files."""
     if bench.cocotb:

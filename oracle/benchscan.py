@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .syntax import SourceText, module_names, names_in, parse, pyslang
 
@@ -54,7 +55,7 @@ def expected_top(sources: Sequence[SourceText]) -> tuple[str | None, str]:
                   f"({', '.join(wanted)}); say which one is the design with --top (the others go in --with files)")
 
 
-def _driven(tree, ps) -> set[str]:
+def _driven(tree: Any, ps: Any) -> set[str]:
     """Names the bench assigns: procedural and continuous assignments, initialised declarations."""
     K = ps.syntax.SyntaxKind
     assigning = {K.AssignmentExpression, K.NonblockingAssignmentExpression, K.AddAssignmentExpression,
@@ -62,7 +63,7 @@ def _driven(tree, ps) -> set[str]:
                  K.XorAssignmentExpression, K.MultiplyAssignmentExpression}
     out: set[str] = set()
 
-    def visit(node):
+    def visit(node: Any) -> Any:
         if isinstance(node, ps.parsing.Token):
             return ps.ast.VisitAction.Skip
         if node.kind in assigning:
@@ -87,9 +88,9 @@ def instance_ports(sources: Sequence[SourceText], top: str) -> tuple[tuple[Bench
     driven: set[str] = set()
     for tree in trees:
         driven |= _driven(tree, ps)
-    found = []
+    found: list[Any] = []
 
-    def visit(symbol):
+    def visit(symbol: Any) -> Any:
         if symbol.kind == ps.ast.SymbolKind.UninstantiatedDef and symbol.definitionName == top and not found:
             found.append(symbol)
         return ps.ast.VisitAction.Advance
@@ -122,7 +123,7 @@ def instance_ports(sources: Sequence[SourceText], top: str) -> tuple[tuple[Bench
     return tuple(ports), _parameter_names(inst, ps)
 
 
-def _parameter_names(inst, ps) -> tuple[str, ...]:
+def _parameter_names(inst: Any, ps: Any) -> tuple[str, ...]:
     """Names of the parameters the instance sets by name (``#(.W(8))``)."""
     try:
         params = inst.syntax.parent.parameters
@@ -147,7 +148,7 @@ def parameter_values(sources: Sequence[SourceText], top: str, ports: Sequence[Be
     compilation.getAllDiagnostics()
     values: dict[str, str] = {}
 
-    def visit(symbol):
+    def visit(symbol: Any) -> Any:
         if symbol.kind == ps.ast.SymbolKind.Instance and symbol.definition.name == top and not values:
             for param in symbol.body.parameters:
                 text = str(param.value)
@@ -307,7 +308,8 @@ def cocotb_facts(text: str, name: str = "test.py") -> CocotbFacts:
             func = node.func
             fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if fname in ("Clock", "setimmediatevalue", "set", "start_clock") and node.args:
-                target = node.args[0] if fname != "setimmediatevalue" else func.value
+                target = func.value if fname == "setimmediatevalue" and isinstance(func, ast.Attribute) \
+                    else node.args[0]
                 port = _dut_name(target)
                 if port:
                     driven.add(port)
@@ -318,19 +320,19 @@ def cocotb_facts(text: str, name: str = "test.py") -> CocotbFacts:
     return CocotbFacts(tuple(tests), m.group(1) if m else None, ports)
 
 
-def _is_cocotb_test(decorator) -> bool:
+def _is_cocotb_test(decorator: ast.expr) -> bool:
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     return (isinstance(target, ast.Attribute) and target.attr in ("test", "parametrize")) or \
         (isinstance(target, ast.Name) and target.id == "test")
 
 
-def _dut_name(node) -> str | None:
+def _dut_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "dut":
         return node.attr
     return None
 
 
-def _dut_port(target) -> str | None:
+def _dut_port(target: ast.expr) -> str | None:
     """``dut.x.value = ...`` -> x."""
     if isinstance(target, ast.Attribute) and target.attr == "value":
         return _dut_name(target.value)

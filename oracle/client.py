@@ -21,10 +21,10 @@ import subprocess
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from . import sandbox, scratch  # noqa: F401 - scratch first: its folder is removed after the runners stop
-from .cocotb import find_cocotb
+from .cocotb import Cocotb, find_cocotb
 from .errors import OracleError
 from .process import inherited_memory_note
 from .toolchain import Toolchain
@@ -34,6 +34,10 @@ from .wire import BenchMessage, RunRequest
 log = logging.getLogger("anvil.oracle")
 START_TIMEOUT_S = 60.0
 CANCEL_WAIT_S = 5.0
+
+
+#: a request waiting for its answer: the event loop it waits on, and its future
+_Entry = tuple[asyncio.AbstractEventLoop, "asyncio.Future[dict[str, Any]]"]
 
 
 class RunnerDied(OracleError):
@@ -50,14 +54,14 @@ class RunnerClient:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future]] = {}
-        self._process: subprocess.Popen | None = None
+        self._pending: dict[int, _Entry] = {}
+        self._process: subprocess.Popen[bytes] | None = None
         self._pid = os.getpid()
         self._benches: set[str] = set()
         self.sandboxed = False
         self.root = ""
         self.problem = ""  # why the sandbox is not in use, when it is not
-        self.probe: dict = {}  # what the runner sees (network interfaces, the caller's paths)
+        self.probe: dict[str, Any] = {}  # what the runner sees (network interfaces, the caller's paths)
         self._stderr: deque[str] = deque(maxlen=40)
         self.cocotb = find_cocotb()
 
@@ -76,10 +80,10 @@ class RunnerClient:
                 self._pending.clear()
             self._benches = set()
             attempts = [True, False] if self.mode == "auto" else [self.mode == "on"]
-            reasons = []
+            reasons: list[str] = []
             for sandboxed in attempts:
                 started = threading.Event()
-                outcome: dict = {}
+                outcome: dict[str, str] = {}
                 thread = threading.Thread(target=self._io, args=(sandboxed, started, outcome), daemon=True,
                                           name="anvil-oracle-runner")
                 try:
@@ -104,7 +108,7 @@ class RunnerClient:
             raise OracleError("cannot start the oracle's runner: " + "; ".join(reasons)
                               + (f" ({note})" if note else ""))
 
-    def _io(self, sandboxed: bool, started: threading.Event, outcome: dict) -> None:
+    def _io(self, sandboxed: bool, started: threading.Event, outcome: dict[str, str]) -> None:
         """Thread body: start the runner, then read its answers until it ends."""
         try:
             binds = [(p, f"/anvil/site{i}") for i, p in enumerate(self.cocotb.paths)] \
@@ -156,7 +160,7 @@ class RunnerClient:
             if entry is not None and entry[1] is not None:
                 _fail(entry, died)
 
-    def _config(self, root: str, cocotb) -> str:
+    def _config(self, root: str, cocotb: Cocotb | None) -> str:
         probe_paths = ["/etc/passwd", os.getcwd(), "/proc/self/mountinfo"]
         return json.dumps({"tools": self.tools.to_wire(), "root": root, "memory_bytes": self.memory_bytes,
                            "probe_paths": probe_paths,
@@ -175,7 +179,7 @@ class RunnerClient:
 
     # -- requests --------------------------------------------------------------------------
 
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict[str, Any]) -> None:
         process = self._process
         if process is None or process.stdin is None:
             raise RunnerDied("the oracle's runner is not running")
@@ -222,8 +226,10 @@ class RunnerClient:
         finally:
             self._pending.pop(rid, None)
 
-    async def status(self) -> dict:
-        return (await self.request({"op": "status"}))["status"]
+    async def status(self) -> dict[str, Any]:
+        """What the runner still has: runs going (``jobs``), run directories on disk (``files``)."""
+        answer: dict[str, Any] = (await self.request({"op": "status"}))["status"]
+        return answer
 
 
 def run_tag() -> str:
@@ -233,23 +239,32 @@ def run_tag() -> str:
     return tag or str(os.getpid())
 
 
-def _resolve(entry, message: dict) -> None:
+def _settle(future: asyncio.Future[dict[str, Any]], message: dict[str, Any] | None, exc: Exception | None) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(message or {})
+
+
+def _resolve(entry: _Entry, message: dict[str, Any]) -> None:
     loop, future = entry
     try:
-        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(message))
+        loop.call_soon_threadsafe(_settle, future, message, None)
     except RuntimeError:  # that event loop is closed: nobody waits any more
         pass
 
 
-def _fail(entry, exc: Exception) -> None:
+def _fail(entry: _Entry, exc: Exception) -> None:
     loop, future = entry
     try:
-        loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
+        loop.call_soon_threadsafe(_settle, future, None, exc)
     except RuntimeError:
         pass
 
 
-def _drain(stream, tail: deque) -> None:
+def _drain(stream: IO[bytes], tail: deque[str]) -> None:
     for raw in stream:
         line = raw.decode(errors="replace").rstrip()
         if line:
@@ -257,7 +272,7 @@ def _drain(stream, tail: deque) -> None:
             log.debug("runner: %s", line)
 
 
-_CLIENTS: dict[tuple, RunnerClient] = {}
+_CLIENTS: dict[tuple[Toolchain, str, str | None, int], RunnerClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 

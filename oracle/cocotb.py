@@ -18,8 +18,10 @@ import os
 import re
 import sysconfig
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .results import values_in
 from .verdict import Mismatch, RunLog, Status, Verdict, score_of
@@ -42,21 +44,21 @@ class Cocotb:
     paths: tuple[str, ...]  # folders its Python packages are imported from
     version: str
 
-    def moved(self, binds) -> Cocotb:
+    def moved(self, binds: Sequence[tuple[str, str]]) -> Cocotb:
         """The same, as seen inside a sandbox that shows each host folder of ``binds`` elsewhere."""
         def at(path: str) -> str:
             for host, inside in binds:
                 if path == host or path.startswith(host + "/"):
-                    return inside + path[len(host):]
+                    return str(inside + path[len(host):])
             return path
 
         return replace(self, vpi=at(self.vpi), entry=at(self.entry), paths=tuple(at(p) for p in self.paths))
 
-    def to_wire(self) -> dict:
+    def to_wire(self) -> dict[str, Any]:
         return {**self.__dict__, "paths": list(self.paths)}
 
     @classmethod
-    def from_wire(cls, data: dict | None) -> Cocotb | None:
+    def from_wire(cls, data: Mapping[str, Any] | None) -> Cocotb | None:
         return None if not data else cls(**{**data, "paths": tuple(data["paths"])})
 
 
@@ -88,7 +90,8 @@ def find_cocotb() -> Cocotb | None:
                   tuple(paths), version)
 
 
-def plan(cocotb: Cocotb, *, vvp: str, image: str, module: str, top: str, cwd: str) -> tuple[tuple[str, ...], dict]:
+def plan(cocotb: Cocotb, *, vvp: str, image: str, module: str, top: str,
+         cwd: str) -> tuple[tuple[str, ...], dict[str, str]]:
     """The command line and environment of one cocotb run."""
     env = {
         "PATH": "/usr/bin:/bin", "HOME": cwd, "TMPDIR": cwd, "LANG": "C.UTF-8",
@@ -107,8 +110,8 @@ _DUT = re.compile(r"\bdut\.(\w{1,80})")
 _LOGIC = re.compile(r"^(?:LogicArray|Logic|BinaryValue)\('([01xXzZ-]{1,4096})'.*\)$")
 
 
-def read_results(path: Path, tests: list[str], output: str, limit: int, simulator: str,
-                 ports: dict[str, str] | None = None) -> Verdict:
+def read_results(path: Path, tests: Sequence[str], output: str, limit: int, simulator: str,
+                 ports: Mapping[str, str] | None = None) -> Verdict:
     """The verdict from cocotb's results file: every test must run and pass."""
     common: RunLog = {"simulator": simulator, "log_tail": output[-2000:]}
     try:
@@ -130,6 +133,7 @@ def read_results(path: Path, tests: list[str], output: str, limit: int, simulato
         node = case.find("failure")
         if node is None:
             node = case.find("error")
+        assert node is not None  # a failed case has one or the other
         message = (node.get("message") or "").strip()
         text = node.text or ""
         mismatches.append(_mismatch(case, message, text, ports))
@@ -149,7 +153,7 @@ def _shown(value: str) -> str:
     return m.group(1) if m else value.strip()
 
 
-def _mismatch(case, message: str, text: str, ports) -> Mismatch:
+def _mismatch(case: ET.Element, message: str, text: str, ports: Mapping[str, str] | None) -> Mismatch:
     first_line = message.splitlines()[0] if message else case.get("name", "test failed")
     values = values_in(first_line, ports)
     signal, expected, actual = values.signal, values.expected, values.actual

@@ -13,11 +13,13 @@ be run directly, the bytes are written to a file per compiler and the driver com
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .backend import Simulator
-from .process import Child, ProcessResult
+from .process import Child, Limits, ProcessResult
+from .toolchain import Toolchain
 
 BENCH, ALONE = "bench", "alone"
 ALONE_IMAGE = "alone.vvp"
@@ -35,8 +37,8 @@ class Plan:
 
 
 class Compilers:
-    def __init__(self, sim: Simulator, tools, plans: dict[str, Plan], *, cwd: Path, env: dict[str, str],
-                 limits) -> None:
+    def __init__(self, sim: Simulator, tools: Toolchain, plans: dict[str, Plan], *, cwd: Path, env: dict[str, str],
+                 limits: Callable[[], Limits]) -> None:
         self.sim = sim
         self.tools = tools
         self.plans = plans

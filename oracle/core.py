@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .backend import simulator
 from .bench import Bench, PreparedBench, bench_key, prepare, read_text
@@ -79,14 +80,15 @@ class BenchReport:
         if self.usable:
             return ""
         v = self.verdict
+        assert v is not None  # a bench without a verdict is usable
         if self.alone:
             return v.reason
         return f"its reference model does not pass its own testbench ({v.status.value}: {v.reason})"
 
 
-def _stamp(bench: Bench) -> tuple:
+def _stamp(bench: Bench) -> tuple[tuple[int, int] | None, ...]:
     """Size and modification time of the bench's files (None for a missing file)."""
-    out = []
+    out: list[tuple[int, int] | None] = []
     for path in (bench.testbench, *bench.extra):
         try:
             st = path.stat()
@@ -135,7 +137,7 @@ class Oracle:
         self.simulator = simulator
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self._prepared: dict[str, PreparedBench] = {}
-        self._by_stamp: dict[tuple, PreparedBench] = {}
+        self._by_stamp: dict[tuple[Bench, tuple[tuple[int, int] | None, ...]], PreparedBench] = {}
         self._reports: dict[str, BenchReport] = {}
         self._inflight: dict[tuple[int, str], asyncio.Future[BenchReport]] = {}
 
@@ -149,7 +151,7 @@ class Oracle:
     def runner(self) -> RunnerClient:
         return runner_for(self.tools, mode=self.sandbox_mode, host_tmp=self.tmp_root, memory_bytes=self.memory_bytes)
 
-    async def sandbox(self) -> dict:
+    async def sandbox(self) -> dict[str, Any]:
         """Whether runs are sandboxed, and why not when they are not."""
         runner = self.runner
         await runner.start()
@@ -241,7 +243,8 @@ class Oracle:
         None: it compiles."""
         if prepared.cocotb is not None:
             return None
-        design = [SourceText(f"{prepared.top}_stand_in.sv", stub(prepared.top, prepared.ports, prepared.params))]
+        top = prepared.top or "design"
+        design = [SourceText(f"{top}_stand_in.sv", stub(top, prepared.ports, prepared.params))]
         verdict = await self._run(design, prepared, None, timeout_s, self.max_mismatches, screen=False,
                                   compile_only=True)
         if verdict.status is Status.PASS or verdict.status is Status.ERROR:

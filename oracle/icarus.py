@@ -154,7 +154,7 @@ def harness_commands(tools: Tools, *, design: Sequence[Path], testbench: Path, e
 _PREPROCESS = re.compile(r"preprocess:\s*(\S+)/ivlpp\b")
 
 
-def _quiet(argv: Sequence[str], cwd: str, timeout: float = 20) -> subprocess.CompletedProcess:
+def _quiet(argv: Sequence[str], cwd: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=cwd))
 
@@ -234,7 +234,8 @@ def find_tools(iverilog: str | None = None) -> Tools:
 
 # -- the bench, preprocessed once (on the host: the bench is the user's own, trusted) -----------
 
-def preprocess_bench(tools: Tools, sources) -> tuple[str, dict[str, str], tuple[CompileError, ...]]:
+def preprocess_bench(tools: Tools, sources: Sequence[tuple[Path, str]]
+                     ) -> tuple[str, dict[str, str], tuple[CompileError, ...]]:
     """The bench's files through ivlpp (the texts read, copied so the text judged is the text
     hashed); includes resolve beside the original files. Returns the text, the names its
     ```line`` markers use -> names to report, and errors (a bench that does not preprocess)."""
@@ -258,7 +259,7 @@ def preprocess_bench(tools: Tools, sources) -> tuple[str, dict[str, str], tuple[
         except (OSError, subprocess.TimeoutExpired) as exc:
             return "", names, (CompileError(None, None, f"cannot preprocess the bench: {exc}"),)
         if done.returncode != 0 or not out.is_file():
-            errors = tuple(CompileError(names.get(e.file, e.file), e.line, e.message)
+            errors = tuple(CompileError(names.get(e.file, e.file) if e.file else None, e.line, e.message)
                            for e in parse_compile_errors(done.stdout + done.stderr))
             return "", names, errors or (CompileError(None, None, "the bench's preprocessing failed"),)
         unit = out.read_text(encoding="utf-8", errors="replace")

@@ -77,7 +77,7 @@ class OneRun:
         self.names = {**self.files, **bench.names}
         self.screening = request.screen
         self.cocotb_tests = bench.cocotb
-        self.screen_task: asyncio.Task | None = None
+        self.screen_task: asyncio.Task[ScreenReport | Verdict] | None = None
 
     def limits(self) -> Limits:
         return Limits(timeout_s=max(0.2, self.deadline - time.monotonic()), memory_bytes=self.runner.memory_bytes)
@@ -209,7 +209,7 @@ class OneRun:
             hints = () if isinstance(report, Verdict) else (
                 tuple(e.describe() for e in report.problems) + tuple(report.hints))
             verdict = _compile_error(self.sim, alone, {**self.names, ELABORATION: ELABORATION}, self.version,
-                                     "the design does not compile on its own", {"hints": hints[:8]})
+                                     "the design does not compile on its own", hints[:8])
             errors = tuple(replace(e, message=self.runner.unname(e.message)) for e in verdict.compile_errors)
             return replace(verdict, compile_errors=errors, reason="the design does not elaborate on its own: "
                            + (errors[0].describe() if errors else "compilation failed"))
@@ -253,6 +253,7 @@ class OneRun:
                            reason=f"simulation did not finish within {self.timeout:g} s and was killed")
         ports = bench.ports
         if self.cocotb_tests is not None:
+            assert cocotb is not None
             return cocotb_bench.read_results(simdir / cocotb_bench.RESULTS, self.cocotb_tests, ran.output,
                                              request.limit, f"{self.version}, {cocotb.version}", ports)
         until = max(self.deadline, time.monotonic()) + READ_S
@@ -275,9 +276,9 @@ def _rejection(report: ScreenReport | Verdict, version: str) -> Verdict | None:
     return None
 
 
-def _compile_error(sim, result: ProcessResult, names: dict[str, str], version: str, fallback: str,
-                   extras: dict | None = None) -> Verdict:
+def _compile_error(sim: Simulator, result: ProcessResult, names: dict[str, str], version: str, fallback: str,
+                   hints: tuple[str, ...] = ()) -> Verdict:
     errors = tuple(CompileError(names.get(e.file) if e.file else None, e.line, e.message)
                    for e in sim.compile_errors(result.output))
     return Verdict(Status.COMPILE_ERROR, compile_errors=errors, simulator=version,
-                   reason=errors[0].describe() if errors else fallback, **(extras or {}))
+                   reason=errors[0].describe() if errors else fallback, hints=hints)

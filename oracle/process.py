@@ -158,7 +158,7 @@ class Child:
         self.capture = _Capture(limits)
         self.pid_fd = os.pidfd_open(self.proc.pid)
         self._exited = self.loop.create_future()
-        self._streams: dict[int, asyncio.Future] = {}
+        self._streams: dict[int, asyncio.Future[None]] = {}
         self._pending = bytearray()
         self._input_closed = not feed
         self._close_after_write = False

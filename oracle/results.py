@@ -60,11 +60,11 @@ class Rule:
     def default(self) -> bool:
         return not self.passes and not self.fails
 
-    def to_wire(self) -> dict:
+    def to_wire(self) -> dict[str, list[str]]:
         return {"pass": list(self.passes), "fail": list(self.fails)}
 
     @classmethod
-    def from_wire(cls, data: Mapping | None) -> Rule:
+    def from_wire(cls, data: Mapping[str, Sequence[str]] | None) -> Rule:
         data = data or {}
         return cls(tuple(data.get("pass", ())), tuple(data.get("fail", ())))
 

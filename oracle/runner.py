@@ -30,7 +30,9 @@ import socket
 import sys
 import tempfile
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import cocotb as cocotb_bench
 from .backend import Simulator, simulator
@@ -54,7 +56,8 @@ class Runner:
         self.memory_bytes = memory_bytes
         self.benches: dict[str, BenchMessage] = {}
         self.bench_cache: dict[str, tuple[str, bytes]] = {}
-        self.jobs: dict[int, asyncio.Task] = {}
+        self.jobs: dict[int, asyncio.Task[None]] = {}
+        self.probe_paths: list[str] = []
         self.out = sys.stdout.buffer
         self.count = 0
         self.screens = ScreenPool(_screen_request, memory_bytes)
@@ -65,13 +68,13 @@ class Runner:
         Path(self.alone_conf).write_text(self.sim.compiler_config(tools, root=f"anvil_alone_{self.token}",
                                                                   image=ALONE_IMAGE))
 
-    def send(self, message: dict) -> None:
+    def send(self, message: dict[str, Any]) -> None:
         self.out.write(json.dumps(message).encode() + b"\n")
         self.out.flush()
 
     # -- requests --------------------------------------------------------------------------
 
-    def handle(self, message: dict) -> None:
+    def handle(self, message: dict[str, Any]) -> None:
         op = message.get("op")
         if op == "bench":
             bench = BenchMessage.from_wire(message)
@@ -80,11 +83,11 @@ class Runner:
             task = asyncio.get_running_loop().create_task(self._answer(message["id"], RunRequest.from_wire(message)))
             self.jobs[message["id"]] = task
         elif op == "cancel":
-            task = self.jobs.get(message["id"])
-            if task is None:
+            running = self.jobs.get(message["id"])
+            if running is None:
                 self.send({"id": message["id"], "cancelled": False})
             else:
-                task.cancel()
+                running.cancel()
         elif op == "status":  # run directories still on disk, runs still going
             files = sum(1 for p in self.root.iterdir() if p.name.startswith("run")) if self.root.is_dir() else 0
             self.send({"id": message.get("id"), "status": {"jobs": len(self.jobs), "files": files,
@@ -136,12 +139,17 @@ class Runner:
             .replace(f"anvil_alone_{self.token}", "the design's elaboration")
 
 
-def _screen_request(request: dict) -> dict:
+def _screen_request(request: dict[str, Any]) -> dict[str, Any]:
     """What a screen worker does with one request (see :mod:`oracle.screens`)."""
     return screen(request["text"], files=request["files"], top=request["top"], interface=request.get("interface"),
                   exact=request.get("exact", True),
                   reference_ports=request.get("reference_ports"), bench_names=frozenset(request.get("bench_names", ())),
                   reference_module=request.get("reference_module")).to_dict()
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def serve(runner: Runner) -> None:
@@ -169,7 +177,7 @@ async def serve(runner: Runner) -> None:
                 runner.handle(json.loads(line))
 
     loop.add_reader(stdin, on_input)
-    loop.add_signal_handler(signal.SIGTERM, lambda: closed.done() or closed.set_result(None))
+    loop.add_signal_handler(signal.SIGTERM, _settle, closed)
     runner.send({"ready": True, "pid": os.getpid(), "root": str(runner.root), "probe": probe(runner.probe_paths)})
     await closed
     await runner.shutdown()
@@ -189,7 +197,7 @@ def warm_up() -> None:
            interface=[["clk", "input", 1], ["a", "input", 4], ["q", "output", 4]])
 
 
-def probe(paths) -> dict:
+def probe(paths: Sequence[str]) -> dict[str, Any]:
     """What this process can see: network interfaces, and which of the caller's paths exist."""
     try:
         interfaces = sorted(name for _, name in socket.if_nameindex())

@@ -24,7 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, co
 
 
 def launch(*, sandboxed: bool, tool_prefixes: Sequence[str], root_name: str, host_tmp: Path | None,
-           config_for, binds: Sequence[tuple[str, str]] = ()) -> Launch:
+           config_for: Callable[[str], str], binds: Sequence[tuple[str, str]] = ()) -> Launch:
     """How to start the runner. ``config_for(root)`` gives its ``--config`` JSON; ``binds`` are
     shown read-only inside the sandbox (unsandboxed, the runner sees the host's paths anyway)."""
     if sandboxed:
@@ -121,8 +121,8 @@ def launch(*, sandboxed: bool, tool_prefixes: Sequence[str], root_name: str, hos
     parent = str(Path(package_dir("oracle")).parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [parent, os.environ.get("PYTHONPATH")])),
                PYTHONDONTWRITEBYTECODE="1")
-    argv = (sys.executable, "-B", "-m", "oracle.runner", "--config", config_for(root), "--pdeathsig")
-    return Launch(argv, env, str(base), False, root)
+    plain = (sys.executable, "-B", "-m", "oracle.runner", "--config", config_for(root), "--pdeathsig")
+    return Launch(plain, env, str(base), False, root)
 
 
 def bwrap_version() -> str:

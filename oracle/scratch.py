@@ -51,7 +51,7 @@ def mkdtemp(prefix: str) -> Path:
 
 def sweep(root: Path) -> list[Path]:
     """Remove the folders under ``root`` whose owner is gone (its lock is free); returns them."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(root.iterdir())
     except OSError:

@@ -29,8 +29,9 @@ the design alone and that image is judged (:mod:`oracle.alone`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .alone import ALLOWED_SYSTEM_NAMES
 from .syntax import direction_name, names_in, pyslang
@@ -90,25 +91,25 @@ class ScreenReport:
     #: pyslang's own messages about other errors (for repair prompts: Icarus often says less)
     hints: list[str] = field(default_factory=list)
     #: the top module's ports as (name, direction, width), when it is defined
-    ports: list[list] = field(default_factory=list)
+    ports: list[list[str | int]] = field(default_factory=list)
     #: output port -> lines of the design file (1-based) that assign it
     drivers: dict[str, list[int]] = field(default_factory=dict)
     #: every problem is a syntax error (the compiler's own messages then say it best)
     syntax_only: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"problems": [e.to_dict() for e in self.problems], "hints": self.hints, "ports": self.ports,
                 "drivers": self.drivers, "syntax_only": self.syntax_only}
 
     @classmethod
-    def from_dict(cls, data: dict) -> ScreenReport:
+    def from_dict(cls, data: dict[str, Any]) -> ScreenReport:
         return cls([CompileError(**e) for e in data.get("problems", [])], list(data.get("hints", [])),
                    [list(p) for p in data.get("ports", [])],
                    {k: list(v) for k, v in data.get("drivers", {}).items()}, bool(data.get("syntax_only")))
 
 
 def screen(pp_text: str, *, files: Mapping[str, str], top: str,
-           interface: Sequence[Sequence] | None = None,
+           interface: Sequence[Sequence[Any]] | None = None,
            exact: bool = True,
            reference_ports: Mapping[str, str] | None = None,
            bench_names: frozenset[str] = frozenset(),
@@ -122,8 +123,9 @@ def screen(pp_text: str, *, files: Mapping[str, str], top: str,
     ps = pyslang()
     text, lines, problems = split_markers(pp_text, files)
     report = ScreenReport(problems=problems)
-    if _INCLUDE.search(text):  # never let the parser open a file (ivlpp left it as text)
-        line = text.count("\n", 0, _INCLUDE.search(text).start()) + 1
+    include = _INCLUDE.search(text)
+    if include:  # never let the parser open a file (ivlpp left it as text)
+        line = text.count("\n", 0, include.start()) + 1
         report.problems.append(CompileError(*lines.at(line), "`include is not allowed in design code"))
         return report
     options = ps.parsing.PreprocessorOptions()
@@ -132,10 +134,10 @@ def screen(pp_text: str, *, files: Mapping[str, str], top: str,
     tree = ps.syntax.SyntaxTree.fromText(text, sm, "design.pp", "", ps.Bag([options]))
     engine = ps.DiagnosticEngine(sm)
 
-    def where(location) -> tuple[str | None, int | None]:
+    def where(location: Any) -> tuple[str | None, int | None]:
         return lines.at(sm.getLineNumber(location))
 
-    def reject(location, message: str) -> None:
+    def reject(location: Any, message: str) -> None:
         file, line = where(location) if location is not None else (None, None)
         report.problems.append(CompileError(file, line, message))
 
@@ -156,7 +158,8 @@ def screen(pp_text: str, *, files: Mapping[str, str], top: str,
 class _SyntaxChecks:
     """Checks on the syntax tree alone: they cover code in every branch, elaborated or not."""
 
-    def __init__(self, ps, reject, *, top: str, bench_names: frozenset[str], reference_module: str | None):
+    def __init__(self, ps: Any, reject: Callable[[Any, str], None], *, top: str, bench_names: frozenset[str],
+                 reference_module: str | None) -> None:
         self.ps = ps
         self.reject = reject
         self.top = top
@@ -180,7 +183,7 @@ class _SyntaxChecks:
             K.NetAlias: "alias is not allowed in design code",
         }
 
-    def run(self, tree) -> None:
+    def run(self, tree: Any) -> None:
         ps, K = self.ps, self.K
         members = top_members(tree, ps)
         self.modules = {m.header.name.valueText: m for m in members if m.kind == K.ModuleDeclaration}
@@ -204,7 +207,7 @@ class _SyntaxChecks:
         # directives are trivia of the tokens after them (the end of file included)
         tree.root.visit(self._directives)
 
-    def _directives(self, node):
+    def _directives(self, node: Any) -> Any:
         ps = self.ps
         if isinstance(node, ps.parsing.Token):
             for trivia in node.trivia:
@@ -216,7 +219,7 @@ class _SyntaxChecks:
                                     "in design code")
         return ps.ast.VisitAction.Advance
 
-    def _visit(self, node):
+    def _visit(self, node: Any) -> Any:
         ps, K, T = self.ps, self.K, self.T
         if isinstance(node, ps.parsing.Token):
             if node.kind == T.RootSystemName:
@@ -251,7 +254,7 @@ class _SyntaxChecks:
                             f"the design calls {name}, which it does not define: {OUTSIDE}")
         return ps.ast.VisitAction.Advance
 
-    def _scoped(self, node) -> None:
+    def _scoped(self, node: Any) -> None:
         K, T = self.K, self.T
         if node.separator.kind == T.DoubleColon:
             self.reject(node.getFirstToken().location,
@@ -269,14 +272,14 @@ class _SyntaxChecks:
             self.reject(token.location, f"hierarchical name starting with '{root}' reaches outside the design: "
                                         f"{OUTSIDE}")
 
-    def _declared(self, node) -> tuple[set[str], set[str]]:
+    def _declared(self, node: Any) -> tuple[set[str], set[str]]:
         """Names declared anywhere in ``node`` (signals, ports, instances, blocks, functions,
         types), and the functions and tasks among them."""
         ps, K = self.ps, self.K
         names: set[str] = set()
         functions: set[str] = set()
 
-        def visit(n):
+        def visit(n: Any) -> Any:
             if isinstance(n, ps.parsing.Token):
                 return ps.ast.VisitAction.Skip
             k = n.kind
@@ -293,14 +296,16 @@ class _SyntaxChecks:
 
 
 
-def _kind_words(kind) -> str:
+def _kind_words(kind: Any) -> str:
     """``SyntaxKind.PackageDeclaration`` -> ``a package declaration``."""
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", str(kind).rsplit(".", 1)[-1]).lower()
     return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
-def _semantic_checks(ps, tree, sm, engine, where, reject, report: ScreenReport, *, top: str,
-                     interface, reference_ports, exact: bool = True) -> None:
+def _semantic_checks(ps: Any, tree: Any, sm: Any, engine: Any, where: Callable[[Any], tuple[str | None, int | None]],
+                     reject: Callable[[Any, str], None], report: ScreenReport, *, top: str,
+                     interface: Sequence[Sequence[Any]] | None, reference_ports: Mapping[str, str] | None,
+                     exact: bool = True) -> None:
     compilation = ps.ast.Compilation()
     compilation.addSyntaxTree(tree)
     undeclared = {ps.Diags.UndeclaredIdentifier, ps.Diags.TypoIdentifier, ps.Diags.UnknownModule,
@@ -336,7 +341,7 @@ def _semantic_checks(ps, tree, sm, engine, where, reject, report: ScreenReport, 
     report.drivers = _driver_lines(ps, tree, where, {p.name for p in ports if p.direction != In}, top_file)
 
 
-def top_members(tree, ps) -> list:
+def top_members(tree: Any, ps: Any) -> list[Any]:
     """The top-level items (a text holding one module parses to that module, not to a unit)."""
     root = tree.root
     if root.kind == ps.syntax.SyntaxKind.CompilationUnit:
@@ -344,11 +349,13 @@ def top_members(tree, ps) -> list:
     return [root]
 
 
-def _module_names(tree, ps) -> set[str]:
+def _module_names(tree: Any, ps: Any) -> set[str]:
     return {m.header.name.valueText for m in top_members(tree, ps) if m.kind == ps.syntax.SyntaxKind.ModuleDeclaration}
 
 
-def _interface_checks(ports, where, reject, top, interface, reference_ports, sm, exact: bool = True) -> None:
+def _interface_checks(ports: Any, where: Callable[[Any], tuple[str | None, int | None]],
+                      reject: Callable[[Any, str], None], top: str, interface: Sequence[Sequence[Any]] | None,
+                      reference_ports: Mapping[str, str] | None, sm: Any, exact: bool = True) -> None:
     location = ports[0].location if ports else None
     have = {p.name: (direction_name(p.direction), p.type.bitWidth, p.location) for p in ports}
     if interface and not exact:
@@ -380,7 +387,8 @@ def _interface_checks(ports, where, reject, top, interface, reference_ports, sm,
                 reject(loc, f"inout port '{name}' is not a port of the reference")
 
 
-def _driver_lines(ps, tree, where, outputs: set[str], top_file: str | None) -> dict[str, list[int]]:
+def _driver_lines(ps: Any, tree: Any, where: Callable[[Any], tuple[str | None, int | None]], outputs: set[str],
+                  top_file: str | None) -> dict[str, list[int]]:
     """Lines of the top module's file that assign each output (continuous, procedural,
     declaration)."""
     K = ps.syntax.SyntaxKind
@@ -389,10 +397,10 @@ def _driver_lines(ps, tree, where, outputs: set[str], top_file: str | None) -> d
                    K.XorAssignmentExpression}
     found: dict[str, set[int]] = {}
 
-    def names_in(node) -> set[str]:
+    def names_in(node: Any) -> set[str]:
         names: set[str] = set()
 
-        def walk(n):
+        def walk(n: Any) -> Any:
             if isinstance(n, ps.parsing.Token):
                 if n.kind == ps.parsing.TokenKind.Identifier:
                     names.add(n.valueText)
@@ -404,14 +412,14 @@ def _driver_lines(ps, tree, where, outputs: set[str], top_file: str | None) -> d
         node.visit(walk)
         return names
 
-    def note(names, location) -> None:
+    def note(names: set[str], location: Any) -> None:
         file, line = where(location)
         if line is None or file != top_file:
             return
         for name in names & outputs:
             found.setdefault(name, set()).add(line)
 
-    def visit(node):
+    def visit(node: Any) -> Any:
         if isinstance(node, ps.parsing.Token):
             return ps.ast.VisitAction.Skip
         if node.kind in assignments:

@@ -17,6 +17,7 @@ import resource
 import signal
 import struct
 from collections.abc import Callable
+from typing import Any
 
 from .process import inherited_memory_note, within_inherited
 from .screen import ScreenReport
@@ -42,7 +43,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _serve(requests: int, answers: int, memory_bytes: int, work: Callable[[dict], dict]) -> None:
+def _serve(requests: int, answers: int, memory_bytes: int, work: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """The worker's loop (in the forked child); never returns."""
     code = 0
     try:
@@ -107,7 +108,8 @@ class _Worker:
 class ScreenPool:
     """Warm screen workers, forked on demand from this (single-threaded) process."""
 
-    def __init__(self, work: Callable[[dict], dict], memory_bytes: int, size: int | None = None) -> None:
+    def __init__(self, work: Callable[[dict[str, Any]], dict[str, Any]], memory_bytes: int,
+                 size: int | None = None) -> None:
         self.work = work
         self.memory_bytes = memory_bytes
         #: why screens have less memory than asked for (an inherited limit), if they do
@@ -154,7 +156,7 @@ class ScreenPool:
             worker.kill()
         self._freed.set()
 
-    async def screen(self, request: dict, timeout_s: float) -> ScreenReport | Verdict:
+    async def screen(self, request: dict[str, Any], timeout_s: float) -> ScreenReport | Verdict:
         worker = await self._acquire()
         healthy = False
         try:
@@ -176,7 +178,7 @@ class ScreenPool:
             return Verdict(Status.COMPILE_ERROR, compile_errors=(CompileError(None, None, message),), reason=message)
         return ScreenReport.from_dict(answer)
 
-    async def _answer(self, worker: _Worker) -> dict:
+    async def _answer(self, worker: _Worker) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         while True:
             if len(worker.buffer) >= _HEADER.size:
@@ -184,7 +186,8 @@ class ScreenPool:
                 if len(worker.buffer) >= _HEADER.size + size:
                     payload = bytes(worker.buffer[_HEADER.size:_HEADER.size + size])
                     del worker.buffer[:_HEADER.size + size]
-                    return json.loads(payload)
+                    answer: dict[str, Any] = json.loads(payload)
+                    return answer
             ready: asyncio.Future[None] = loop.create_future()
             loop.add_reader(worker.answers, _wake, ready)
             try:

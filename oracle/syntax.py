@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,11 @@ class Port:
     direction: str  # "input" | "output" | "inout"
     width: int
 
-    def to_list(self) -> list:
+    def to_list(self) -> list[str | int]:
         return [self.name, self.direction, self.width]
 
 
-def pyslang():
+def pyslang() -> Any:
     import pyslang as ps  # heavy: imported on first use
 
     return ps
@@ -38,7 +39,7 @@ def pyslang():
 ICARUS_PREDEFINES = ("__ICARUS__=1",)
 
 
-def parse(sources: Sequence[SourceText]):
+def parse(sources: Sequence[SourceText]) -> tuple[Any, list[Any]]:
     """Parse sources with Icarus's predefined macros; returns (source manager, trees)."""
     ps = pyslang()
     options = ps.parsing.PreprocessorOptions()
@@ -49,7 +50,7 @@ def parse(sources: Sequence[SourceText]):
     return sm, trees
 
 
-def direction_name(direction) -> str:
+def direction_name(direction: Any) -> str:
     name = str(direction).rsplit(".", 1)[-1].lower()
     return {"in": "input", "out": "output", "inout": "inout", "ref": "ref"}.get(name, name)
 
@@ -83,7 +84,7 @@ def module_names(text: str, name: str = "source") -> tuple[list[str], set[str]]:
     instantiated: set[str] = set()
     kinds = ps.syntax.SyntaxKind
 
-    def visit(node):
+    def visit(node: Any) -> Any:
         if isinstance(node, ps.parsing.Token):
             return ps.ast.VisitAction.Skip
         if node.kind == kinds.ModuleDeclaration:
@@ -96,14 +97,14 @@ def module_names(text: str, name: str = "source") -> tuple[list[str], set[str]]:
     return declared, instantiated
 
 
-def names_in(node, *, skip_selects: bool = False) -> set[str]:
+def names_in(node: Any, *, skip_selects: bool = False) -> set[str]:
     """The identifier tokens under a syntax node (``skip_selects``: not inside ``[...]`` selects,
     i.e. the base names an assignment target writes)."""
     ps = pyslang()
     found: set[str] = set()
     select = ps.syntax.SyntaxKind.ElementSelect
 
-    def visit(n):
+    def visit(n: Any) -> Any:
         if isinstance(n, ps.parsing.Token):
             if n.kind == ps.parsing.TokenKind.Identifier:
                 found.add(n.valueText)
