@@ -8,10 +8,10 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
-from engine.settings import OUTPUT, PROVIDER, SIMULATION, add_arguments, from_args
+from engine.settings import OUTPUT, PATCH, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
 
 from .common import EXIT_ERROR, EXIT_PASS, UsageError
 
@@ -37,7 +37,6 @@ def register(sub) -> None:
     p.add_argument("--strategies", default=STRATEGIES,
                    help="comma-separated: single, sample, repair, repair-focus, repair-summary, repair-none, each "
                         "also with +patch (e.g. repair+patch) (default %(default)s)")
-    p.add_argument("--budget", type=positive_int, default=8, help="model calls per strategy and problem (default 8)")
     p.add_argument("--k", default="1", help="pass@k values for the sampling strategy, e.g. 1,4 (default 1)")
     p.add_argument("--concurrency", type=positive_int, default=1,
                    help="problems run at once by the local executor (default 1)")
@@ -51,8 +50,9 @@ def register(sub) -> None:
     p.add_argument("--name", help="sweep name (default: derived from the settings); a sweep resumes by name")
     p.add_argument("--fresh", action="store_true", help="forget earlier results of this sweep")
     p.add_argument("--out", type=Path, help="output folder (default runs/bench/NAME)")
-    add_arguments(p, groups=(PROVIDER, SIMULATION, OUTPUT), include=(
-        "temperature", "seed", "patch_simulations", "patch_seconds", "patch_width", "patch_depth"))
+    # every run setting applies to every arm; an arm sets only its schedule of calls (and +patch);
+    # --budget is what it is for generate: the model calls a run may make
+    add_arguments(p, groups=(PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT), defaults={"budget": 8})
     p.set_defaults(handler=lambda args: asyncio.run(run_bench(args)))
 
 
@@ -78,18 +78,13 @@ async def run_bench(args: argparse.Namespace) -> int:
                          + (f" matching {args.only}" if args.only else ""))
     try:
         run_settings = from_args(args)
-        arm_list = arms(args.budget, [s.strip() for s in args.strategies.split(",") if s.strip()],
-                        seed=args.seed, temperature=args.temperature,
-                        patch=replace(run_settings, patch="on").patch_budget(), patch_width=args.patch_width)
+        arm_list = arms(run_settings, [s.strip() for s in args.strategies.split(",") if s.strip()])
         ks = [int(k) for k in args.k.split(",")]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     settings = {"dataset": str(args.dataset.resolve()), "problems": [d.name for d in dataset],
                 "provider": args.provider, "model": args.model, "base_url": args.base_url, "budget": args.budget,
-                "strategies": [a.name for a in arm_list], "seed": args.seed, "temperature": args.temperature}
-    patched = next((a.strategy for a in arm_list if a.strategy.patch is not None), None)
-    if patched is not None:  # only then: sweeps started without patch arms resume as they were
-        settings["patch"] = {**patched.patch.__dict__, "width": patched.patch_width}
+                "timeout": args.timeout, "arms": {a.name: {**a.strategy.to_dict(), "calls": a.calls} for a in arm_list}}
     name = args.name or sweep_name(args, settings)
     out = args.out or Path("runs") / "bench" / name
     async with Runtime(run_settings) as runtime:

@@ -133,6 +133,7 @@ async def run_generate(args: argparse.Namespace) -> int:
     from engine.ledger import LedgerError
     from engine.providers import ProviderError
     from engine.run import Runtime
+    from engine.values import Origin
     from oracle import BenchError
 
     from .progress import Progress
@@ -168,16 +169,17 @@ async def run_generate(args: argparse.Namespace) -> int:
             "calls": result.calls, "tokens": result.tokens, "rounds": result.rounds,
             "candidates": len(result.candidates), "elapsed_s": result.timings.wall_s,
             "verdict": best.verdict.to_dict() if best else None,
-            "patched_from": best.parent if best and best.origin == "patch" else None,
+            "patched_from": best.provenance.base if best and best.origin is Origin.PATCH else None,
             "edits": list(best.edits) if best else [], "diff": best.diff if best else "",
         }, indent=2))
     elif result.solved and wrote is not None:
         v = best.verdict
-        how = (f"candidate {best.id}, the model's candidate {best.parent} patched" if best.origin == "patch"
+        how = (f"candidate {best.id}, the model's candidate {best.provenance.base} patched"
+               if best.origin is Origin.PATCH
                else f"candidate {best.id}, {best.origin} in round {best.round}")
         print(f"PASS  {design.output}  ({how}; {v.samples} samples; {result.calls} calls, {result.tokens} tokens, "
               f"{result.timings.wall_s:.0f} s)")
-        if best.origin == "patch":
+        if best.origin is Origin.PATCH:
             print("edits made without the model (see them again with: anvil runs show " + result.run_id + "):")
             for edit in best.edits:
                 print(f"  {edit}")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .values import CallRecord, Candidate, RunResult
+from .values import CallRecord, Candidate, Origin, RunResult
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class RunStarted:
 class RoundStarted:
     run_id: str
     round: int
-    kind: str  # "sample" | "repair"
+    kind: Origin  # SAMPLE or REPAIR
     requests: int
 
 

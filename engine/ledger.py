@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import events as ev
+from .values import Origin
 
 log = logging.getLogger("anvil.ledger")
 
@@ -150,20 +151,22 @@ class Ledger:
                                 "VALUES (?, ?, ?, 'running', ?, ?)",
                                 (event.run_id, time.time(), event.problem, json.dumps(event.manifest), tag))
             elif isinstance(event, ev.CallFinished):
-                c = event.call
+                call = event.call
                 self.db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (event.run_id, c.id, c.purpose, c.round, c.prompt_tokens, c.completion_tokens,
-                                 c.latency_s, c.model, c.error))
+                                (event.run_id, call.id, call.purpose.value, call.round, call.prompt_tokens,
+                                 call.completion_tokens, call.latency_s, call.model, call.error))
             elif isinstance(event, ev.CandidateJudged):
                 c = event.candidate
                 v = c.verdict
+                made = c.provenance
+                # parent: for a patch, the model's candidate its edits are shown against
+                parent = made.base if made.origin is Origin.PATCH else made.of
                 self.db.execute("INSERT OR REPLACE INTO candidates (run_id, id, round, origin, parent, call_id, "
                                 "duplicate_of, status, score, code, verdict, reason, edits, diff) "
                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (event.run_id, c.id, c.round, c.origin, c.parent,
-                                 None if c.origin == "patch" else c.call_id, c.duplicate_of, v.status.value, v.score,
-                                 c.code, json.dumps(v.to_dict()), v.reason,
-                                 json.dumps(list(c.edits)) if c.edits else None, c.diff or None))
+                                (event.run_id, c.id, c.round, made.origin.value, parent, made.call, c.duplicate_of,
+                                 v.status.value, v.score, c.code, json.dumps(v.to_dict()), v.reason,
+                                 json.dumps(list(made.edits)) if made.edits else None, c.diff or None))
             elif isinstance(event, ev.PatchFinished):
                 self.db.execute("INSERT OR REPLACE INTO patches VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 (event.run_id, event.candidate, event.judged, event.tried, event.elapsed_s, event.edits,

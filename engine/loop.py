@@ -20,23 +20,38 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from oracle import CompileError, Oracle, SourceText, Status, Verdict
+from oracle import CompileError, Oracle, OracleError, SourceText, Status, Verdict
 
 from . import events as ev
 from .extract import extract_verilog, normalise
 from .patch.search import PatchSearch, unified_diff
 from .problem import Problem
 from .prompts import first_request, repair_request
-from .providers.base import CompletionRequest, Provider, ProviderError
+from .providers.base import CompletionRequest, Message, Provider, ProviderError
 from .ranking import rank, signature
-from .values import Budget, CallRecord, Candidate, RunResult, RunStatus, Strategy, Timings, call_budget
+from .values import (
+    Budget,
+    CallRecord,
+    Candidate,
+    Origin,
+    Provenance,
+    RunResult,
+    RunStatus,
+    Strategy,
+    Timings,
+    call_budget,
+)
 from .version import __version__
 
 log = logging.getLogger("anvil.engine")
 
 
-def _done(value) -> asyncio.Future:
-    future = asyncio.get_running_loop().create_future()
+#: a verdict and the screen's hints for it
+Judged = tuple[Verdict, tuple[str, ...]]
+
+
+def _done(value: Judged) -> asyncio.Future[Judged]:
+    future: asyncio.Future[Judged] = asyncio.get_running_loop().create_future()
     future.set_result(value)
     return future
 
@@ -88,30 +103,26 @@ class RunState:
     tokens: int = 0
     candidates: list[Candidate] = field(default_factory=list)
     #: normalised code -> (candidate id, its verdict and hints once judged)
-    by_text: dict[str, tuple[int, asyncio.Future]] = field(default_factory=dict)
+    by_text: dict[str, tuple[int, asyncio.Future[Judged]]] = field(default_factory=dict)
     best: Candidate | None = None
     next_call: int = 0
+    next_candidate: int = 0
     #: candidates the patch search has worked on
     patched: set[int] = field(default_factory=set)
-    #: a patched candidate patched again -> the candidate it was edited from (its ``parent`` is the
-    #: model's candidate, which its edits and diff are shown against; among the heads it replaces this one)
-    edited_from: dict[int, int] = field(default_factory=dict)
     #: model calls that answered, and the errors of those that did not
     answered: int = 0
-    failures: list = field(default_factory=list)
+    failures: list[ProviderError] = field(default_factory=list)
 
 
 class Engine:
     def __init__(self, provider: Provider, oracle: Oracle, *, strategy: Strategy = Strategy(),
-                 budget: Budget = Budget(), listener: ev.Listener | None = None,
-                 sim_timeout_s: float | None = None) -> None:
+                 budget: Budget = Budget(), listener: ev.Listener | None = None) -> None:
         self.provider = provider
         self.oracle = oracle
         self.strategy = strategy
         self.max_calls = call_budget(strategy, budget)
         self.budget = budget
         self.emit = listener or (lambda event: None)
-        self.sim_timeout_s = sim_timeout_s
 
     # -- public --------------------------------------------------------------------------
 
@@ -139,6 +150,8 @@ class Engine:
             self._finish(state, RunStatus.CANCELLED, "cancelled", rounds)
             raise
         except ProviderError as exc:
+            status, reason = RunStatus.ERROR, str(exc)
+        except OracleError as exc:  # infrastructure: no model call is spent on it
             status, reason = RunStatus.ERROR, str(exc)
         except Exception as exc:
             log.exception("run %s failed", state.run_id)
@@ -186,8 +199,8 @@ class Engine:
     async def _rounds(self, problem: Problem, state: RunState) -> int:
         s = self.strategy
         first = first_request(problem.spec, top=problem.top, ports=problem.interface)
-        self.emit(ev.RoundStarted(state.run_id, 0, "sample", s.samples))
-        jobs = [self._attempt(problem, state, first, 0, "sample", None, s.temperature, s.seed + i)
+        self.emit(ev.RoundStarted(state.run_id, 0, Origin.SAMPLE, s.samples))
+        jobs = [self._attempt(problem, state, first, 0, Origin.SAMPLE, None, s.temperature, s.seed + i)
                 for i in range(s.samples)]
         await self._race(jobs)
         if state.best is not None and state.best.passed:
@@ -200,20 +213,22 @@ class Engine:
                 return round_no - 1
             parents = self._distinct(heads)[: s.repair_width]
             width = min(s.repair_width, self.max_calls - state.calls)
-            self.emit(ev.RoundStarted(state.run_id, round_no, "repair", width))
+            self.emit(ev.RoundStarted(state.run_id, round_no, Origin.REPAIR, width))
             temperature = s.repair_temperature if s.repair_temperature is not None else s.temperature
             jobs = []
             for i in range(width):
                 seed = s.seed + 1000 * round_no + i
-                if i < len(parents) and parents[i].code is not None:
+                code = parents[i].code if i < len(parents) else None
+                if code is not None:
                     parent = parents[i]
-                    request = repair_request(problem.spec, parent.code, parent.verdict, top=problem.top,
+                    request = repair_request(problem.spec, code, parent.verdict, top=problem.top,
                                              ports=problem.interface, mode=s.feedback,
                                              hints=self._hints(parent), design_file=self._label(parent.id))
-                    jobs.append(self._attempt(problem, state, request, round_no, "repair", parent.id,
+                    jobs.append(self._attempt(problem, state, request, round_no, Origin.REPAIR, parent.id,
                                               temperature, seed))
                 else:  # nothing worth repairing: sample afresh
-                    jobs.append(self._attempt(problem, state, first, round_no, "sample", None, s.temperature, seed))
+                    jobs.append(self._attempt(problem, state, first, round_no, Origin.SAMPLE, None, s.temperature,
+                                              seed))
             children = await self._race(jobs)
             heads = self._advance(heads, children, state)
             heads = self._advance(heads, await self._patch(problem, state, round_no), state)
@@ -244,7 +259,7 @@ class Engine:
             if child.parent is None:
                 out.append(child)
                 continue
-            parent = next((h for h in out if h.id == state.edited_from.get(child.id, child.parent)), None)
+            parent = next((h for h in out if h.id == child.parent), None)
             if parent is None:
                 continue
             if child.duplicate_of is None and rank(child.verdict) >= rank(parent.verdict):
@@ -253,7 +268,7 @@ class Engine:
 
     def _distinct(self, pool: Sequence[Candidate]) -> list[Candidate]:
         """Best first, one per failure signature, skipping answers with no code."""
-        seen: set = set()
+        seen: set[tuple[object, ...]] = set()
         out = []
         for c in sorted(pool, key=lambda c: (rank(c.verdict), -c.id), reverse=True):
             if c.code is None or c.duplicate_of is not None:
@@ -272,14 +287,14 @@ class Engine:
         budget = self.strategy.patch
         if budget is None or not budget.active:
             return []
-        targets = [c for c in self._distinct(state.candidates) if c.id not in state.patched and c.code is not None
+        targets = [c for c in self._distinct(state.candidates) if c.id not in state.patched
                    and c.verdict.status in (Status.FUNCTIONAL_FAIL, Status.COMPILE_ERROR)]
         out = []
         for parent in targets[: self.strategy.patch_width]:
+            assert parent.code is not None  # _distinct keeps only candidates with code
             state.patched.add(parent.id)
             self.emit(ev.PatchStarted(state.run_id, parent.id))
-            search = PatchSearch(self.oracle, problem, budget, label=f"candidate{parent.id}+patch.sv",
-                                 timeout_s=self.sim_timeout_s)
+            search = PatchSearch(self.oracle, problem, budget, label=f"candidate{parent.id}+patch.sv")
             self.activity.enter("sim")
             try:
                 report = await search.run(parent.code, parent.verdict, parent_name=self._label(parent.id))
@@ -289,17 +304,16 @@ class Engine:
                                        report.best.summary() if report.best else "", report.passed))
             if report.best is None:
                 continue
-            state.next_call += 1
+            state.next_candidate += 1
             found = report.best
-            edits, diff, origin = tuple(e.describe() for e in found.edits), found.diff, parent
-            if parent.origin == "patch":  # a patched candidate patched again: shown against the model's code
-                origin = next(c for c in state.candidates if c.id == parent.parent)
+            edits, diff, base = tuple(e.describe() for e in found.edits), found.diff, parent
+            if parent.origin is Origin.PATCH:  # a patched candidate patched again: shown against the model's code
+                base = next(c for c in state.candidates if c.id == parent.provenance.base)
                 edits = parent.edits + edits
-                diff = unified_diff(origin.code, found.code, self._label(origin.id))
-            candidate = Candidate(state.next_call, round_no, "patch", origin.id, found.code, found.verdict,
-                                  hints=found.verdict.hints, edits=edits, diff=diff)
-            if origin is not parent:
-                state.edited_from[candidate.id] = parent.id
+                diff = unified_diff(base.code or "", found.code, self._label(base.id))
+            made = Provenance(Origin.PATCH, of=parent.id, base=base.id, edits=edits, calls=state.calls)
+            candidate = Candidate(state.next_candidate, round_no, made, found.code, found.verdict,
+                                  hints=found.verdict.hints, diff=diff)
             state.by_text.setdefault(normalise(found.code), (candidate.id, _done((found.verdict, found.verdict.hints))))
             self._record(state, candidate)
             if candidate.passed:
@@ -324,13 +338,14 @@ class Engine:
             return f"token budget of {self.budget.tokens} spent"
         return ""
 
-    async def _attempt(self, problem: Problem, state: RunState, messages, round_no: int, origin: str,
-                       parent: int | None, temperature: float, seed: int) -> Candidate | None:
+    async def _attempt(self, problem: Problem, state: RunState, messages: Sequence[Message], round_no: int,
+                       origin: Origin, parent: int | None, temperature: float, seed: int) -> Candidate | None:
         if self._spent(state):
             return None
         state.inflight += 1
         state.next_call += 1
-        call_id = state.next_call
+        state.next_candidate += 1
+        call_id, cid = state.next_call, state.next_candidate
         request = CompletionRequest(messages, temperature=temperature, max_tokens=self.strategy.max_tokens,
                                     seed=seed)
         self.activity.enter("model")
@@ -354,30 +369,30 @@ class Engine:
         self.emit(ev.CallFinished(state.run_id, CallRecord(
             call_id, origin, round_no, completion.prompt_tokens, completion.completion_tokens,
             round(completion.latency_s, 3), completion.model)))
-        candidate = await self._judge(problem, state, completion.text, round_no, origin, parent, call_id)
+        made = Provenance(origin, call=call_id, of=parent, calls=call_id)
+        candidate = await self._judge(problem, state, completion.text, round_no, made, cid)
         self._record(state, candidate)
         return candidate
 
     def _label(self, cid: int) -> str:
         return f"candidate{cid}.sv"
 
-    async def _judge(self, problem: Problem, state: RunState, text: str, round_no: int, origin: str,
-                     parent: int | None, cid: int) -> Candidate:
+    async def _judge(self, problem: Problem, state: RunState, text: str, round_no: int, made: Provenance,
+                     cid: int) -> Candidate:
         label = self._label(cid)
         code = extract_verilog(text, problem.top)
         if code is None:
             verdict = Verdict(Status.COMPILE_ERROR, simulator=self.oracle.tools.version,
                               compile_errors=(CompileError(None, None, "the answer contains no Verilog module"),),
                               reason="no Verilog in the answer")
-            return Candidate(cid, round_no, origin, parent, None, verdict)
+            return Candidate(cid, round_no, made, None, verdict)
         key = normalise(code)
         twin = state.by_text.get(key)
         if twin is not None:  # same text as an earlier candidate: same verdict, no simulation
             twin_id, judged = twin
             verdict, hints = await asyncio.shield(judged)
-            return Candidate(cid, round_no, origin, parent, code, verdict, duplicate_of=twin_id,
-                             hints=hints)
-        judged = asyncio.get_running_loop().create_future()
+            return Candidate(cid, round_no, made, code, verdict, duplicate_of=twin_id, hints=hints)
+        judged: asyncio.Future[Judged] = asyncio.get_running_loop().create_future()
         state.by_text[key] = (cid, judged)
         try:
             verdict, hints = await self._check_and_simulate(problem, code, label)
@@ -386,18 +401,21 @@ class Engine:
             judged.cancel()
             raise
         judged.set_result((verdict, hints))
-        return Candidate(cid, round_no, origin, parent, code, verdict, hints=hints)
+        return Candidate(cid, round_no, made, code, verdict, hints=hints)
 
-    async def _check_and_simulate(self, problem: Problem, code: str, label: str) -> tuple[Verdict, tuple[str, ...]]:
+    async def _check_and_simulate(self, problem: Problem, code: str, label: str) -> Judged:
         """The oracle screens (ports against the problem's interface, among the rest) and
-        simulates; its parser's messages come back as hints for repair prompts."""
+        simulates; its parser's messages come back as hints for repair prompts. A verdict that is
+        the infrastructure's (``error``) ends the run: no model call can help it."""
         self.activity.enter("sim")
         try:
-            verdict = await self.oracle.simulate(SourceText(label, code), problem.bench, timeout_s=self.sim_timeout_s,
+            verdict = await self.oracle.simulate(SourceText(label, code), problem.bench,
                                                  interface=problem.interface or None, exact=problem.exact,
                                                  agreement=self.strategy.patch is not None)
         finally:
             self.activity.leave("sim")
+        if verdict.status is Status.ERROR:
+            raise OracleError(f"the oracle could not judge {label}: {verdict.reason}")
         return verdict, verdict.hints
 
     def _hints(self, candidate: Candidate) -> list[str]:
@@ -416,10 +434,4 @@ class Engine:
                          rounds, reason, self.activity.timings())
 
 
-async def solve(problem: Problem, provider: Provider, oracle: Oracle, *, strategy: Strategy = Strategy(),
-                budget: Budget = Budget(), listener: ev.Listener | None = None) -> RunResult:
-    return await Engine(provider, oracle, strategy=strategy, budget=budget, listener=listener).solve(problem)
-
-
-__all__ = ["Budget", "CallRecord", "Candidate", "Engine", "RunResult", "RunStatus", "Strategy", "Timings",
-           "call_budget", "solve"]
+__all__ = ["Engine"]

@@ -20,10 +20,11 @@ from oracle import Oracle
 from . import events as ev
 from .designs import Design
 from .ledger import Ledger
-from .loop import Budget, Engine, RunResult, Strategy
+from .loop import Engine
 from .problem import Problem
 from .providers import Provider, close_provider, make_provider
 from .settings import RunSettings
+from .values import Budget, RunResult, Strategy
 
 
 class Runtime:
@@ -103,11 +104,4 @@ def oracle_for(settings: RunSettings, *, tmp_root: Path | None = None) -> Oracle
     return Oracle(timeout_s=settings.timeout, workers=1 if settings.local else None, tmp_root=tmp_root)
 
 
-async def run(problem: Problem, settings: RunSettings = RunSettings(),
-              listeners: Sequence[ev.Listener | None] = ()) -> RunResult:
-    """One run with a fresh :class:`Runtime` (use one Runtime for many runs)."""
-    async with Runtime(settings) as runtime:
-        return await runtime.run(problem, listeners=listeners)
-
-
-__all__ = ["Runtime", "oracle_for", "run"]
+__all__ = ["Runtime", "oracle_for"]

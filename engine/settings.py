@@ -59,6 +59,8 @@ class RunSettings:
     time_budget: float | None = _setting(None, group=STRATEGY, minimum=0, exclusive=True, metavar="S",
                                          help="Most wall time per run, in seconds.")
     temperature: float = _setting(0.8, group=STRATEGY, minimum=0, help="Sampling temperature.")
+    repair_temperature: float | None = _setting(None, group=STRATEGY, minimum=0, help=(
+        "Temperature of repair requests (default: the sampling temperature)."))
     seed: int = _setting(0, group=STRATEGY, minimum=0, help="Seed of the first sample (later ones count up).")
     feedback: str = _setting("vectors", group=STRATEGY, choices=tuple(f.value for f in Feedback), help=(
         "What repair prompts show: the failing vectors (default), a summary, or nothing (for ablations)."))
@@ -86,7 +88,8 @@ class RunSettings:
 
     def strategy(self) -> Strategy:
         return Strategy(samples=self.samples, rounds=self.rounds, repair_width=self.repair_width,
-                        temperature=self.temperature, seed=self.seed, feedback=Feedback(self.feedback),
+                        temperature=self.temperature, repair_temperature=self.repair_temperature, seed=self.seed,
+                        feedback=Feedback(self.feedback),
                         max_tokens=self.max_tokens, patch=self.patch_budget(), patch_width=self.patch_width)
 
     def patch_budget(self) -> PatchBudget | None:

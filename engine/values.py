@@ -44,10 +44,41 @@ class Budget:
     wall_s: float | None = None
 
 
+class Origin(str, enum.Enum):
+    """How a candidate was made."""
+
+    SAMPLE = "sample"  # the model, from the spec
+    REPAIR = "repair"  # the model, from a failing candidate and its failures
+    PATCH = "patch"  # the patch search, from a failing candidate, without the model
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a candidate came from.
+
+    ``call``: the model call that answered it (None for a patch). ``of``: the candidate it was made
+    from (the one repaired, or the one edited). ``base``: for a patch, the model's candidate its
+    edits and diff are shown against (``of`` itself, or, for a patch of a patch, that one's base).
+    ``calls``: model calls issued up to and including its making (for a patch: those made before it).
+    """
+
+    origin: Origin
+    call: int | None = None
+    of: int | None = None
+    base: int | None = None
+    edits: tuple[str, ...] = ()
+    calls: int = 0
+
+
 @dataclass(frozen=True)
 class CallRecord:
+    """One model call: ``id`` numbers calls in the order they were issued."""
+
     id: int
-    purpose: str  # "sample" | "repair"
+    purpose: Origin  # SAMPLE or REPAIR
     round: int
     prompt_tokens: int
     completion_tokens: int
@@ -58,24 +89,31 @@ class CallRecord:
 
 @dataclass(frozen=True)
 class Candidate:
-    #: the number of the model call (or patch search) that produced it (numbered in issue order,
-    #: not in completion order: ranking ties, repair prompts and the file names in them are then
-    #: the same live and in a replay)
+    #: candidates are numbered in the order they were asked for (a model call's candidate when the
+    #: call is issued, not when it answers): ranking ties, repair prompts and the file names in them
+    #: are then the same live and in a replay. Calls are numbered apart (:class:`CallRecord`).
     id: int
     round: int
-    origin: str  # "sample" | "repair" | "patch"
-    parent: int | None
+    provenance: Provenance
     code: str | None  # None: no Verilog in the answer
     verdict: Verdict
     duplicate_of: int | None = None
     hints: tuple[str, ...] = ()
-    #: a patch: its edits (one line each) and the unified diff against the parent's code
-    edits: tuple[str, ...] = ()
+    #: a patch: the unified diff against its base's code
     diff: str = ""
 
     @property
-    def call_id(self) -> int:
-        return self.id
+    def origin(self) -> Origin:
+        return self.provenance.origin
+
+    @property
+    def parent(self) -> int | None:
+        """The candidate this one was made from (repaired or edited), if any."""
+        return self.provenance.of
+
+    @property
+    def edits(self) -> tuple[str, ...]:
+        return self.provenance.edits
 
     @property
     def passed(self) -> bool:

@@ -20,9 +20,9 @@ from pygls.uris import from_fs_path, to_fs_path
 from engine import DesignError, Problem, SpecError
 from engine import events as ev
 from engine.designs import Design, design_for
-from engine.loop import call_budget
 from engine.run import Runtime, oracle_for
 from engine.settings import RunSettings
+from engine.values import Origin, call_budget
 from oracle import DEFAULT_TOP, Bench, Oracle, OracleError, SourceText, Verdict
 from oracle.scratch import mkdtemp
 
@@ -176,7 +176,7 @@ class Anvil:
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
                        f", round {best.round}, {model}"
-            if best.origin == "patch" and best.edits:
+            if best.origin is Origin.PATCH and best.edits:
                 more = f" +{len(best.edits) - 1} more" if len(best.edits) > 1 else ""
                 evidence += f", patched: {best.edits[0]}{more}"
             self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence,

@@ -28,7 +28,7 @@ from lsprotocol import types as lsp  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import client_capabilities  # noqa: E402
 
-from engine import Engine, Problem, Strategy  # noqa: E402
+from engine import Problem, RunSettings, Runtime, Strategy  # noqa: E402
 from engine.designs import design_for  # noqa: E402
 from engine.providers import RecordingProvider  # noqa: E402
 from engine.providers.base import Completion  # noqa: E402
@@ -101,8 +101,9 @@ async def main() -> None:
         recording = folder / "rec.jsonl"
         problem = Problem.from_design(design_for(folder / "counter4.md"), oracle=Oracle())
         fence = "```verilog\n{}\n```"
-        await Engine(RecordingProvider(Canned([fence.format(wrap), fence.format(good)]), recording), Oracle(),
-                     strategy=Strategy(samples=1, rounds=1, repair_width=1)).solve(problem)
+        canned = RecordingProvider(Canned([fence.format(wrap), fence.format(good)]), recording)
+        async with Runtime(RunSettings(), oracle=Oracle(), provider=canned, record=False) as runtime:
+            await runtime.run(problem, strategy=Strategy(samples=1, rounds=1, repair_width=1))
         for key, value in (await once(folder, recording)).items():
             results.setdefault(key, []).append(value)
         shutil.rmtree(folder, ignore_errors=True)

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from engine.providers import RecordingProvider  # noqa: E402
 from engine.providers.base import Completion  # noqa: E402
 from engine.run import Runtime  # noqa: E402
+from engine.settings import RunSettings  # noqa: E402
 from oracle import Oracle  # noqa: E402
 from sweeps.benchmark import arms, read_dataset, sweep  # noqa: E402
 from sweeps.outcomes import JsonlOutcomes  # noqa: E402
@@ -85,7 +86,7 @@ def main() -> int:
         endpoint = None
         if args.latency is None:
             recording = work / "rec.jsonl"
-            asyncio.run(sweep(dataset, arms(args.budget, ["sample"]),
+            asyncio.run(sweep(dataset, arms(RunSettings(budget=args.budget, patch="off"), ["sample"]),
                               Runtime(provider=RecordingProvider(ReferenceAnswers(dataset), recording),
                                       oracle=Oracle()),
                               store=JsonlOutcomes(work / "scratch.jsonl")))
@@ -96,7 +97,7 @@ def main() -> int:
             endpoint = ThreadedFaultServer([ANSWER], delay_s=args.latency)
             model = ["--provider", "openai", "--model", "scripted", "--base-url", endpoint.url]
         base = [sys.executable, "-m", "anvil", "bench", str(args.dataset), "--limit", str(args.limit),
-                "--budget", str(args.budget), "--strategies", "sample", *model]
+                "--budget", str(args.budget), "--patch", "off", "--strategies", "sample", *model]
         port = 6500 + os.getpid() % 400
         configs = [("local executor, 1 at a time", ["--concurrency", "1"]),
                    ("local executor, --concurrency 2", ["--concurrency", "2"]),

@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine import events as ev
-from engine.patch import PatchBudget
 from engine.problem import Problem, ports_from_spec, read_spec
 from engine.prompts import Feedback
 from engine.run import Runtime
-from engine.values import Budget, RunResult, RunStatus, Strategy
+from engine.settings import RunSettings
+from engine.values import Budget, Origin, RunResult, RunStatus, Strategy, call_budget
 from oracle import DEFAULT_TOP, Bench, Oracle
 
 from .difftest import Held, holds
@@ -39,31 +39,33 @@ class Arm:
     calls: int
 
 
-def arms(budget: int, names: Sequence[str], *, seed: int = 0, temperature: float = 0.8,
-         patch: PatchBudget = PatchBudget(), patch_width: int = 2) -> list[Arm]:
-    """The named strategies, each given exactly ``budget`` calls (``single`` gets one); the
-    patch search never is one of the arms' default: it is in the ``+patch`` arms only."""
+def arms(settings: RunSettings, names: Sequence[str]) -> list[Arm]:
+    """The named strategies, each given exactly ``settings``' budget of model calls (``single``
+    gets one), built from ``settings`` (temperatures, seed, answer length, feedback, patch limits).
+    An arm named ``X+patch`` has the patch search on; ``X`` follows the ``patch`` setting."""
+    base = settings.strategy()
+    budget = settings.budget if settings.budget is not None else call_budget(base, Budget())
     half = max(1, budget // 2)
     width = 2 if budget - half >= 2 else 1
     rounds = math.ceil((budget - half) / width)
-    table = {
-        "single": Arm("single", Strategy(samples=1, rounds=0, temperature=0.0, seed=seed), 1),
+    schedules = {
+        "single": (replace(base, samples=1, rounds=0, temperature=0.0), 1),
         # every sample is drawn (no early stop), so pass@k over them is unbiased
-        "sample": Arm("sample", Strategy(samples=budget, rounds=0, temperature=temperature, seed=seed,
-                                         stop_at_pass=False), budget),
+        "sample": (replace(base, samples=budget, rounds=0, stop_at_pass=False), budget),
     }
     for mode in Feedback:
         name = "repair" if mode is Feedback.VECTORS else f"repair-{mode.value}"
-        table[name] = Arm(name, Strategy(samples=half, rounds=rounds, repair_width=width, temperature=temperature,
-                                         seed=seed, feedback=mode), budget)
-    for name in list(table):
-        base = table[name]
-        table[f"{name}+patch"] = Arm(f"{name}+patch", replace(base.strategy, patch=patch, patch_width=patch_width),
-                                     base.calls)
-    unknown = [n for n in names if n not in table]
-    if unknown:
-        raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(table)}")
-    return [table[n] for n in names]
+        schedules[name] = (replace(base, samples=half, rounds=rounds, repair_width=width, feedback=mode), budget)
+    patch = replace(settings, patch="on").patch_budget()
+    out = []
+    for name in names:
+        plain, patched = (name[:-len("+patch")], True) if name.endswith("+patch") else (name, settings.patch == "on")
+        if plain not in schedules:
+            choices = ", ".join([*schedules, *(f"{n}+patch" for n in schedules)])
+            raise ValueError(f"unknown strategy {name}; choose from {choices}")
+        strategy, calls = schedules[plain]
+        out.append(Arm(name, replace(strategy, patch=patch if patched else None), calls))
+    return out
 
 
 #: a candidate matching at least this share of the samples is a near miss
@@ -103,11 +105,9 @@ def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None =
                patch_simulations: int = 0, near: tuple[int, int] = (0, 0)) -> Outcome:
     best = result.best
     status = result.status.value
-    sampled = [c for c in result.candidates if c.origin == "sample" and c.round == 0]
+    sampled = [c for c in result.candidates if c.origin is Origin.SAMPLE and c.round == 0]
     # the calls issued up to the first pass (for a patch: the model calls made before it)
-    patch_ids = sorted(c.id for c in result.candidates if c.origin == "patch")
-    passes = [c.id - 1 - sum(1 for p in patch_ids if p < c.id) if c.origin == "patch" else c.id
-              for c in result.candidates if c.passed]
+    passes = [c.provenance.calls for c in result.candidates if c.passed]
     t = result.timings
     return Outcome(problem, arm.name, status, result.calls, result.tokens, t.wall_s, t.model_s, t.sim_s,
                    t.overhead_s, best.verdict.status.value if best else None, best.verdict.score if best else None,
@@ -115,7 +115,8 @@ def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None =
                    result.reason, result.run_id,
                    unbiased=not arm.strategy.stop_at_pass or arm.strategy.samples == 1,
                    holds=held.holds if held else None, holds_reason=held.reason if held else "",
-                   patch_simulations=patch_simulations, patched=bool(best and best.passed and best.origin == "patch"),
+                   patch_simulations=patch_simulations,
+                   patched=bool(best and best.passed and best.origin is Origin.PATCH),
                    near_misses=near[0], near_misses_passed=near[1])
 
 

@@ -47,3 +47,29 @@ class ScriptedProvider:
 
 def fenced(code: str) -> str:
     return f"Here is the design:\n```verilog\n{code.strip()}\n```\n"
+
+
+class Solver:
+    """A run through the engine's one way in (:class:`engine.run.Runtime`) with a given provider
+    and oracle, as the tests need it: ``await Solver(provider, oracle, strategy=...).solve(problem)``.
+    Nothing is recorded unless a ledger is given."""
+
+    def __init__(self, provider, oracle=None, *, strategy=None, budget=None, listener=None, ledger=None):
+        from engine.values import Budget, Strategy
+        from oracle import Oracle
+
+        self.provider = provider
+        self.oracle = oracle or Oracle()
+        self.strategy = strategy or Strategy()
+        self.budget = budget or Budget()
+        self.listener = listener
+        self.ledger = ledger
+
+    async def solve(self, problem):
+        from engine.run import Runtime
+        from engine.settings import RunSettings
+
+        async with Runtime(RunSettings(), oracle=self.oracle, provider=self.provider, ledger=self.ledger,
+                           record=self.ledger is not None) as runtime:
+            return await runtime.run(problem, strategy=self.strategy, budget=self.budget,
+                                     listeners=[self.listener])

@@ -5,12 +5,14 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from engine.ledger import Ledger
 from engine.providers import RecordingProvider
 from engine.run import Runtime
+from engine.settings import RunSettings
 from oracle import Oracle
 from sweeps.benchmark import arms, pass_at_k, read_dataset, run_arm, summarise, sweep
 from sweeps.outcomes import JsonlOutcomes, LedgerOutcomes, Outcome
@@ -52,7 +54,7 @@ def test_reading_the_verilogeval_layout(data, dataset):
 async def test_every_strategy_gets_exactly_its_budget(data, budget):
     item = read_dataset(data)[0]
     oracle = Oracle()
-    for arm in arms(budget, ["single", "sample", "repair", "repair-summary", "repair-none"]):
+    for arm in arms(RunSettings(budget=budget, patch="off"), ["single", "sample", "repair", "repair-summary", "repair-none"]):
         provider = ScriptedProvider(lambda request, i: fenced(WRAP.replace("4'd9", f"4'd{9 - i % 5}")))
         outcome = await run_arm(item.problem(oracle), arm, runtime(provider, oracle))
         expected = 1 if arm.name == "single" else budget
@@ -79,14 +81,14 @@ def test_pass_at_k_only_for_arms_that_draw_every_sample():
     assert rows["sample"]["pass@1"] == pytest.approx(0.5) and rows["sample"]["pass@3"] == 1.0
     # the repair arm stopped at its first pass: its samples say nothing unbiased about pass@k
     assert rows["repair"]["pass@1"] is None and rows["repair"]["pass@3"] is None
-    assert [a.name for a in arms(4, ["sample", "repair", "single"])] == ["sample", "repair", "single"]
+    assert [a.name for a in arms(RunSettings(budget=4, patch="off"), ["sample", "repair", "single"])] == ["sample", "repair", "single"]
 
 
 async def test_an_interrupted_sweep_resumes_where_it_stopped(data, tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite")
     store = LedgerOutcomes(ledger, "resume-test")
     dataset = read_dataset(data)
-    arm_list = arms(2, ["single", "sample"])
+    arm_list = arms(RunSettings(budget=2, patch="off"), ["single", "sample"])
     slow = ScriptedProvider([fenced(WRAP)], delays=[0.0, 0.0, 0.0] + [30] * 10)
     task = asyncio.ensure_future(sweep(dataset, arm_list, runtime(slow), store=store))
     await asyncio.wait_for(_until(lambda: len(store.done()) >= 2), 30)
@@ -116,11 +118,11 @@ async def test_cli_bench_with_replay_reports_table_plots_and_resumes(data, tmp_p
         return fenced(GOOD if repair else WRAP)
 
     recording = tmp_path / "rec.jsonl"
-    await sweep(read_dataset(data), arms(2, ["single", "sample", "repair"]),
+    await sweep(read_dataset(data), arms(RunSettings(budget=2, patch="off"), ["single", "sample", "repair"]),
                 runtime(RecordingProvider(ScriptedProvider(answer), recording)),
                 store=JsonlOutcomes(tmp_path / "scratch.jsonl"))
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "anvil", "bench", str(data), "--budget", "2", "--provider", "replay",
+    cmd = [sys.executable, "-m", "anvil", "bench", str(data), "--budget", "2", "--patch", "off", "--provider", "replay",
            "--model", str(recording), "--ledger", str(tmp_path / "ledger.sqlite"), "--out", str(out), "--k", "1,2"]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
@@ -161,7 +163,7 @@ async def test_patch_arms_turn_near_misses_into_passes_that_hold(data):
     dataset = read_dataset(data)[:1]
     store = JsonlOutcomes(data / "patch.jsonl")
     provider = ScriptedProvider(lambda request, i: fenced(WRAP))  # every sample wraps at 9, not 15
-    await sweep(dataset, arms(2, ["sample", "sample+patch"]), runtime(provider), store=store)
+    await sweep(dataset, arms(RunSettings(budget=2, patch="off"), ["sample", "sample+patch"]), runtime(provider), store=store)
     by = {o.arm: o for o in store.outcomes()}
     assert by["sample"].status == "unsolved" and by["sample"].holds is None
     patched = by["sample+patch"]
@@ -169,3 +171,21 @@ async def test_patch_arms_turn_near_misses_into_passes_that_hold(data):
     assert patched.holds is True and patched.calls == 2
     rows = {r["strategy"]: r for r in summarise(store.outcomes())}
     assert rows["sample+patch"]["holds"] == 1 and rows["sample+patch"]["patched"] == 1
+
+
+def test_arms_are_built_from_the_run_settings_and_honour_every_one():
+    settings = RunSettings(budget=6, patch="on", patch_simulations=77, max_tokens=333, repair_temperature=0.3, seed=7,
+                           temperature=0.5, feedback="focus")
+    by_name = {a.name: a for a in arms(settings, ["single", "sample", "repair", "repair-summary+patch"])}
+    assert by_name["single"].calls == 1 and all(a.calls == 6 for n, a in by_name.items() if n != "single")
+    for arm in by_name.values():
+        s = arm.strategy
+        assert (s.max_tokens, s.repair_temperature, s.seed) == (333, 0.3, 7), arm
+        assert s.patch is not None and s.patch.simulations == 77, arm  # --patch on reaches every arm
+    assert by_name["sample"].strategy.temperature == 0.5 and by_name["single"].strategy.temperature == 0.0
+    assert by_name["repair"].strategy.feedback.value == "vectors"  # the arm names its feedback
+    assert by_name["repair-summary+patch"].strategy.feedback.value == "summary"
+    plain = arms(replace(settings, patch="off"), ["sample", "sample+patch"])
+    assert plain[0].strategy.patch is None and plain[1].strategy.patch is not None
+    with pytest.raises(ValueError, match="unknown strategy"):
+        arms(settings, ["nope"])

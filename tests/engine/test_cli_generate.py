@@ -5,12 +5,12 @@ import shutil
 
 import pytest
 
-from engine import Engine, Problem, Strategy
+from engine import Problem, Strategy
 from engine.designs import design_for
 from engine.providers import RecordingProvider
 from oracle import Oracle
 from tests.conftest import ROOT, run_anvil
-from tests.engine.fakes import ScriptedProvider, fenced
+from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
 EX = ROOT / "examples" / "counter4"
 GOOD = (EX / "counter4_good.sv").read_text()
@@ -36,7 +36,7 @@ async def record(workspace, answers):
     path = workspace / "recording.jsonl"
     problem = Problem.from_design(design_for(workspace / "counter4.md"), oracle=Oracle())
     provider = RecordingProvider(ScriptedProvider(answers), path)
-    await Engine(provider, Oracle(), strategy=Strategy(samples=1, rounds=1, repair_width=1)).solve(problem)
+    await Solver(provider, Oracle(), strategy=Strategy(samples=1, rounds=1, repair_width=1)).solve(problem)
     return path
 
 
@@ -110,7 +110,7 @@ async def test_generate_finds_the_module_and_its_ports_in_the_bench(tmp_path, mo
         ("a", "input", 8), ("b", "input", 8), ("cin", "input", 1), ("sum", "output", 8), ("cout", "output", 1)]
     scripted = ScriptedProvider([fenced(good)])
     recording = folder / "recording.jsonl"
-    await Engine(RecordingProvider(scripted, recording), Oracle(),
+    await Solver(RecordingProvider(scripted, recording), Oracle(),
                  strategy=Strategy(samples=1, rounds=1, repair_width=1)).solve(problem)
     assert "module add8 (input logic [7:0] a, input logic [7:0] b, input logic cin, output logic [7:0] sum, " \
            "output logic cout);" in scripted.requests[0].messages[-1].content

@@ -3,7 +3,7 @@ OpenAI-compatible and Anthropic adapters pointed at it, and replay of a recorded
 
 import pytest
 
-from engine import Engine, Strategy
+from engine import Strategy
 from engine.providers import RecordingProvider, ReplayProvider
 from engine.providers.anthropic_provider import AnthropicProvider
 from engine.providers.base import CompletionRequest, Message
@@ -12,6 +12,7 @@ from engine.providers.openai_compat import OpenAIProvider
 from oracle import Oracle
 from sweeps.benchmark import read_dataset
 from tests.conftest import DATASET
+from tests.engine.fakes import Solver
 
 pytestmark = pytest.mark.slow  # every test here loads a local model
 
@@ -39,7 +40,7 @@ async def test_the_default_local_model_solves_easy_problems_under_the_oracle():
     oracle = Oracle(workers=2)
     results = []
     for item in problems(EASY):
-        engine = Engine(provider, oracle, strategy=Strategy(samples=4, rounds=1, repair_width=2, seed=3))
+        engine = Solver(provider, oracle, strategy=Strategy(samples=4, rounds=1, repair_width=2, seed=3))
         results.append(await engine.solve(item.problem(oracle)))
     await provider.aclose()
     assert len(results) == len(EASY)
@@ -75,9 +76,9 @@ async def test_replay_reproduces_a_recorded_run_exactly(tmp_path):
     strategy = Strategy(samples=2, rounds=1, repair_width=1, seed=11, stop_at_pass=False)
     local = LocalProvider(model=SMALL)
     recording = tmp_path / "run.jsonl"
-    live = await Engine(RecordingProvider(local, recording), oracle, strategy=strategy).solve(item.problem(oracle))
+    live = await Solver(RecordingProvider(local, recording), oracle, strategy=strategy).solve(item.problem(oracle))
     await local.aclose()
-    again = await Engine(ReplayProvider(recording), Oracle(workers=1), strategy=strategy).solve(item.problem(oracle))
+    again = await Solver(ReplayProvider(recording), Oracle(workers=1), strategy=strategy).solve(item.problem(oracle))
 
     def shape(result):
         """What each model call led to, in call order (completion order may differ)."""

@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 
-from engine import Budget, Engine, Feedback, Problem, Strategy
+from engine import Budget, Feedback, Problem, Strategy
 from engine.designs import design_for
 from engine.extract import extract_verilog
 from engine.providers.base import ProviderConfigError, ProviderUnavailable
 from oracle import Oracle
 from tests.conftest import ROOT
-from tests.engine.fakes import ScriptedProvider, fenced
+from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
 EX = ROOT / "examples" / "counter4"
 GOOD = (EX / "counter4_good.sv").read_text()
@@ -37,7 +37,7 @@ class CountingOracle(Oracle):
 
 def engine(provider, events=None, oracle=None, **strategy):
     budget = strategy.pop("budget", Budget())
-    return Engine(provider, oracle or Oracle(), strategy=Strategy(**strategy), budget=budget,
+    return Solver(provider, oracle or Oracle(), strategy=Strategy(**strategy), budget=budget,
                   listener=(events.append if events is not None else None))
 
 

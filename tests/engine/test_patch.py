@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from engine import Engine, Problem, Strategy
+from engine import Problem, Strategy
 from engine.designs import design_for
 from engine.patch import PatchBudget, PatchSearch
 from engine.patch.edits import apply
 from engine.patch.source import parse
 from oracle import Oracle, Status
 from tests.conftest import ROOT, run_anvil
-from tests.engine.fakes import ScriptedProvider, fenced
+from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
 EX = ROOT / "examples"
 GOOD = (EX / "counter4" / "counter4_good.sv").read_text()
@@ -114,9 +114,9 @@ async def test_the_loop_records_a_patched_candidate_with_its_parent_and_diff(tmp
     near = COUNTER_BUGS["asynchronous reset"][0]
     ledger = Ledger(tmp_path / "l.sqlite")
     seen: list = []
-    engine = Engine(ScriptedProvider([fenced(near)]), oracle,
+    engine = Solver(ScriptedProvider([fenced(near)]), oracle,
                     strategy=Strategy(samples=1, rounds=1, repair_width=1, patch=PatchBudget()),
-                    listener=ev.fan_out(ledger.listener(), seen.append))
+                    listener=seen.append, ledger=ledger)
     result = await engine.solve(problem("counter4", oracle))
     assert result.solved and result.calls == 1  # no model call spent on the repair
     best = result.best
@@ -140,7 +140,7 @@ async def test_a_patched_candidate_patched_again_is_shown_against_the_models_cod
     two_bugs = bug(bug(GOOD, "count <= 4'd0", "count <= 4'd1"), "posedge clk", "negedge clk")
     hopeless = "module TopModule(input clk, input reset, input en, output [3:0] count);\n" \
                "  assign count = 4'd0;\nendmodule\n"
-    engine = Engine(ScriptedProvider([fenced(two_bugs), fenced(hopeless)]), oracle,
+    engine = Solver(ScriptedProvider([fenced(two_bugs), fenced(hopeless)]), oracle,
                     strategy=Strategy(samples=1, rounds=1, repair_width=1, patch_width=1,
                                       patch=PatchBudget(depth=1)))
     result = await engine.solve(problem("counter4", oracle))
@@ -148,7 +148,8 @@ async def test_a_patched_candidate_patched_again_is_shown_against_the_models_cod
     best = result.best
     chain = [c for c in result.candidates if c.origin == "patch"]
     assert len(chain) == 2 and chain[0].verdict.status is Status.FUNCTIONAL_FAIL, chain
-    assert best is chain[1] and best.parent == 1 and len(best.edits) == 2, best
+    assert best is chain[1] and best.provenance.base == 1 and best.parent == chain[0].id, best
+    assert len(best.edits) == 2 and best.provenance.call is None and best.provenance.calls == 2, best
     assert best.diff.startswith("--- candidate1.sv\n"), best.diff
     changed = [ln for ln in best.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
     assert len(changed) == 4 and "+  always @(posedge clk) begin" in changed and "+      count <= 4'd0;" in changed

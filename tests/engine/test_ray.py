@@ -21,6 +21,7 @@ import pytest
 from engine.ledger import Ledger, LedgerError
 from engine.providers import RecordingProvider
 from engine.run import Runtime
+from engine.settings import RunSettings
 from oracle import Oracle
 from scripts.support.faults import ThreadedFaultServer as Endpoint
 from scripts.support.faults import free_port
@@ -72,14 +73,15 @@ async def recording(data: Path, path: Path) -> Path:
     def answer(request, i):
         return fenced(GOOD if len(request.messages) > 2 else WRAP)
 
-    await sweep(read_dataset(data), arms(2, ["single", "sample", "repair"]),
+    await sweep(read_dataset(data), arms(RunSettings(budget=2, patch="off"), ["single", "sample", "repair"]),
                 Runtime(provider=RecordingProvider(ScriptedProvider(answer), path), oracle=Oracle()),
                 store=JsonlOutcomes(path.with_suffix(".scratch.jsonl")))
     return path
 
 
 def bench(data: Path, ws: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "anvil", "bench", str(data), "--budget", "2", "--ledger", str(ws / "ledger.sqlite"),
+    return [sys.executable, "-m", "anvil", "bench", str(data), "--budget", "2", "--patch", "off",
+            "--ledger", str(ws / "ledger.sqlite"),
             "--out", str(ws / "out"), "--name", "ray-test", *extra]
 
 

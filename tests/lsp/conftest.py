@@ -12,13 +12,13 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from engine import Engine, Problem, Strategy
+from engine import Problem, Strategy
 from engine.designs import design_for
 from engine.providers import RecordingProvider
 from oracle import Oracle
 from scripts.support.lspclient import make_client, make_workspace
 from tests.conftest import ROOT
-from tests.engine.fakes import ScriptedProvider, fenced
+from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
 EX = ROOT / "examples" / "counter4"
 GOOD = (EX / "counter4_good.sv").read_text()
@@ -30,7 +30,7 @@ CLIENTS = ["visual_studio_code", "neovim"]
 async def record(folder, answers, strategy=Strategy(samples=1, rounds=1, repair_width=1)):
     path = folder / "recording.jsonl"
     problem = Problem.from_design(design_for(folder / "counter4.md"), oracle=Oracle())
-    await Engine(RecordingProvider(ScriptedProvider(answers), path), Oracle(), strategy=strategy).solve(problem)
+    await Solver(RecordingProvider(ScriptedProvider(answers), path), Oracle(), strategy=strategy).solve(problem)
     return path
 
 
