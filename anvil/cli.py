@@ -14,8 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.settings import SIMULATION, add_arguments
+
+if TYPE_CHECKING:
+    from oracle import Bench, SourceText
+    from oracle.results import Rule
 
 from . import __version__, bench, generate, runs
 from .common import (
@@ -65,6 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: below this inherited address-space limit (ulimit -v) Python cannot start the threads anvil uses:
+#: glibc aborts the process instead of raising, so it is checked before any work
+MIN_ADDRESS_SPACE = 1 << 30
+
+
+def too_little_address_space() -> str:
+    """Why this process cannot work under the limit it inherited ("" when it can)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft >= MIN_ADDRESS_SPACE:
+        return ""
+    return (f"the address-space limit this process inherited (ulimit -v) is {soft >> 20} MB; anvil needs at "
+            f"least {MIN_ADDRESS_SPACE >> 20} MB: raise it")
+
+
 def run_server(args: argparse.Namespace) -> int:
     from lsp_server.server import serve
 
@@ -82,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    cramped = too_little_address_space()
+    if cramped:
+        print(f"anvil: {cramped}", file=sys.stderr)
+        return EXIT_ERROR
     handler = getattr(args, "handler", None)
     try:
         if args.command == "check":
@@ -91,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_doctor(args)
         if handler is not None:
-            return handler(args)
+            code: int = handler(args)
+            return code
     except UsageError as exc:
         print(f"anvil: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -125,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_ERROR
 
 
-def rule_for(testbench: Path):
+def rule_for(testbench: Path) -> Rule:
     """The pass and failure patterns anvil.toml gives for this testbench (default: built-in)."""
     from engine.designs import DesignError, design_for
 
@@ -138,7 +164,7 @@ def rule_for(testbench: Path):
     return found.rule if found is not None else Rule()
 
 
-def note_data(extra, bench) -> None:
+def note_data(extra: Sequence[Path], bench: Bench) -> None:
     """Say when a --with file is taken as data (never compiled)."""
     for path in extra:
         if path in bench.data:
@@ -151,7 +177,7 @@ async def run_check(args: argparse.Namespace) -> int:
 
     from .render import render_verdict
 
-    design: list = []
+    design: list[Path | SourceText] = []
     for rtl in args.rtl:
         if str(rtl) == "-":  # bytes that are not UTF-8 (a Latin-1 comment) become U+FFFD
             design.append(SourceText("<stdin>", sys.stdin.buffer.read().decode("utf-8", errors="replace")))

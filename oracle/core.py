@@ -179,6 +179,15 @@ class Oracle:
         self._by_stamp[stamp] = hit
         return hit
 
+    async def prepare(self, bench: Bench) -> PreparedBench:
+        """The prepared bench, derived off the event loop when it is not cached: parsing a bench
+        and preprocessing it take from milliseconds to seconds, which a language server cannot
+        spend on the thread that answers the editor."""
+        hit = self._by_stamp.get((bench, _stamp(bench)))
+        if hit is not None:
+            return hit
+        return await asyncio.to_thread(self._prepare, bench)
+
     def interface(self, bench: Bench) -> tuple[Port, ...] | None:
         """The reference model's ports (name, direction, width), or None without a reference."""
         return self._prepare(bench).reference_interface
@@ -198,7 +207,7 @@ class Oracle:
 
     async def check_bench(self, bench: Bench, *, timeout_s: float | None = None) -> BenchReport:
         """Run the bench's reference as the design under test (once per bench content)."""
-        prepared = self._prepare(bench)
+        prepared = await self.prepare(bench)
         return await self._report(prepared, timeout_s or self.timeout_s)
 
     async def _report(self, prepared: PreparedBench, timeout_s: float) -> BenchReport:
@@ -277,7 +286,7 @@ class Oracle:
         start = time.perf_counter()
         timeout_s = timeout_s or self.timeout_s
         limit = self.max_mismatches if max_mismatches is None else max_mismatches
-        prepared = self._prepare(bench)
+        prepared = await self.prepare(bench)
         texts = [SourceText(s.name, without_bom(s.text)) if isinstance(s, SourceText)
                  else SourceText(str(s), without_bom(read_text(s, "design file"))) for s in _as_sources(design)]
         raw = check_sources([(t.name, t.text) for t in texts])
