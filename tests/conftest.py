@@ -15,6 +15,33 @@ DATASET = Path(os.environ.get("ANVIL_VERILOG_EVAL", ROOT.parent / "shared" / "ve
 DATA = Path(__file__).resolve().parent / "data"
 
 
+#: suites left out of the fast loop (``scripts/test.sh --fast``, i.e. ``pytest -m "not slow"``):
+#: real editors, Ray clusters, the local model, fuzzing, the hostile rounds and whole-dataset sweeps
+SLOW_SUITES = {
+    "tests/vscode/test_vscode.py": "a real VS Code in Chromium",
+    "tests/lsp/test_neovim.py": "a real Neovim",
+    "tests/lsp/test_fuzz.py": "fuzzing the server",
+    "tests/engine/test_ray.py": "Ray clusters",
+    "tests/engine/test_local_model.py": "the local model",
+    "tests/oracle/test_adversarial.py": "hostile candidates",
+    "tests/oracle/test_trust.py": "hostile candidates",
+    "tests/oracle/test_round3.py": "hostile candidates",
+    "tests/oracle/test_mutants.py": "mutants of every problem",
+    "tests/oracle/test_references.py": "every problem of the dataset",
+    "tests/oracle/test_vcd_agrees_with_testbench.py": "every problem of the dataset",
+    "tests/engine/test_bench.py": "benchmark sweeps",
+    "tests/engine/test_provider_faults.py": "providers that fail slowly",
+    "tests/lsp/test_e2e.py": "the language server over stdio",
+    "tests/oracle/test_benches.py": "every kind of real testbench, cocotb included",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(str(item.fspath)).relative_to(ROOT).as_posix() in SLOW_SUITES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def private_ledger(tmp_path, monkeypatch):
     """Runs in tests go to a ledger of their own, never to the user's."""
