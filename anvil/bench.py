@@ -8,12 +8,18 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine.settings import OUTPUT, PATCH, PROVIDER, SIMULATION, STRATEGY, add_arguments, from_args
 
-from .common import EXIT_ERROR, EXIT_PASS, UsageError
+from .common import EXIT_ERROR, EXIT_PASS, SubCommands, UsageError
+
+if TYPE_CHECKING:
+    from sweeps.benchmark import Arm
+    from sweeps.outcomes import Outcome
 
 STRATEGIES = "single,sample,repair"
 
@@ -28,7 +34,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def register(sub) -> None:
+def register(sub: SubCommands) -> None:
     p = sub.add_parser("bench", help="compare strategies at an equal budget of model calls on a dataset")
     p.add_argument("dataset", type=Path, help="folder with *_prompt.txt, *_test.sv, *_ref.sv (VerilogEval layout)")
     p.add_argument("--only", action="append", default=[], metavar="TEXT", help="problems whose name contains TEXT")
@@ -56,7 +62,7 @@ def register(sub) -> None:
     p.set_defaults(handler=lambda args: asyncio.run(run_bench(args)))
 
 
-def sweep_name(args: argparse.Namespace, settings: dict) -> str:
+def sweep_name(args: argparse.Namespace, settings: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
     model = re.sub(r"[^A-Za-z0-9.]+", "-", Path(str(args.model or "default")).stem)
     return f"{args.dataset.resolve().name}-{args.provider}-{model}-b{args.budget}-{digest}"
@@ -105,7 +111,7 @@ async def run_bench(args: argparse.Namespace) -> int:
         except ProviderError as exc:
             raise UsageError(str(exc)) from None
 
-        def show(o) -> None:
+        def show(o: Outcome) -> None:
             score = "" if o.best_score is None or o.status == "solved" else f" {o.best_score:.3f}"
             print(f"  {o.problem:<34} {o.arm:<15} {o.status:<8} calls {o.calls:>2}  best {o.best_status}{score} "
                   f"({o.wall_s:.0f} s)", file=sys.stderr, flush=True)
@@ -134,7 +140,8 @@ async def run_bench(args: argparse.Namespace) -> int:
     return code
 
 
-def report(outcomes, arm_list, ks, budget: int, out: Path, name: str) -> int:
+def report(outcomes: Sequence[Outcome], arm_list: Sequence[Arm], ks: Sequence[int], budget: int, out: Path,
+           name: str) -> int:
     from engine.values import RunStatus
     from sweeps.benchmark import summarise, table
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import TypeAlias
+
+#: what a subcommand's ``register`` adds its parser to
+SubCommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130

@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.settings import (
     OUTPUT,
@@ -20,10 +21,13 @@ from engine.settings import (
     from_args,
 )
 
-from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, UsageError, require_file
+from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, SubCommands, UsageError, require_file
+
+if TYPE_CHECKING:
+    from engine.designs import Design
 
 
-def register(sub) -> None:
+def register(sub: SubCommands) -> None:
     p = sub.add_parser("generate", help="generate RTL from a spec until it passes the testbench")
     p.add_argument("spec", type=Path, help="the spec (X.md, X.spec.md, X_prompt.txt)")
     p.add_argument("--tb", type=Path, help="the testbench (default: found beside the spec or in anvil.toml)")
@@ -42,7 +46,7 @@ def register(sub) -> None:
     p.set_defaults(handler=lambda args: asyncio.run(run_generate(args)))
 
 
-def resolve_design(args: argparse.Namespace):
+def resolve_design(args: argparse.Namespace) -> Design:
     from engine.designs import Design, DesignError, design_for, expected_module
     from oracle.results import Rule
 
@@ -63,23 +67,25 @@ def resolve_design(args: argparse.Namespace):
     for d in args.data:
         if not d.exists():
             raise UsageError(f"data file not found: {d}")
-    same_bench = found is not None and found.testbench is not None and _same_file(found.testbench, testbench)
-    top = args.top or (found.top if same_bench else None)
+    # the design found beside the spec, when it is this testbench's: its settings apply
+    same = found if found is not None and found.testbench is not None and _same_file(found.testbench, testbench) \
+        else None
+    top = args.top or (same.top if same else None)
     if args.output:
         output = args.output
-    elif same_bench and found.spec is not None:
-        output = found.output
+    elif same is not None and same.spec is not None:
+        output = same.output
     else:  # a spec and a testbench named otherwise: the module the bench expects names the file
         expected = top or expected_module(testbench)
         output = spec.with_name(f"{expected}{testbench.suffix if testbench.suffix in ('.v', '.sv') else '.v'}") \
             if expected else spec.with_name(f"{name}.sv")
-    data = tuple(args.data) + (found.data if same_bench else ())
-    rule = found.rule if same_bench else Rule()
+    data = tuple(args.data) + (same.data if same else ())
+    rule = same.rule if same else Rule()
     return Design(name=name, spec=spec, testbench=testbench, output=output, extra=extra, top=top, data=data,
                   rule=rule)
 
 
-def check_output(design, *, force: bool) -> None:
+def check_output(design: Design, *, force: bool) -> None:
     """Refuse, before any work, an output that would overwrite an input, a folder, or a file
     without --force, or that cannot be written where it is."""
     out = design.output
@@ -152,12 +158,12 @@ async def run_generate(args: argparse.Namespace) -> int:
         for note in problem.notes:
             print(f"anvil: note: {note}", file=sys.stderr)
         result = await runtime.run(problem, listeners=[Progress()])
-    best = result.best
+    best, solution = result.best, result.solution
     wrote = None
     unwritten = ""
-    if result.solved:
+    if solution is not None:
         try:
-            write_output(design.output, best.code, force=args.force)
+            write_output(design.output, solution.code or "", force=args.force)
             wrote = design.output
         except OSError as exc:
             unwritten = (f"the RTL passes but could not be written to {design.output}: {exc.strerror or exc}; it is "
@@ -172,18 +178,18 @@ async def run_generate(args: argparse.Namespace) -> int:
             "patched_from": best.provenance.base if best and best.origin is Origin.PATCH else None,
             "edits": list(best.edits) if best else [], "diff": best.diff if best else "",
         }, indent=2))
-    elif result.solved and wrote is not None:
-        v = best.verdict
-        how = (f"candidate {best.id}, the model's candidate {best.provenance.base} patched"
-               if best.origin is Origin.PATCH
-               else f"candidate {best.id}, {best.origin} in round {best.round}")
+    elif solution is not None and wrote is not None:
+        v = solution.verdict
+        how = (f"candidate {solution.id}, the model's candidate {solution.provenance.base} patched"
+               if solution.origin is Origin.PATCH
+               else f"candidate {solution.id}, {solution.origin} in round {solution.round}")
         print(f"PASS  {design.output}  ({how}; {v.samples} samples; {result.calls} calls, {result.tokens} tokens, "
               f"{result.timings.wall_s:.0f} s)")
-        if best.origin is Origin.PATCH:
+        if solution.origin is Origin.PATCH:
             print("edits made without the model (see them again with: anvil runs show " + result.run_id + "):")
-            for edit in best.edits:
+            for edit in solution.edits:
                 print(f"  {edit}")
-            print(best.diff, end="" if best.diff.endswith("\n") else "\n")
+            print(solution.diff, end="" if solution.diff.endswith("\n") else "\n")
     else:
         print(f"NOT SOLVED  {result.reason}  ({result.calls} calls, {result.tokens} tokens, "
               f"{result.timings.wall_s:.0f} s)")

@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sweeps.benchmark import by_arm
+from sweeps.outcomes import Outcome
 
 
-def solve_curve(mine, budget: int) -> list[float]:
+def solve_curve(mine: Sequence[Outcome], budget: int) -> list[float]:
     """The fraction of one strategy's (usable) problems solved within c calls, c = 1..budget."""
     return [sum(1 for o in mine if o.first_pass_call is not None and o.first_pass_call <= c) / len(mine)
             for c in range(1, budget + 1)]
 
 
-def failure_categories(outcomes) -> dict[str, dict[str, int]]:
+def failure_categories(outcomes: Sequence[Outcome]) -> dict[str, dict[str, int]]:
     """Per strategy: solved, and for the rest the best candidate's status."""
     table: dict[str, dict[str, int]] = {}
     for o in outcomes:
@@ -29,7 +30,7 @@ def failure_categories(outcomes) -> dict[str, dict[str, int]]:
     return table
 
 
-def write_plots(outcomes: Sequence, budget: int, folder: Path, title: str) -> list[Path]:
+def write_plots(outcomes: Sequence[Outcome], budget: int, folder: Path, title: str) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -7,15 +7,16 @@ import time
 from typing import TextIO
 
 from engine import events as ev
+from engine.values import Candidate
 
 
-def _best(candidate) -> str:
+def _best(candidate: Candidate | None) -> str:
     if candidate is None:
         return "-"
     v = candidate.verdict
     if v.status.value == "functional_fail":
         return f"{v.status.value} {v.score:.3f}"
-    return v.status.value
+    return str(v.status.value)
 
 
 class Progress:
@@ -28,7 +29,7 @@ class Progress:
         self.start = time.monotonic()
         self.calls = self.tokens = self.candidates = 0
         self.round = 0
-        self.best = None
+        self.best: Candidate | None = None
         self.patching: int | None = None
         self._width = 0
 

@@ -7,7 +7,7 @@ import datetime
 import json
 from pathlib import Path
 
-from .common import EXIT_PASS, UsageError
+from .common import EXIT_PASS, SubCommands, UsageError
 
 
 def default_ledger() -> Path:
@@ -16,7 +16,7 @@ def default_ledger() -> Path:
     return default_path()
 
 
-def register(sub) -> None:
+def register(sub: SubCommands) -> None:
     p = sub.add_parser("runs", help="list recorded runs, or show one (anvil runs show ID)")
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("run_id", nargs="?", help="run id (a prefix is enough)")
@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run_runs)
 
 
-def _when(ts) -> str:
+def _when(ts: float | None) -> str:
     return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 

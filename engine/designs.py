@@ -27,6 +27,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from oracle.bench import is_source
 from oracle.results import Rule
@@ -66,18 +67,30 @@ class Design:
     def complete(self) -> bool:
         return self.spec is not None and self.testbench is not None
 
-    def files(self) -> tuple[Path, ...]:
-        return tuple(p for p in (self.spec, self.testbench, *self.extra) if p is not None)
-
-    def require_complete(self) -> Design:
+    @property
+    def spec_file(self) -> Path:
+        """The spec (DesignError when the design has none)."""
         if self.spec is None:
             raise DesignError(f"no spec found for testbench {self.testbench} (expected one of "
                               f"{', '.join(self.name + s for s in SPEC_SUFFIXES)} beside it, or an "
                               f"entry in {MANIFEST})")
+        return self.spec
+
+    @property
+    def testbench_file(self) -> Path:
+        """The testbench (DesignError when the design has none)."""
         if self.testbench is None:
             raise DesignError(f"no testbench found for spec {self.spec} (expected one of "
                               f"{', '.join(self.name + s for s in TB_SUFFIXES)} beside it, or an "
                               f"entry in {MANIFEST})")
+        return self.testbench
+
+    def files(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.spec, self.testbench, *self.extra) if p is not None)
+
+    def require_complete(self) -> Design:
+        """This design, or DesignError saying which file it lacks."""
+        _ = self.spec_file, self.testbench_file
         return self
 
 
@@ -128,31 +141,28 @@ def load_manifest(root: Path) -> list[Design]:
             if key in entry and (not isinstance(entry[key], str) or not entry[key].strip() or "\0" in entry[key]):
                 raise DesignError(f"{path}: design #{i}: '{key}' must be a non-empty string")
         spec = root / entry["spec"]
-        extra = entry.get("with", [])
-        if isinstance(extra, str):
-            extra = [extra]
-        if not isinstance(extra, list) or not all(isinstance(e, str) and e.strip() for e in extra):
-            raise DesignError(f"{path}: design #{i}: 'with' must be a file name or a list of file names")
+        extra = _strings(entry, "with", path, i, "a file name or a list of file names")
         name = entry.get("name") or (stem_of(spec) or (spec.stem, ""))[0]
         output = root / entry["output"] if "output" in entry else spec.parent / f"{name}.sv"
-        data = _strings(entry, "data", path, i)
+        files = _strings(entry, "data", path, i)
         rule = _rule(entry, path, i)
         designs.append(Design(name=name, spec=spec, testbench=root / entry["testbench"], output=output,
                               extra=tuple(root / e for e in extra), top=entry.get("top"),
-                              source=str(path), data=tuple(root / d for d in data), rule=rule))
+                              source=str(path), data=tuple(root / d for d in files), rule=rule))
     return designs
 
 
-def _strings(entry: dict, key: str, path: Path, index: int) -> list[str]:
+def _strings(entry: dict[str, Any], key: str, path: Path, index: int,
+             what: str = "a string or a list of strings") -> list[str]:
     value = entry.get(key, [])
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise DesignError(f"{path}: design #{index}: '{key}' must be a string or a list of strings")
+        raise DesignError(f"{path}: design #{index}: '{key}' must be {what}")
     return value
 
 
-def _rule(entry: dict, path: Path, index: int) -> Rule:
+def _rule(entry: dict[str, Any], path: Path, index: int) -> Rule:
     try:
         return Rule(tuple(_strings(entry, "pass", path, index)), tuple(_strings(entry, "fail", path, index)))
     except re.error as exc:
@@ -229,11 +239,11 @@ def expected_module(testbench: Path) -> str | None:
 
 def designs_in(folder: Path) -> list[Design]:
     """Every design in a folder tree: anvil.toml entries, then name pairs (deduplicated)."""
-    found: dict[tuple, Design] = {}
+    found: dict[tuple[Path | None, Path | None], Design] = {}
     root = find_root(folder)
     if root is not None:
-        for d in load_manifest(root):
-            found[(d.spec, d.testbench)] = d
+        for listed in load_manifest(root):
+            found[(listed.spec, listed.testbench)] = listed
     for path in sorted(folder.rglob("*")):
         if path.is_file() and (parsed := stem_of(path)) and parsed[1] in ("spec", "testbench"):
             d = design_for(path)

@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class Ledger:
     created, and nothing is written."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False,
-                 on_wait=None) -> None:
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = Path(path) if path else default_path()
         self.read_only = read_only
         try:
@@ -106,7 +107,7 @@ class Ledger:
             raise LedgerError(f"cannot use the ledger {self.path}: {exc.strerror or exc}") from None
         self.db.row_factory = sqlite3.Row
 
-    def _claim(self, on_wait) -> None:
+    def _claim(self, on_wait: Callable[[str], None] | None) -> None:
         """A write probe: a ledger locked by another process is waited for (saying so), then an
         error; a read-only or foreign file is an error now, not in the middle of a run."""
         wait = lock_wait()
@@ -188,7 +189,8 @@ class Ledger:
         """Register a sweep (first call wins) and return the settings it was started with."""
         self.db.execute("INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?)", (name, time.time(), json.dumps(settings)))
         row = self.db.execute("SELECT settings FROM sweeps WHERE name = ?", (name,)).fetchone()
-        return json.loads(row["settings"])
+        started: dict[str, Any] = json.loads(row["settings"])
+        return started
 
     def forget_sweep(self, name: str) -> None:
         self.db.execute("DELETE FROM bench_outcomes WHERE sweep = ?", (name,))

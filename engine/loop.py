@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from oracle import CompileError, Oracle, OracleError, SourceText, Status, Verdict
@@ -174,7 +175,7 @@ class Engine:
 
     def manifest(self, problem: Problem) -> dict[str, Any]:
 
-        def digest(path) -> str:
+        def digest(path: Path) -> str:
             try:
                 return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             except OSError:
@@ -346,7 +347,7 @@ class Engine:
         state.next_call += 1
         state.next_candidate += 1
         call_id, cid = state.next_call, state.next_candidate
-        request = CompletionRequest(messages, temperature=temperature, max_tokens=self.strategy.max_tokens,
+        request = CompletionRequest(tuple(messages), temperature=temperature, max_tokens=self.strategy.max_tokens,
                                     seed=seed)
         self.activity.enter("model")
         try:
@@ -389,8 +390,8 @@ class Engine:
         key = normalise(code)
         twin = state.by_text.get(key)
         if twin is not None:  # same text as an earlier candidate: same verdict, no simulation
-            twin_id, judged = twin
-            verdict, hints = await asyncio.shield(judged)
+            twin_id, earlier = twin
+            verdict, hints = await asyncio.shield(earlier)
             return Candidate(cid, round_no, made, code, verdict, duplicate_of=twin_id, hints=hints)
         judged: asyncio.Future[Judged] = asyncio.get_running_loop().create_future()
         state.by_text[key] = (cid, judged)

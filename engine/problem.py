@@ -37,10 +37,9 @@ class Problem:
         else the testbench's view of them completed from the spec's port list. ``spec_text`` (an
         editor's unsaved text) and ``bench`` (a snapshot of unsaved testbench edits) replace the
         files. Raises :class:`oracle.BenchError` when the bench cannot say which module to build."""
-        design.require_complete()
-        assert design.spec is not None and design.testbench is not None
-        spec = read_spec(design.spec) if spec_text is None else check_spec(spec_text, design.spec)
-        bench = bench or Bench.for_testbench(design.testbench, design.extra, top=design.top, data=design.data,
+        spec_file, testbench = design.spec_file, design.testbench_file
+        spec = read_spec(spec_file) if spec_text is None else check_spec(spec_text, spec_file)
+        bench = bench or Bench.for_testbench(testbench, design.extra, top=design.top, data=design.data,
                                              rule=design.rule)
         spec_ports = ports_from_spec(spec)
         if oracle is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from oracle import Port, Verdict
+from oracle import Port, TraceRow, Verdict
 
 from .problem import has_clock
 from .providers.base import Message
@@ -76,7 +76,7 @@ def first_request(spec: str, *, top: str, ports: Sequence[Port]) -> tuple[Messag
 
 def _numbered(code: str, around: set[int] | None = None, radius: int = 1) -> str:
     lines = code.splitlines()
-    keep = range(1, len(lines) + 1)
+    keep = list(range(1, len(lines) + 1))
     if around:
         wanted = {n for a in around for n in range(a - radius, a + radius + 1)}
         keep = [n for n in keep if n in wanted]
@@ -195,7 +195,7 @@ def _unknown(value: str | None) -> bool:
     return any(c in "xXzZ" for c in digits)
 
 
-def _waveform(trace) -> str:
+def _waveform(trace: Sequence[TraceRow]) -> str:
     """The samples leading up to the first mismatch, as a table: inputs, then each output's
     expected and actual value, the failing row marked."""
     inputs = list(trace[-1].inputs)

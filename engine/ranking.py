@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from oracle import Status, Verdict
+
+Rank = tuple[int, float, int]
 
 _ORDER = {Status.PASS: 4, Status.FUNCTIONAL_FAIL: 3, Status.COMPILE_ERROR: 2, Status.TIMEOUT: 1, Status.ERROR: 0}
 
 
-def rank(verdict: Verdict) -> tuple:
+def rank(verdict: Verdict) -> Rank:
     """Larger is better."""
     if verdict.status is Status.FUNCTIONAL_FAIL:
         return (_ORDER[verdict.status], verdict.score, -verdict.mismatched_samples)
@@ -16,7 +20,7 @@ def rank(verdict: Verdict) -> tuple:
     return (_ORDER[verdict.status], 0.0, 0)
 
 
-def signature(verdict: Verdict) -> tuple:
+def signature(verdict: Verdict) -> tuple[Any, ...]:
     """What a failure looks like, to tell apart candidates that fail the same way."""
     if verdict.status is Status.COMPILE_ERROR:
         return (verdict.status.value, tuple(e.message for e in verdict.compile_errors[:3]))

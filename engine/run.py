@@ -12,7 +12,7 @@ the language server only convert to and from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from oracle import Oracle
@@ -31,7 +31,8 @@ class Runtime:
     """The provider, the oracle and the ledger that runs share."""
 
     def __init__(self, settings: RunSettings = RunSettings(), *, oracle: Oracle | None = None,
-                 provider: Provider | None = None, ledger: Ledger | None = None, on_wait=None,
+                 provider: Provider | None = None, ledger: Ledger | None = None,
+                 on_wait: Callable[[str], None] | None = None,
                  record: bool = True) -> None:
         """``record=False``: runs are not written to a ledger here (a Ray worker returns its
         events to the driver, which records them)."""
@@ -94,7 +95,7 @@ class Runtime:
     async def __aenter__(self) -> Runtime:
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT = ("model provider", "strategy and
                                                  "output")
 
 
-def _setting(default, *, help: str, group: str, flag: str | None = None, key: str | None = None,
+def _setting(default: Any, *, help: str, group: str, flag: str | None = None, key: str | None = None,
              minimum: float | None = None, exclusive: bool = False, choices: tuple[str, ...] | None = None,
-             editor: bool = True, metavar: str | None = None):
+             editor: bool = True, metavar: str | None = None) -> Any:
     """A setting: ``flag`` for the command line (default ``--name-with-dashes``), ``key`` for
     editors (default camelCase of the name), ``minimum`` (``exclusive``: strictly greater)."""
     return field(default=default, metadata=dict(help=help, group=group, flag=flag, key=key, minimum=minimum,
@@ -118,15 +119,20 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def editor_key(f) -> str:
-    return f.metadata["key"] or _camel(f.name)
+Setting = Field[Any]
 
 
-def cli_flag(f) -> str:
-    return f.metadata["flag"] or "--" + f.name.replace("_", "-")
+def editor_key(f: Setting) -> str:
+    key: str | None = f.metadata["key"]
+    return key or _camel(f.name)
 
 
-def _kind(f) -> type:
+def cli_flag(f: Setting) -> str:
+    flag: str | None = f.metadata["flag"]
+    return flag or "--" + f.name.replace("_", "-")
+
+
+def _kind(f: Setting) -> type:
     """The setting's value type: int, float, str or Path (None is always allowed where the
     default is None)."""
     text = str(f.type)
@@ -136,7 +142,7 @@ def _kind(f) -> type:
     return str
 
 
-def check_value(f, value: Any) -> Any:
+def check_value(f: Setting, value: Any) -> Any:
     """``value`` as the setting's type, or ValueError saying what is wrong."""
     kind, meta = _kind(f), f.metadata
     if value is None or value == "":
@@ -168,10 +174,10 @@ def check_value(f, value: Any) -> Any:
 
 # -- the command line ---------------------------------------------------------------------------
 
-def _parser_type(f):
+def _parser_type(f: Setting) -> Callable[[str], Any]:
     kind = _kind(f)
 
-    def parse(text: str):
+    def parse(text: str) -> Any:
         try:
             value = kind(text) if kind is not str else text
         except ValueError:
@@ -230,7 +236,7 @@ def from_editor(raw: Any, base: RunSettings = RunSettings()) -> tuple[RunSetting
     if isinstance(raw.get("anvil"), dict):  # {"anvil": {...}} as some clients send it
         raw = raw["anvil"]
     known = {editor_key(f): f for f in SETTINGS if f.metadata["editor"]}
-    changes = {}
+    changes: dict[str, Any] = {}
     for key, value in raw.items():
         f = known.get(key) if isinstance(key, str) else None
         if f is None:
@@ -246,9 +252,9 @@ def from_editor(raw: Any, base: RunSettings = RunSettings()) -> tuple[RunSetting
     return replace(base, **changes), problems
 
 
-def editor_schema() -> dict[str, dict]:
+def editor_schema() -> dict[str, dict[str, Any]]:
     """The ``contributes.configuration.properties`` entries of the run settings (VS Code)."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for f in SETTINGS:
         meta = f.metadata
         if not meta["editor"]:

@@ -162,6 +162,13 @@ class RunResult:
     def solved(self) -> bool:
         return self.status is RunStatus.SOLVED
 
+    @property
+    def solution(self) -> Candidate | None:
+        """The passing candidate, with its code (None when the run did not solve)."""
+        if self.solved and self.best is not None and self.best.code is not None:
+            return self.best
+        return None
+
 
 def call_budget(strategy: Strategy, budget: Budget) -> int:
     """The most model calls a run makes: the budget's, else samples + rounds x repair width."""

@@ -13,10 +13,11 @@ from pygls.uris import from_fs_path, to_fs_path
 from engine import DesignError
 from engine.designs import design_for
 
+from .features import Anvil
 from .state import Passing, design_key, text_hash
 
 
-def code_actions(anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+def code_actions(anvil: Anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     path = Path(to_fs_path(params.text_document.uri) or params.text_document.uri)
     try:
         design = design_for(path, workspace=anvil.workspace_root)
@@ -32,9 +33,9 @@ def code_actions(anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         return actions
     title = f"Anvil: Insert passing RTL ({passing.evidence})"
     changed = []
-    if text_hash(anvil.text_of(design.spec) or "") != passing.spec_hash:
+    if text_hash(anvil.text_of(design.spec_file) or "") != passing.spec_hash:
         changed.append("the spec")
-    if text_hash(anvil.text_of(design.testbench) or "") != passing.tb_hash:
+    if text_hash(anvil.text_of(design.testbench_file) or "") != passing.tb_hash:
         changed.append("the testbench")
     if changed:
         caps = anvil._caps().text_document
@@ -46,7 +47,8 @@ def code_actions(anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     actions.insert(0, _insert_action(anvil, title, passing))
     return actions
 
-def _insert_action(anvil, title: str, passing: Passing) -> lsp.CodeAction:
+
+def _insert_action(anvil: Anvil, title: str, passing: Passing) -> lsp.CodeAction:
     target = passing.design.output
     uri = from_fs_path(str(target))
     current = anvil.text_of(target)
@@ -58,7 +60,7 @@ def _insert_action(anvil, title: str, passing: Passing) -> lsp.CodeAction:
     replace = lsp.TextEdit(range=whole, new_text=passing.code)
     kind = lsp.CodeActionKind.QuickFix
     if can_create:
-        changes: list = []
+        changes: list[lsp.TextDocumentEdit | lsp.CreateFile | lsp.RenameFile | lsp.DeleteFile] = []
         if current is None:
             changes.append(lsp.CreateFile(uri=uri, options=lsp.CreateFileOptions(ignore_if_exists=True)))
         changes.append(lsp.TextDocumentEdit(
@@ -70,7 +72,8 @@ def _insert_action(anvil, title: str, passing: Passing) -> lsp.CodeAction:
     return lsp.CodeAction(title=title, kind=kind, command=lsp.Command(
         title=title, command="anvil.insert", arguments=[{"uri": from_fs_path(str(passing.design.spec))}]))
 
-async def insert(anvil, args: tuple) -> dict[str, Any]:
+
+async def insert(anvil: Anvil, args: tuple[Any, ...]) -> dict[str, Any]:
     """The fallback of the insert action: write the passing RTL (only on the user's action)."""
     try:
         design = anvil.design_of(args)
@@ -88,7 +91,6 @@ async def insert(anvil, args: tuple) -> dict[str, Any]:
     with design.output.open("x", encoding="utf-8") as out:  # never replaces a file
         out.write(passing.code)
     return {"status": "pass", "uri": from_fs_path(str(design.output))}
-
 
 
 def _whole_range(text: str) -> lsp.Range:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from oracle import DEFAULT_TOP, Verdict
+from oracle import DEFAULT_TOP, Mismatch, Verdict
 
 from .locate import driver_lines, module_line
 
@@ -19,9 +19,9 @@ def _line_range(text: str, line: int) -> lsp.Range:
     return lsp.Range(start=lsp.Position(line=line, character=0), end=lsp.Position(line=line, character=length))
 
 
-def mismatch_message(m) -> str:
+def mismatch_message(m: Mismatch) -> str:
     if m.cycle is None or m.signal is None:
-        return m.describe()
+        return str(m.describe())
     text = f"cycle {m.cycle}: {m.signal} expected {m.expected}, got {m.actual}"
     extra = [f"t={m.time}", m.edge] if m.edge else [f"t={m.time}"]
     if m.inputs:

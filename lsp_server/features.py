@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from engine import DesignError, Problem, SpecError
@@ -37,15 +38,17 @@ MAX_URI = 4096
 
 
 class Anvil:
-    def __init__(self, server) -> None:
+    def __init__(self, server: LanguageServer) -> None:
         self.server = server
         self.settings = RunSettings()
         self.jobs = Jobs()
         self.passing: dict[str, Passing] = {}
         self._oracle: Oracle | None = None
         self._published: dict[str, set[str]] = {}  # design key + role -> uris with diagnostics
-        self._pending: dict[str, asyncio.Task] = {}
+        self._pending: dict[str, asyncio.Task[None]] = {}
         self.workspace_root: Path | None = None
+        #: what was wrong with the settings the client sent at initialize (shown once it is initialized)
+        self.setting_problems: list[str] = []
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -57,7 +60,8 @@ class Anvil:
         return self._oracle
 
     def _caps(self) -> lsp.ClientCapabilities:
-        return self.server.client_capabilities
+        caps: lsp.ClientCapabilities = self.server.client_capabilities
+        return caps
 
     def notify(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.server.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
@@ -69,13 +73,14 @@ class Anvil:
         """The editor's text for ``path`` when it is open, else the file on disk, else None."""
         doc = self.server.workspace.text_documents.get(from_fs_path(str(path)))
         if doc is not None:
-            return doc.source
+            source: str = doc.source
+            return source
         try:
             return path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
 
-    def design_of(self, args: tuple) -> Design:
+    def design_of(self, args: tuple[Any, ...]) -> Design:
         uri = None
         if args and isinstance(args[0], dict):
             uri = args[0].get("uri")
@@ -106,17 +111,18 @@ class Anvil:
 
     # -- generate -----------------------------------------------------------------------------
 
-    async def generate(self, args: tuple) -> dict[str, Any]:
+    async def generate(self, args: tuple[Any, ...]) -> dict[str, Any]:
         """Generate from the design as the editor shows it: an unsaved spec or testbench is what
         the prompt and the bench use, and what the insert action later compares with."""
         snapshot = mkdtemp("snapshot-")
         try:
             design = self.design_of(args)
-            spec_text = self.text_of(design.spec)
+            spec_text = self.text_of(design.spec_file)
             if spec_text is None:
                 raise SpecError(f"spec not found: {design.spec}")
-            problem = Problem.from_design(design, oracle=self.oracle, spec_text=spec_text,
-                                          bench=self._bench_snapshot(design, snapshot))
+            # reading the bench (parsing, preprocessing) happens off the event loop
+            problem = await asyncio.to_thread(Problem.from_design, design, oracle=self.oracle, spec_text=spec_text,
+                                              bench=self._bench_snapshot(design, snapshot))
         except (DesignError, SpecError, OracleError) as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
@@ -132,9 +138,9 @@ class Anvil:
             self.notify(f"Anvil: {exc}", lsp.MessageType.Warning)
             return {"status": "busy", "job": exc.job.id, "message": str(exc)}
         try:
-            return await asyncio.shield(job.task)
+            return await asyncio.shield(job.running)
         except asyncio.CancelledError:
-            if job.task.cancelled():
+            if job.running.cancelled():
                 return {"status": "cancelled", "job": job.id, "output_uri": from_fs_path(str(design.output)),
                         "llm_calls": job.info.get("calls", 0)}
             raise
@@ -151,7 +157,7 @@ class Anvil:
         from engine.providers import ProviderError
 
         spec_text = problem.spec  # what the prompt was made from (the editor's text)
-        tb_text = self.text_of(design.testbench) or ""
+        tb_text = self.text_of(design.testbench_file) or ""
         progress = Progress(self, job, f"Anvil: generating {design.name}", token)
         key = design_key(design)
         settings = self.settings
@@ -171,8 +177,8 @@ class Anvil:
         output_uri = from_fs_path(str(design.output))
         base = {"job": job.id, "output_uri": output_uri, "llm_calls": result.calls, "run_id": result.run_id,
                 "candidates": len(result.candidates), "reason": result.reason}
-        if result.solved:
-            best = result.best
+        best = result.solution
+        if best is not None and best.code is not None:
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
                        f", round {best.round}, {model}"
@@ -181,7 +187,7 @@ class Anvil:
                 evidence += f", patched: {best.edits[0]}{more}"
             self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence,
                                         result.run_id)
-            self.publish(key + "|spec", {design.spec: []})
+            self.publish(key + "|spec", {design.spec_file: []})
             self.notify(f"Anvil: {design.name} passes ({evidence}). Use the code action \"Anvil: Insert passing "
                         f"RTL\" on the spec or testbench to write {design.output.name}.")
             return {"status": "pass", **base, "verdict": v.to_dict(), "edits": list(best.edits), "diff": best.diff}
@@ -199,12 +205,12 @@ class Anvil:
             best = event.best
             if best.passed:
                 return
-            self.publish(design_key(design) + "|spec", {design.spec: self._spec_diagnostics(design, best.verdict,
-                                                                                            best.id)})
+            self.publish(design_key(design) + "|spec", {design.spec_file: self._spec_diagnostics(
+                design, best.verdict, best.id)})
 
     def _spec_diagnostics(self, design: Design, verdict: Verdict, candidate: int) -> list[lsp.Diagnostic]:
         """The best candidate's failures, on the spec line that names the failing signal."""
-        text = self.text_of(design.spec) or ""
+        text = self.text_of(design.spec_file) or ""
         lines = text.splitlines() or [""]
         out = []
         items = [(m.signal, mismatch_message(m), "mismatch") for m in verdict.mismatches[:3]]
@@ -225,7 +231,7 @@ class Anvil:
 
     # -- check --------------------------------------------------------------------------------
 
-    async def check(self, args: tuple) -> dict[str, Any]:
+    async def check(self, args: tuple[Any, ...]) -> dict[str, Any]:
         try:
             design = self._design_for_check(args)
         except DesignError as exc:
@@ -233,7 +239,7 @@ class Anvil:
             return {"status": "error", "message": str(exc)}
         return await self.recheck(design)
 
-    def _design_for_check(self, args: tuple) -> Design:
+    def _design_for_check(self, args: tuple[Any, ...]) -> Design:
         design = self.design_of(args)
         if self.text_of(design.output) is None:
             raise DesignError(f"nothing to check: {design.output.name} does not exist yet (generate it first)")
@@ -277,12 +283,13 @@ class Anvil:
             copy.write_text(doc.source, encoding="utf-8", errors="surrogatepass")
             return copy
 
-        return Bench(current(design.testbench), tuple(current(p) for p in design.extra), top=design.top,
-                     data=design.data, rule=design.rule, folder=design.testbench.parent)
+        testbench = design.testbench_file
+        return Bench(current(testbench), tuple(current(p) for p in design.extra), top=design.top,
+                     data=design.data, rule=design.rule, folder=testbench.parent)
 
     # -- cancel, doctor -------------------------------------------------------------------------
 
-    def cancel(self, args: tuple) -> dict[str, Any]:
+    def cancel(self, args: tuple[Any, ...]) -> dict[str, Any]:
         """``[]`` cancels every job; ``[{"job": id}]`` one; ``[{"workDoneToken": t}]`` the job
         reporting progress on the client's token ``t``."""
         if args and isinstance(args[0], dict) and "workDoneToken" in args[0]:
@@ -295,15 +302,16 @@ class Anvil:
         job_id = args[0].get("job") if args and isinstance(args[0], dict) else (args[0] if args else None)
         if job_id is not None and not isinstance(job_id, str):
             return {"status": "error", "message": "the job must be a string (see the generate result's job)"}
-        cancelled = self.jobs.cancel(job_id)
+        cancelled = self.jobs.cancel(job_id or None)
         if job_id and not cancelled:
             return {"status": "not_found", "job": job_id, "cancelled": []}
         return {"status": "cancelled", "cancelled": cancelled}
 
-    def doctor(self) -> dict[str, Any]:
+    async def doctor(self) -> dict[str, Any]:
+        """The installation's checks (they start programs: off the event loop)."""
         from engine.doctor import checks as doctor_checks
 
-        checks = [c.__dict__ for c in doctor_checks()]
+        checks = [c.__dict__ for c in await asyncio.to_thread(doctor_checks)]
         ok = all(c["ok"] for c in checks if c.get("required", True))
         settings = {k: (str(v) if v is not None and not isinstance(v, (int, float, str)) else v)
                     for k, v in self.settings.__dict__.items()}
@@ -344,7 +352,7 @@ class Anvil:
         await asyncio.to_thread(stop_local_models)
 
 
-def progress_token(arg: dict) -> str | int | None:
+def progress_token(arg: dict[str, Any]) -> str | int | None:
     """The client's work-done token in a command's argument (``workDoneToken``), if a sane one."""
     token = arg.get("workDoneToken")
     if isinstance(token, bool) or not isinstance(token, (str, int)):
@@ -352,7 +360,7 @@ def progress_token(arg: dict) -> str | int | None:
     return token if not isinstance(token, str) or 0 < len(token) <= 200 else None
 
 
-def _log_failure(task: asyncio.Task) -> None:
+def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("background task failed", exc_info=task.exception())
 
@@ -364,5 +372,5 @@ def _unsnapshot(verdict: Verdict, folder: Path, design: Design) -> Verdict:
     real = {str(folder / p.name): str(p) for p in (design.testbench, *design.extra) if p is not None}
     if not any(e.file in real for e in verdict.compile_errors):
         return verdict
-    errors = tuple(dc_replace(e, file=real.get(e.file, e.file)) for e in verdict.compile_errors)
+    errors = tuple(dc_replace(e, file=real.get(e.file, e.file) if e.file else e.file) for e in verdict.compile_errors)
     return dc_replace(verdict, compile_errors=errors)

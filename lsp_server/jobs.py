@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +23,16 @@ class Job:
     kind: str  # "generate" | "check"
     design_key: str
     name: str
-    task: asyncio.Task | None = None
+    task: asyncio.Task[dict[str, Any]] | None = None
     token: str | int | None = None  # work-done progress token
     info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def running(self) -> asyncio.Task[dict[str, Any]]:
+        """The job's task (started by :meth:`Jobs.start`)."""
+        if self.task is None:
+            raise RuntimeError(f"job {self.id} was never started")
+        return self.task
 
     def cancel(self) -> bool:
         if self.task is not None and not self.task.done():
@@ -45,16 +52,17 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._ids = itertools.count(1)
 
-    def start(self, kind: str, design_key: str, name: str, coro_factory) -> Job:
+    def start(self, kind: str, design_key: str, name: str,
+              coro_factory: Callable[[Job], Coroutine[Any, Any, dict[str, Any]]]) -> Job:
         """Register and start a job; refuses a second generate on the same design."""
         for job in self._jobs.values():
             if job.design_key == design_key and job.kind == "generate" and kind == "generate":
                 raise Busy(job)
         job = Job(id=f"{kind}-{next(self._ids)}", kind=kind, design_key=design_key, name=name)
-        coro: Coroutine = coro_factory(job)
-        job.task = asyncio.get_running_loop().create_task(coro)
+        task = job.task = asyncio.get_running_loop().create_task(coro_factory(job))
         self._jobs[job.id] = job
-        job.task.add_done_callback(lambda _t, jid=job.id: self._finished(jid))
+        jid = job.id
+        task.add_done_callback(lambda _t: self._finished(jid))
         return job
 
     def _finished(self, job_id: str) -> None:

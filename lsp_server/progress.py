@@ -5,20 +5,32 @@ cancellable; log messages when the client has no progress UI. Cancelling the tok
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
 
 from engine import events as ev
+from engine.values import RunResult
 
 from .jobs import Job
 
 log = logging.getLogger("anvil.lsp")
 
 
+class Host(Protocol):
+    """What progress needs of the server's state: the client, and its log."""
+
+    @property
+    def server(self) -> LanguageServer: ...
+
+    def logline(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None: ...
+
+
 class Progress:
     """Work-done progress for a job when the client supports it, log messages otherwise."""
 
-    def __init__(self, anvil, job: Job, title: str, token: str | int | None = None) -> None:
+    def __init__(self, anvil: Host, job: Job, title: str, token: str | int | None = None) -> None:
         self.anvil = anvil
         self.job = job
         self.title = title
@@ -75,7 +87,7 @@ class Progress:
         else:
             self.anvil.logline(f"{self.title}: {message}")
 
-    def end(self, result) -> None:
+    def end(self, result: RunResult | None) -> None:
         text = "cancelled" if result is None else (
             "passes" if result.solved else f"not solved ({result.reason})")
         if self.supported:

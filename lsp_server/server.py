@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -34,8 +35,13 @@ class AnvilServer(LanguageServer):
         super().__init__("anvil", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
                          protocol_cls=AnvilProtocol)
         self.anvil = Anvil(self)
-        self.observer = None  # watchdog, when the client cannot watch files for us
+        self.observer: Any = None  # watchdog, when the client cannot watch files for us
         self.initialized = False
+
+    @property
+    def anvil_protocol(self) -> AnvilProtocol:
+        assert isinstance(self.protocol, AnvilProtocol)  # made with protocol_cls=AnvilProtocol
+        return self.protocol
 
 
 server = AnvilServer()
@@ -60,7 +66,7 @@ async def on_initialized(ls: AnvilServer, params: lsp.InitializedParams) -> None
         log.warning("initialized received again: ignored")
         return
     ls.initialized = True
-    for problem in getattr(ls.anvil, "setting_problems", []):
+    for problem in ls.anvil.setting_problems:
         ls.anvil.notify(f"Anvil: {problem}", lsp.MessageType.Warning)
     await pull_configuration(ls)
     await watch_files(ls)
@@ -141,27 +147,27 @@ def on_code_action(ls: AnvilServer, params: lsp.CodeActionParams) -> list[lsp.Co
 
 
 @server.command("anvil.generate")
-async def cmd_generate(ls: AnvilServer, *args):
+async def cmd_generate(ls: AnvilServer, *args: Any) -> dict[str, Any]:
     return await ls.anvil.generate(args)
 
 
 @server.command("anvil.check")
-async def cmd_check(ls: AnvilServer, *args):
+async def cmd_check(ls: AnvilServer, *args: Any) -> dict[str, Any]:
     return await ls.anvil.check(args)
 
 
 @server.command("anvil.cancel")
-def cmd_cancel(ls: AnvilServer, *args):
+def cmd_cancel(ls: AnvilServer, *args: Any) -> dict[str, Any]:
     return ls.anvil.cancel(args)
 
 
 @server.command("anvil.doctor")
-def cmd_doctor(ls: AnvilServer, *args):
-    return ls.anvil.doctor()
+async def cmd_doctor(ls: AnvilServer, *args: Any) -> dict[str, Any]:
+    return await ls.anvil.doctor()
 
 
 @server.command("anvil.insert")
-async def cmd_insert(ls: AnvilServer, *args):
+async def cmd_insert(ls: AnvilServer, *args: Any) -> dict[str, Any]:
     return await actions.insert(ls.anvil, args)
 
 
@@ -180,9 +186,14 @@ async def stop(ls: AnvilServer) -> None:
 
 async def _run(transport: Transport) -> int:
     loop = asyncio.get_running_loop()
-    terminated = loop.create_future()
+    terminated: asyncio.Future[int] = loop.create_future()
+
+    def on_signal(sig: int) -> None:
+        if not terminated.done():
+            terminated.set_result(sig)
+
     for sig in (signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, lambda s=sig: terminated.done() or terminated.set_result(s))
+        loop.add_signal_handler(sig, on_signal, sig)
     transport.on_exit = lambda: stop(server)
     transport.commands = set(COMMANDS)
     reading = asyncio.ensure_future(transport.run())
@@ -201,7 +212,7 @@ def serve() -> int:
     SIGTERM; simulations and the local model's server end with it."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="anvil-lsp %(levelname)s %(message)s")
     try:
-        code = asyncio.run(_run(Transport(server)))
+        code = asyncio.run(_run(Transport(server.anvil_protocol)))
     except KeyboardInterrupt:
         code = 1
     finally:

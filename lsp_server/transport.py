@@ -23,7 +23,10 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any, BinaryIO
+
+from .protocol import AnvilProtocol
 
 log = logging.getLogger("anvil.lsp")
 
@@ -33,17 +36,6 @@ _CHUNK = 1 << 20
 _LENGTH = re.compile(rb"^content-length:\s*(\d+)\s*$", re.IGNORECASE)
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
-
-
-class _QuietDeserialize(logging.Filter):
-    """pygls logs a full traceback for every message it cannot structure; the transport says it
-    in one line (and answers the request), so those records are dropped."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Unable to deserialize message")
-
-
-logging.getLogger("pygls.protocol.json_rpc").addFilter(_QuietDeserialize())
 
 
 class Reader:
@@ -130,13 +122,13 @@ class Writer:
 
 
 class Transport:
-    def __init__(self, server, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        self.server = server
-        self.protocol = server.protocol
+    def __init__(self, protocol: AnvilProtocol, stdin: BinaryIO | None = None,
+                 stdout: BinaryIO | None = None) -> None:
+        self.protocol = protocol
         self.reader = Reader(stdin or sys.stdin.buffer)
         self.writer = Writer(stdout or sys.stdout.buffer)
         self.exit_code: int | None = None
-        self.on_exit = None  # async callable, run before the loop stops
+        self.on_exit: Callable[[], Awaitable[None]] | None = None  # run before the loop stops
         self.commands: set[str] = set()  # workspace/executeCommand names the server has
 
     # -- answering -------------------------------------------------------------------------
@@ -149,7 +141,7 @@ class Transport:
     # -- the loop --------------------------------------------------------------------------
 
     async def run(self) -> int:
-        self.protocol.set_writer(self.writer)
+        self.protocol.attach(self.writer)
         while self.exit_code is None:
             length = await self._headers()
             if length is None:
@@ -166,7 +158,7 @@ class Transport:
                 break
             await self.handle(body)
         if self.exit_code is None:  # the client closed the stream without exit
-            self.exit_code = 0 if self.protocol._shutdown else 1
+            self.exit_code = 0 if self.protocol.shut_down else 1
         return self.exit_code
 
     async def _headers(self) -> int | None:
@@ -190,7 +182,8 @@ class Transport:
                 length = int(m.group(1))
 
     async def _body(self, length: int) -> bytes | None:
-        chunks, got = [], 0
+        chunks: list[bytes] = []
+        got = 0
         while got < length:
             chunk = await self.reader.read(min(_CHUNK, length - got))
             if not chunk:
@@ -236,15 +229,15 @@ class Transport:
             self.send_error(msg_id if "id" in raw else None, INVALID_REQUEST, "the method must be a string")
             return
         if method == "exit":
-            self.exit_code = 0 if self.protocol._shutdown else 1
+            self.exit_code = 0 if self.protocol.shut_down else 1
             if self.on_exit is not None:
                 await self.on_exit()
             self.writer.close()
             return
-        if self.protocol._shutdown and is_request:
+        if self.protocol.shut_down and is_request:
             self.send_error(msg_id, INVALID_REQUEST, "the server is shutting down: only exit is accepted")
             return
-        if is_request and _is_notification(method):
+        if is_request and isinstance(method, str) and _is_notification(method):
             self.send_error(msg_id, INVALID_REQUEST, f"{method} is a notification: it is sent without an id")
             return
         if is_request and method == "workspace/executeCommand" and self.commands:
@@ -255,7 +248,7 @@ class Transport:
                                                         f"{', '.join(sorted(self.commands))}")
                 return
         try:
-            message = json.loads(body, object_hook=self.protocol.structure_message)
+            message = self.protocol.parse(body)
         except Exception as exc:  # noqa: BLE001 - pygls raises its own and cattrs' errors
             reason = _first_line(exc.__cause__ or exc)
             if is_request:
@@ -264,7 +257,7 @@ class Transport:
                 log.warning("a %s notification with invalid parameters was dropped: %s", method or "?", reason)
             return
         try:
-            self.protocol.handle_message(message)
+            self.protocol.dispatch(message)
         except Exception as exc:  # noqa: BLE001 - pygls answers handler errors itself; this is its own
             log.error("cannot handle %s: %s", method, _first_line(exc))
             if is_request:

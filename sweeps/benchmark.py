@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from engine import events as ev
 from engine.problem import Problem, ports_from_spec, read_spec
@@ -124,11 +125,11 @@ async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Se
                   tag: str | None = None, reference: Path | None = None) -> Outcome:
     """One arm on one problem; a solved design is also judged on the longer test when the
     problem's ``reference`` file is given."""
-    simulations = []
+    simulations: list[int] = []
     scores: dict[int, float] = {}
     near = [0, 0]
 
-    def count(event) -> None:
+    def count(event: ev.Event) -> None:
         if isinstance(event, ev.CandidateJudged):
             scores[event.candidate.id] = event.candidate.verdict.score
         elif isinstance(event, ev.PatchFinished):
@@ -140,11 +141,11 @@ async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Se
     result = await runtime.run(problem, strategy=arm.strategy, budget=Budget(calls=arm.calls),
                                listeners=[*listeners, count], tag=tag)
     held = None
-    if result.solved and reference is not None:
+    if result.solved and result.best is not None and result.best.code and reference is not None:
         report = await runtime.oracle.check_bench(problem.bench)
         held = await holds(runtime.oracle, result.best.code, reference, problem.interface,
                            original_samples=report.samples)
-    return outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations), near=tuple(near))
+    return outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations), near=(near[0], near[1]))
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -164,16 +165,17 @@ def by_arm(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
     return groups
 
 
-def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dict]:
+def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dict[str, Any]]:
     """Per strategy: solved, rate, calls and tokens per solve, pass@k of its samples."""
     rows = []
     for arm, mine in by_arm(outcomes).items():
         solved = [o for o in mine if o.status == RunStatus.SOLVED.value]
-        row = {"strategy": arm, "problems": len(mine), "solved": len(solved),
+        row: dict[str, Any] = {"strategy": arm, "problems": len(mine), "solved": len(solved),
                "holds": sum(o.holds is True for o in solved),
                "rate": round(len(solved) / len(mine), 3) if mine else 0.0,
                "calls": sum(o.calls for o in mine), "tokens": sum(o.tokens for o in mine),
-               "calls_to_solve": round(sum(o.first_pass_call for o in solved) / len(solved), 2) if solved else None,
+               "calls_to_solve": (round(sum(o.first_pass_call or 0 for o in solved) / len(solved), 2)
+                                  if solved else None),
                "tokens_per_solve": round(sum(o.tokens for o in mine) / len(solved)) if solved else None,
                "patched": sum(o.patched for o in solved), "patch_sims": sum(o.patch_simulations for o in mine),
                "near_misses": f"{sum(o.near_misses_passed for o in mine)}/{sum(o.near_misses for o in mine)}",
@@ -187,7 +189,7 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
     return rows
 
 
-def table(rows: Sequence[dict]) -> str:
+def table(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return "(no results)"
     keys = list(rows[0])

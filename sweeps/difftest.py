@@ -125,7 +125,8 @@ async def holds(oracle: Oracle, design: str, reference: Path, ports: Sequence[Po
         bench = Bench(tb, (reference,))
         report = await oracle.check_bench(bench, timeout_s=max(oracle.timeout_s, 60.0))
         if not report.usable:
-            return Held(None, f"the longer test does not run the reference: {report.verdict.reason}")
+            why = report.verdict.reason if report.verdict else "no verdict"
+            return Held(None, f"the longer test does not run the reference: {why}")
         verdict = await oracle.simulate(SourceText("design.sv", design), bench, timeout_s=max(oracle.timeout_s, 60.0))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

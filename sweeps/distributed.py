@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from engine import events as ev
 from engine.doctor import Check
@@ -46,7 +47,7 @@ AUTH_HINT = ("; a cluster started with token authentication (Ray's default since
              "here too, and its token in ~/.ray/auth_token or $RAY_AUTH_TOKEN")
 
 
-def import_ray():
+def import_ray() -> Any:
     try:
         import ray
     except ImportError:
@@ -151,7 +152,7 @@ def record(ledger: Ledger, spec: TaskSpec, done: TaskDone) -> None:
         listener(event)
 
 
-def lost_errors(ray) -> tuple[type[BaseException], ...]:
+def lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
     """Ray's ways of saying the worker (or its node) went away with the task."""
     names = ("RayActorError", "WorkerCrashedError", "NodeDiedError", "ObjectLostError", "OwnerDiedError",
              "LocalRayletDiedError")
@@ -168,7 +169,7 @@ async def ray_sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], 
     ray = import_ray()
     note = on_note or (lambda text: None)
     done = store.done()
-    pending = deque(TaskSpec.of(item, arm, name) for item in dataset for arm in arm_list
+    pending = deque((TaskSpec.of(item, arm, name), 1) for item in dataset for arm in arm_list
                     if (item.name, arm.name) not in done)
     report = RaySweep()
     if not pending:
@@ -199,13 +200,11 @@ async def ray_sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], 
     note(f"ray: {count} workers ready in {report.startup_s:.1f} s "
          f"({'local Ray' if address is None else address}; {len(pending)} tasks)")
     idle = list(pool)
-    inflight: dict = {}  # ref -> (spec, actor, attempt)
+    inflight: dict[Any, tuple[TaskSpec, Any, int]] = {}  # ref -> (spec, actor, attempt)
     try:
         while pending or inflight:
             while idle and pending:
-                spec, attempt = pending.popleft(), 1
-                if isinstance(spec, tuple):
-                    spec, attempt = spec
+                spec, attempt = pending.popleft()
                 actor = idle.pop()
                 inflight[actor.run.remote(spec)] = (spec, actor, attempt)
             ready, _ = await asyncio.to_thread(ray.wait, list(inflight), num_returns=1, timeout=0.5)
@@ -269,7 +268,6 @@ def node_checks(address: str) -> list[tuple[str, bool, str]]:
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise RayUnavailable(f"cannot reach the Ray cluster at {address}: {exc}{AUTH_HINT}") from None
     try:
-        @ray.remote(num_cpus=0)
         def check() -> tuple[str, bool, str]:
             from engine.doctor import simulator_checks
 
@@ -277,8 +275,9 @@ def node_checks(address: str) -> list[tuple[str, bool, str]]:
             return socket.gethostname(), found.ok, found.detail if found.ok else f"{found.detail} (fix: {found.fix})"
 
         nodes = [n for n in ray.nodes() if n.get("Alive")]
-        refs = [check.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote()
-                for n in nodes]
+        remote_check = ray.remote(num_cpus=0)(check)
+        refs = [remote_check.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
+                .remote() for n in nodes]
         found = []
         for node, ref in zip(nodes, refs):
             try:

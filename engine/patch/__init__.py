@@ -10,6 +10,6 @@ Every result is the model's text with the edits applied, and its unified diff.
 
 from .edits import Edit
 from .fitness import fitness
-from .search import PatchBudget, Patched, PatchReport, PatchSearch, patch
+from .search import PatchBudget, Patched, PatchReport, PatchSearch
 
-__all__ = ["Edit", "PatchBudget", "PatchReport", "PatchSearch", "Patched", "fitness", "patch"]
+__all__ = ["Edit", "PatchBudget", "PatchReport", "PatchSearch", "Patched", "fitness"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from .edit import CLOCK_NAMES, RESET_NAMES, Edit, TemplateBase
 from .source import walk_nodes
 
 
 class BlockTemplates(TemplateBase):
-    def for_block(self, block, score: float) -> Iterator[Edit]:
+    def for_block(self, block: Any, score: float) -> Iterator[Edit]:
         K = self.K
         control = _event_control(self.ps, block)
         if control is None:
@@ -42,13 +43,13 @@ class BlockTemplates(TemplateBase):
                 yield self.replace_node(control, f"@(posedge {clock.name})", "clocked block", score * 0.5,
                                         f"{text} -> @(posedge {clock.name})")
 
-    def _module_of(self, block) -> str:
+    def _module_of(self, block: Any) -> str:
         node = block.parent
         while node is not None and node.kind != self.K.ModuleDeclaration:
             node = node.parent
         return node.header.name.valueText if node is not None else ""
 
-    def _reset_candidates(self, block) -> list[tuple[str, str]]:
+    def _reset_candidates(self, block: Any) -> list[tuple[str, str]]:
         """Reset-like inputs tested by the block's first if: (name, the edge that asserts it)."""
         K = self.K
         first = next((n for n in walk_nodes(self.ps, block) if n.kind == K.ConditionalStatement), None)
@@ -68,7 +69,7 @@ class BlockTemplates(TemplateBase):
         return out
 
 
-def _event_control(ps, block):
+def _event_control(ps: Any, block: Any) -> Any:
     K = ps.syntax.SyntaxKind
     statement = getattr(block, "statement", None)
     if statement is not None and statement.kind == K.TimingControlStatement:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .source import Source, _ps
 
@@ -53,12 +54,12 @@ class TemplateBase:
     def edit(self, start: int, end: int, text: str, template: str, note: str, score: float) -> Edit:
         return Edit(start, end, text, template, self.s.line_of(start), note, score)
 
-    def replace_node(self, node, text: str, template: str, score: float, note: str | None = None) -> Edit:
+    def replace_node(self, node: Any, text: str, template: str, score: float, note: str | None = None) -> Edit:
         start, end = self.s.span(node)
         old = self.s.text[start:end]
         return self.edit(start, end, text, template, note or f"{_short(old)} -> {_short(text)}", score)
 
-    def token_span(self, token) -> tuple[int, int]:
+    def token_span(self, token: Any) -> tuple[int, int]:
         start = token.location.offset
         return start, start + len(token.rawText)
 

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
+
+from oracle import Verdict
 
 from .blocks import BlockTemplates
 from .edit import CLOCK_NAMES, Edit, _short, apply
@@ -78,7 +81,7 @@ class Templates(BlockTemplates):
 
     # -- literals ------------------------------------------------------------------------------
 
-    def literals(self, node, score: float) -> Iterator[Edit]:
+    def literals(self, node: Any, score: float) -> Iterator[Edit]:
         K = self.K
         for n in walk_nodes(self.ps, node):
             if n.kind == K.IntegerVectorExpression:
@@ -91,7 +94,7 @@ class Templates(BlockTemplates):
                 for other in sorted({v + 1, max(v - 1, 0), 0, 1} - {v}):
                     yield self.replace_node(n, str(other), "replace literal", score)
 
-    def _in_select(self, node) -> bool:
+    def _in_select(self, node: Any) -> bool:
         parent = node.parent
         while parent is not None:
             if parent.kind in (self.K.ElementSelect, self.K.VariableDimension):
@@ -99,7 +102,7 @@ class Templates(BlockTemplates):
             parent = parent.parent
         return False
 
-    def _vector_literal(self, n, score: float) -> Iterator[Edit]:
+    def _vector_literal(self, n: Any, score: float) -> Iterator[Edit]:
         text = self.s.snippet(n)
         m = _LITERAL.match(text.strip())
         if not m:
@@ -131,7 +134,7 @@ class Templates(BlockTemplates):
 
     # -- identifiers ---------------------------------------------------------------------------
 
-    def _identifier_tokens(self, node) -> Iterator:
+    def _identifier_tokens(self, node: Any) -> Iterator[Any]:
         K = self.K
         for n in walk_nodes(self.ps, node):
             if n.kind == K.IdentifierName:
@@ -139,7 +142,7 @@ class Templates(BlockTemplates):
             elif n.kind == K.IdentifierSelectName:
                 yield n.identifier
 
-    def identifiers(self, node, a: Assignment, score: float, *, scalar_only: bool = False) -> Iterator[Edit]:
+    def identifiers(self, node: Any, a: Assignment, score: float, *, scalar_only: bool = False) -> Iterator[Edit]:
         for token in self._identifier_tokens(node):
             name = token.valueText
             start, end = self.token_span(token)
@@ -152,7 +155,7 @@ class Templates(BlockTemplates):
                     continue
                 yield self.edit(start, end, other.name, "replace variable", f"{name} -> {other.name}", score * 0.7)
 
-    def lhs(self, node, a: Assignment, score: float) -> Iterator[Edit]:
+    def lhs(self, node: Any, a: Assignment, score: float) -> Iterator[Edit]:
         for token in self._identifier_tokens(node):
             name = token.valueText
             start, end = self.token_span(token)
@@ -164,7 +167,7 @@ class Templates(BlockTemplates):
 
     # -- operators, inversions, ternaries, selects, constants ------------------------------------------
 
-    def operators(self, node, score: float) -> Iterator[Edit]:
+    def operators(self, node: Any, score: float) -> Iterator[Edit]:
         K = self.K
         reductions = {K.UnaryBitwiseAndExpression, K.UnaryBitwiseOrExpression, K.UnaryBitwiseXorExpression,
                       K.UnaryBitwiseNandExpression, K.UnaryBitwiseNorExpression, K.UnaryBitwiseXnorExpression}
@@ -189,7 +192,7 @@ class Templates(BlockTemplates):
                             yield self.edit(start, end, other, "swap operator",
                                             f"{_short(self.s.snippet(n))}: {raw} -> {other}", score * 0.8)
 
-    def inversions(self, node, a: Assignment, score: float) -> Iterator[Edit]:
+    def inversions(self, node: Any, a: Assignment, score: float) -> Iterator[Edit]:
         K = self.K
         text = self.s.snippet(node)
         yield self.replace_node(node, f"~({text})", "add inversion", score * 0.8)
@@ -199,7 +202,7 @@ class Templates(BlockTemplates):
             elif n.kind in (K.IdentifierName, K.IdentifierSelectName) and n is not node:
                 yield self.replace_node(n, f"~{self.s.snippet(n)}", "add inversion", score * 0.5)
 
-    def ternaries(self, node, score: float) -> Iterator[Edit]:
+    def ternaries(self, node: Any, score: float) -> Iterator[Edit]:
         for n in walk_nodes(self.ps, node):
             if n.kind != self.K.ConditionalExpression:
                 continue
@@ -212,7 +215,7 @@ class Templates(BlockTemplates):
             yield self.edit(pstart, pend, f"!({self.s.text[pstart:pend]})", "negate condition",
                             _short(self.s.text[pstart:pend]), score * 0.8)
 
-    def selects(self, node, score: float) -> Iterator[Edit]:
+    def selects(self, node: Any, score: float) -> Iterator[Edit]:
         K = self.K
         for n in walk_nodes(self.ps, node):
             if n.kind == K.IdentifierSelectName and n.selectors:
@@ -232,7 +235,7 @@ class Templates(BlockTemplates):
                     if min(hi, lo) + d >= 0:
                         yield self.replace_node(sel, f"{hi + d}:{lo + d}", "shift slice", score * 0.7)
 
-    def constants(self, node, a: Assignment, score: float) -> Iterator[Edit]:
+    def constants(self, node: Any, a: Assignment, score: float) -> Iterator[Edit]:
         if self.s.snippet(node).strip() in ("'0", "'1", "0", "1"):
             return
         for value in ("'0", "'1"):
@@ -240,7 +243,7 @@ class Templates(BlockTemplates):
 
     # -- control ---------------------------------------------------------------------------------
 
-    def if_edits(self, cond, score: float) -> Iterator[Edit]:
+    def if_edits(self, cond: Any, score: float) -> Iterator[Edit]:
         predicate = cond.predicate
         ptext = self.s.snippet(predicate)
         yield self.replace_node(predicate, f"!({ptext})", "negate condition", score * 0.9, f"if ({_short(ptext)})")
@@ -253,7 +256,7 @@ class Templates(BlockTemplates):
             yield self.edit(ts, ee, else_text + self.s.text[te:es] + then_text, "swap if/else branches",
                             f"if ({_short(ptext)})", score * 0.8)
 
-    def case_edits(self, case, a: Assignment, score: float) -> Iterator[Edit]:
+    def case_edits(self, case: Any, a: Assignment, score: float) -> Iterator[Edit]:
         K = self.K
         items = [i for i in case.items if i.kind in (K.StandardCaseItem, K.DefaultCaseItem)]
         bodies = [(i, i.clause) for i in items if getattr(i, "clause", None) is not None]
@@ -299,11 +302,11 @@ class Templates(BlockTemplates):
         return self.edit(a.start, end, f"begin {stmt} if ({cond}) {assignment}; end", "conditional overwrite",
                          f"if ({cond}) {assignment}", score)
 
-    def from_waveform(self, a: Assignment, verdict, score: float) -> Iterator[Edit]:
+    def from_waveform(self, a: Assignment, verdict: Verdict, score: float) -> Iterator[Edit]:
         """Overwrites read off the first mismatch: when the target held the value it had just
         before the first failing sample, give it the value the reference expected there."""
         end = self._statement_end(a.end)
-        trace = getattr(verdict, "trace", ()) or ()
+        trace = verdict.trace
         if end is None or len(trace) < 2 or a.kind not in ("blocking", "nonblocking"):
             return
         failing, rows = trace[-1], trace[:-1]
@@ -365,7 +368,7 @@ def _as_literal(value: str | None, width: int) -> str | None:
     return f"{width}'d{number & ((1 << width) - 1)}"
 
 
-def candidate_edits(source: Source, weights: dict[str, float], *, verdict=None,
+def candidate_edits(source: Source, weights: dict[str, float], *, verdict: Verdict | None = None,
                     limit_assignments: int = 12) -> list[Edit]:
     """Every edit for the most suspicious assignments and their blocks, most suspicious first,
     without duplicates (same span, same text). ``verdict``: its waveform up to the first
@@ -387,10 +390,10 @@ def candidate_edits(source: Source, weights: dict[str, float], *, verdict=None,
     seen: set[tuple[int, int, str]] = set()
     unique = []
     for e in sorted(out, key=lambda e: -e.score):
-        key = (e.start, e.end, e.text)
-        if key in seen or source.text[e.start:e.end] == e.text:
+        span = (e.start, e.end, e.text)
+        if span in seen or source.text[e.start:e.end] == e.text:
             continue
-        seen.add(key)
+        seen.add(span)
         unique.append(e)
     return unique
 

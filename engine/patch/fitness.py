@@ -23,9 +23,11 @@ _CLASS = {Status.PASS: 4, Status.FUNCTIONAL_FAIL: 3, Status.COMPILE_ERROR: 2, St
 
 
 BIT_SLACK = 0.05
+#: ordered: larger is fitter (a status class first, then the measures that class has)
+Fitness = tuple[float, ...]
 
 
-def fitness(verdict: Verdict, *, sequential: bool = True) -> tuple:
+def fitness(verdict: Verdict, *, sequential: bool = True) -> Fitness:
     cls = _CLASS[verdict.status]
     if verdict.status is Status.PASS:
         return (cls, 1.0, 1.0, 1.0, 1.0)

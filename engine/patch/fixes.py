@@ -75,7 +75,7 @@ def _all(text: str, messages: list[str]) -> Iterator[Edit]:
                    line_at(text, len(text)), "the last module had no endmodule", 1.0)
 
 
-def _declaration(text: str, name: str) -> re.Match | None:
+def _declaration(text: str, name: str) -> re.Match[str] | None:
     return re.search(_DECL.format(name=re.escape(name)), text)
 
 
@@ -86,14 +86,16 @@ def _make_reg(text: str, name: str) -> Iterator[Edit]:
     kind, middle = m.group(1), m.group(2)
     line = line_at(text, m.start())
     if kind == "wire":
-        yield Edit(m.start(1), m.end(1), "reg", "declare reg", f"wire {name} -> reg {name}", line, 1.0)
+        yield Edit(m.start(1), m.end(1), "reg", "declare reg", line=line, note=f"wire {name} -> reg {name}", score=1.0)
     elif kind == "output":
         wire = re.search(r"\bwire\b", middle)
         if wire:
             s = m.start(2) + wire.start()
-            yield Edit(s, s + 4, "reg", "declare reg", f"output wire {name} -> output reg {name}", line, 1.0)
+            yield Edit(s, s + 4, "reg", "declare reg", line=line, note=f"output wire {name} -> output reg {name}",
+                       score=1.0)
         elif not re.search(r"\b(reg|logic)\b", middle):
-            yield Edit(m.end(1), m.end(1), " reg", "declare reg", f"output {name} -> output reg {name}", line, 1.0)
+            yield Edit(m.end(1), m.end(1), " reg", "declare reg", line=line,
+                       note=f"output {name} -> output reg {name}", score=1.0)
 
 
 def _make_net(text: str, name: str) -> Iterator[Edit]:
@@ -102,11 +104,12 @@ def _make_net(text: str, name: str) -> Iterator[Edit]:
         return
     line = line_at(text, m.start())
     if m.group(1) == "reg":
-        yield Edit(m.start(1), m.end(1), "wire", "declare net", f"reg {name} -> wire {name}", line, 1.0)
+        yield Edit(m.start(1), m.end(1), "wire", "declare net", line=line, note=f"reg {name} -> wire {name}", score=1.0)
     reg = re.search(r"\breg\b", m.group(2))
     if m.group(1) == "output" and reg:
         s = m.start(2) + reg.start()
-        yield Edit(s, s + 3, "wire", "declare net", f"output reg {name} -> output wire {name}", line, 1.0)
+        yield Edit(s, s + 3, "wire", "declare net", line=line, note=f"output reg {name} -> output wire {name}",
+                   score=1.0)
 
 
 def _declared_names(text: str) -> set[str]:
@@ -131,8 +134,8 @@ def _rename(text: str, old: str, new: str) -> Iterator[Edit]:
         return
     start, end = uses[0].start(), uses[-1].end()
     replaced = re.sub(rf"(?<![\w$.`']){re.escape(old)}\b", new, text[start:end])
-    yield Edit(start, end, replaced, "use the declared name", f"{old} -> {new} ({len(uses)} uses)",
-               line_at(text, start), 1.0)
+    yield Edit(start, end, replaced, "use the declared name", line=line_at(text, start),
+               note=f"{old} -> {new} ({len(uses)} uses)", score=1.0)
 
 
 def _drop_driver(text: str, name: str | None) -> Iterator[Edit]:
@@ -140,8 +143,8 @@ def _drop_driver(text: str, name: str | None) -> Iterator[Edit]:
     if not name:
         return
     for m in re.finditer(rf"^[ \t]*assign\s+{re.escape(name)}\b[^;]*;[ \t]*\n?", text, re.MULTILINE):
-        yield Edit(m.start(), m.end(), "", "drop a second driver", f"removed: {' '.join(m.group(0).split())}",
-                   line_at(text, m.start()), 0.8)
+        yield Edit(m.start(), m.end(), "", "drop a second driver", line=line_at(text, m.start()),
+                   note=f"removed: {' '.join(m.group(0).split())}", score=0.8)
 
 
 def _resize(text: str, name: str, width: int) -> Iterator[Edit]:
@@ -153,10 +156,10 @@ def _resize(text: str, name: str, width: int) -> Iterator[Edit]:
     line = line_at(text, m.start())
     if m.group(3):
         yield Edit(m.start(3), m.end(3) + (1 if text[m.end(3):m.end(3) + 1] == " " else 0), new, "port width",
-                   f"{name}: {m.group(3)} -> [{width - 1}:0]", line, 1.0)
+                   line=line, note=f"{name}: {m.group(3)} -> [{width - 1}:0]", score=1.0)
     else:
         at = m.start() + m.group(0).rfind(name)
-        yield Edit(at, at, new, "port width", f"{name}: one bit -> [{width - 1}:0]", line, 1.0)
+        yield Edit(at, at, new, "port width", line=line, note=f"{name}: one bit -> [{width - 1}:0]", score=1.0)
 
 
 __all__ = ["fixes"]

@@ -22,7 +22,7 @@ from oracle import Oracle, SourceText, Status, Verdict
 from ..extract import normalise
 from ..problem import Problem, has_clock
 from .edits import Edit, apply, candidate_edits
-from .fitness import fitness, improves, weights
+from .fitness import Fitness, fitness, improves, weights
 from .fixes import fixes
 from .source import parse
 
@@ -58,7 +58,7 @@ class PatchReport:
     judged: int  # simulations run
     edits_tried: int
     elapsed_s: float
-    parent_fitness: tuple = ()
+    parent_fitness: Fitness = ()
 
     @property
     def passed(self) -> bool:
@@ -72,7 +72,7 @@ class PatchReport:
 
 @dataclass(order=True)
 class _Node:
-    priority: tuple
+    priority: tuple[float, ...]
     order: int
     text: str = field(compare=False)
     verdict: Verdict = field(compare=False)
@@ -83,7 +83,7 @@ class _Node:
 
 class PatchSearch:
     def __init__(self, oracle: Oracle, problem: Problem, budget: PatchBudget = PatchBudget(), *,
-                 label: str = "patch.sv", on_progress: Callable[[int, tuple], None] | None = None,
+                 label: str = "patch.sv", on_progress: Callable[[int, Fitness], None] | None = None,
                  timeout_s: float | None = None) -> None:
         self.oracle = oracle
         self.problem = problem
@@ -95,7 +95,7 @@ class PatchSearch:
         self.tried = 0
         self.sequential = has_clock(problem.interface) if problem.interface else True
 
-    def fit(self, verdict: Verdict) -> tuple:
+    def fit(self, verdict: Verdict) -> Fitness:
         return fitness(verdict, sequential=self.sequential)
 
     async def judge(self, text: str) -> Verdict:
@@ -188,7 +188,7 @@ class PatchSearch:
         return report()
 
 
-def _neg(fit: tuple) -> tuple:
+def _neg(fit: Fitness) -> Fitness:
     """A heap key (smallest first) from a fitness (largest best), and back."""
     return tuple(-x for x in fit)
 
@@ -199,10 +199,5 @@ def unified_diff(before: str, after: str, name: str) -> str:
                                         fromfile=name, tofile=f"{stem}+patch.sv"))
 
 
-async def patch(oracle: Oracle, problem: Problem, code: str, verdict: Verdict | None = None,
-                budget: PatchBudget = PatchBudget(), **kwargs) -> PatchReport:
-    return await PatchSearch(oracle, problem, budget, **kwargs).run(code, verdict)
-
-
-__all__ = ["PatchBudget", "PatchReport", "PatchSearch", "Patched", "patch", "unified_diff"]
+__all__ = ["PatchBudget", "PatchReport", "PatchSearch", "Patched", "unified_diff"]
 

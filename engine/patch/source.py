@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from oracle.syntax import names_in
 
@@ -24,7 +25,7 @@ def patchable(text: str) -> bool:
     return len(text) <= MAX_TEXT and not _DIRECTIVE.search(text)
 
 
-def _ps():
+def _ps() -> Any:
     import pyslang
 
     return pyslang
@@ -34,7 +35,7 @@ def _ps():
 class Assignment:
     """One assignment: continuous, procedural (blocking or not), or a declaration's initializer."""
 
-    node: object
+    node: Any
     start: int
     end: int
     line: int
@@ -43,8 +44,8 @@ class Assignment:
     reads: set[str]
     #: signals in the conditions above it (if, case, ternary in the left-hand side's path)
     controls: set[str]
-    block: object | None = None  # the always / initial block it sits in
-    conditions: list = field(default_factory=list)  # enclosing ConditionalStatement / CaseStatement nodes
+    block: Any = None  # the always / initial block it sits in
+    conditions: list[Any] = field(default_factory=list)  # enclosing ConditionalStatement / CaseStatement nodes
     module: str = ""
 
 
@@ -63,7 +64,7 @@ class Signal:
 @dataclass
 class Source:
     text: str
-    tree: object
+    tree: Any
     assignments: list[Assignment]
     signals: dict[str, Signal]  # of the first module (the top); others in ``module_signals``
     blocks: list[object]  # always blocks
@@ -80,11 +81,11 @@ class Source:
                 hi = mid - 1
         return lo + 1
 
-    def span(self, node) -> tuple[int, int]:
+    def span(self, node: Any) -> tuple[int, int]:
         r = node.sourceRange
         return r.start.offset, r.end.offset
 
-    def snippet(self, node) -> str:
+    def snippet(self, node: Any) -> str:
         start, end = self.span(node)
         return self.text[start:end]
 
@@ -112,23 +113,23 @@ def same_width(source: Source, name: str, module: str) -> list[Signal]:
     return [s for s in signals.values() if s.name != name and s.width == mine.width]
 
 
-def identifiers(ps, node) -> set[str]:
+def identifiers(ps: Any, node: Any) -> set[str]:
     """Identifier tokens under ``node``, indices of selects included."""
     return names_in(node)
 
 
-def lhs_names(ps, node) -> set[str]:
+def lhs_names(ps: Any, node: Any) -> set[str]:
     """The names an assignment target writes (the base names, not the index expressions)."""
     return names_in(node, skip_selects=True)
 
 
-def children(node) -> Iterator:
+def children(node: Any) -> Iterator[Any]:
     for child in node:
         if child is not None:
             yield child
 
 
-def _collect(ps, source: Source) -> None:
+def _collect(ps: Any, source: Source) -> None:
     K = ps.syntax.SyntaxKind
     procedural = {K.NonblockingAssignmentExpression: "nonblocking", K.AssignmentExpression: "blocking",
                   K.AddAssignmentExpression: "blocking", K.SubtractAssignmentExpression: "blocking",
@@ -136,7 +137,7 @@ def _collect(ps, source: Source) -> None:
                   K.XorAssignmentExpression: "blocking"}
     module_ports: dict[str, list[tuple[str, str]]] = {}
 
-    def width_of(type_node) -> str:
+    def width_of(type_node: Any) -> str:
         if type_node is None:
             return ""
         text = source.snippet(type_node)
@@ -149,10 +150,12 @@ def _collect(ps, source: Source) -> None:
         module = current["module"]
         source.module_signals.setdefault(module, {}).setdefault(name, Signal(name, width, direction, module))
 
-    def assignment(*args) -> None:
-        source.assignments.append(Assignment(*args, module=current["module"]))
+    def assignment(node: Any, start: int, end: int, line: int, kind: str, targets: set[str], reads: set[str],
+                   controls: set[str], block: Any, conditions: list[Any]) -> None:
+        source.assignments.append(Assignment(node, start, end, line, kind, targets, reads, controls, block, conditions,
+                                             module=current["module"]))
 
-    def walk(node, block, conditions: list, controls: frozenset) -> None:
+    def walk(node: Any, block: Any, conditions: list[Any], controls: frozenset[str]) -> None:
         if isinstance(node, ps.parsing.Token):
             return
         kind = node.kind
@@ -211,7 +214,8 @@ def _collect(ps, source: Source) -> None:
             ports = module_ports.get(node.type.valueText, [])
             outputs = {name for name, direction in ports if direction == "output"}
             for instance in node.instances:
-                reads, writes = set(), set()
+                reads: set[str] = set()
+                writes: set[str] = set()
                 for conn in instance.connections:
                     if conn.kind != K.NamedPortConnection:
                         continue
@@ -242,12 +246,12 @@ def _collect(ps, source: Source) -> None:
         source.signals = source.module_signals.get(modules[0].header.name.valueText, {})
 
 
-def _indices(ps, left) -> set[str]:
+def _indices(ps: Any, left: Any) -> set[str]:
     """Signals in the index expressions of an assignment target (``mem[addr] <= d`` reads addr)."""
     K = ps.syntax.SyntaxKind
     found: set[str] = set()
 
-    def visit(n):
+    def visit(n: Any) -> Any:
         if isinstance(n, ps.parsing.Token):
             return ps.ast.VisitAction.Advance
         if n.kind == K.ElementSelect:
@@ -291,7 +295,7 @@ def ranked(source: Source, weights: dict[str, float]) -> list[tuple[Assignment, 
     return [(source.assignments[i], s) for i, s in order]
 
 
-def walk_nodes(ps, node) -> Iterable:
+def walk_nodes(ps: Any, node: Any) -> Iterable[Any]:
     """Every syntax node under ``node`` (pre-order), tokens excluded."""
     stack = [node]
     while stack:

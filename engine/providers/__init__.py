@@ -48,21 +48,21 @@ def _api_key(settings: ProviderSettings) -> str | None:
 def _local(s: ProviderSettings) -> Provider:
     from .local import LocalProvider
 
-    return LocalProvider(model=s.model, **({"timeout_s": s.timeout_s} if s.timeout_s else {}))
+    return LocalProvider(model=s.model, timeout_s=s.timeout_s)
 
 
 def _openai(s: ProviderSettings) -> Provider:
     from .openai_compat import OpenAIProvider
 
     return OpenAIProvider(model=s.model or "", base_url=s.base_url, api_key=_api_key(s),
-                          **({"timeout_s": s.timeout_s} if s.timeout_s else {}))
+                          timeout_s=s.timeout_s)
 
 
 def _anthropic(s: ProviderSettings) -> Provider:
     from .anthropic_provider import AnthropicProvider
 
     return AnthropicProvider(model=s.model, base_url=s.base_url, api_key=_api_key(s),
-                             **({"timeout_s": s.timeout_s} if s.timeout_s else {}))
+                             timeout_s=s.timeout_s)
 
 
 def _replay(s: ProviderSettings) -> Provider:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from .base import (
     Completion,
@@ -24,7 +25,7 @@ class AnthropicProvider:
     name = "anthropic"
 
     def __init__(self, *, model: str | None = None, base_url: str | None = None, api_key: str | None = None,
-                 timeout_s: float = 180.0, retry: RetryPolicy | None = None) -> None:
+                 timeout_s: float | None = None, retry: RetryPolicy | None = None) -> None:
         self.model = model or DEFAULT_MODEL
         if api_key is None:
             if base_url is None:
@@ -32,7 +33,7 @@ class AnthropicProvider:
                                           "variable with --api-key-env", provider="anthropic")
             api_key = "not-needed"
         self.base_url = base_url
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s or 180.0
         self.retry = retry or RetryPolicy()
         try:
             import anthropic  # heavy: imported only when this provider is used
@@ -41,7 +42,7 @@ class AnthropicProvider:
                                       provider="anthropic") from None
         self._anthropic = anthropic
         self._send_temperature = True
-        self._client = anthropic.AsyncAnthropic(base_url=base_url, api_key=api_key, timeout=timeout_s,
+        self._client = anthropic.AsyncAnthropic(base_url=base_url, api_key=api_key, timeout=self.timeout_s,
                                                 max_retries=0)
 
     async def complete(self, request: CompletionRequest) -> Completion:
@@ -52,7 +53,7 @@ class AnthropicProvider:
         watch = Stopwatch()
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         messages = [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"]
-        kwargs = dict(model=self.model, messages=messages, max_tokens=request.max_tokens)
+        kwargs: dict[str, Any] = dict(model=self.model, messages=messages, max_tokens=request.max_tokens)
         if self._send_temperature:
             # the SDK no longer has a temperature argument; servers that honour it read it from the body
             kwargs["extra_body"] = {"temperature": min(1.0, request.temperature)}

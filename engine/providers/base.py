@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 log = logging.getLogger("anvil.providers")
 
@@ -35,8 +35,8 @@ class CompletionRequest:
     seed: int | None = None
     stop: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
-        data = {
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in self.messages],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
@@ -47,7 +47,7 @@ class CompletionRequest:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> CompletionRequest:
+    def from_dict(cls, data: dict[str, Any]) -> CompletionRequest:
         return cls(tuple(Message(m["role"], m["content"]) for m in data["messages"]),
                    data.get("temperature", 0.8), data.get("max_tokens", 1024), data.get("seed"),
                    tuple(data.get("stop", ())))
@@ -62,13 +62,13 @@ class Completion:
     model: str = ""
     finish_reason: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens, "latency_s": self.latency_s,
                 "model": self.model, "finish_reason": self.finish_reason}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Completion:
+    def from_dict(cls, data: dict[str, Any]) -> Completion:
         return cls(data["text"], data.get("prompt_tokens", 0), data.get("completion_tokens", 0),
                    data.get("latency_s", 0.0), data.get("model", ""), data.get("finish_reason", ""))
 

@@ -144,7 +144,7 @@ class ModelServer:
         self.config = config
         self.start_timeout_s = start_timeout_s
         self.url: str | None = None
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.log_path = cache_dir() / "logs" / "llama-server.log"
         self._lock = threading.Lock()
 
@@ -190,9 +190,11 @@ class ModelServer:
             process.wait(timeout=5)
 
 
-def _readline_with_timeout(process: subprocess.Popen, timeout_s: float) -> str:
+def _readline_with_timeout(process: subprocess.Popen[bytes], timeout_s: float) -> str:
     result: list[bytes] = []
-    reader = threading.Thread(target=lambda: result.append(process.stdout.readline()), daemon=True)
+    stdout = process.stdout
+    assert stdout is not None  # started with stdout=PIPE
+    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout_s)
     return result[0].decode(errors="replace").strip() if result else ""
@@ -224,7 +226,7 @@ class LocalProvider:
     name = "local"
 
     def __init__(self, *, model: str | None = None, threads: int | None = None, parallel: int = 4,
-                 ctx: int = 4096, timeout_s: float = 600.0, retry: RetryPolicy | None = None) -> None:
+                 ctx: int = 4096, timeout_s: float | None = None, retry: RetryPolicy | None = None) -> None:
         resolved = resolve_model(model)
         self.catalogue = resolved if isinstance(resolved, LocalModel) else None
         self.model = resolved.name if isinstance(resolved, LocalModel) else resolved.stem
@@ -232,7 +234,7 @@ class LocalProvider:
         self.threads = threads or os.cpu_count() or 2
         self.parallel = parallel
         self.ctx = ctx
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s or 600.0
         self.retry = retry or RetryPolicy(attempts=2)
         self._adapter: OpenAIProvider | None = None
         self._server: ModelServer | None = None

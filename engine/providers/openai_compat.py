@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from .base import (
     Completion,
@@ -23,7 +24,7 @@ class OpenAIProvider:
     name = "openai"
 
     def __init__(self, *, model: str, base_url: str | None = None, api_key: str | None = None,
-                 timeout_s: float = 180.0, retry: RetryPolicy | None = None) -> None:
+                 timeout_s: float | None = None, retry: RetryPolicy | None = None) -> None:
         if not model:
             raise ProviderConfigError("openai: no model given (--model, or the 'model' setting)", provider="openai")
         self.model = model
@@ -33,14 +34,14 @@ class OpenAIProvider:
                 raise ProviderConfigError("openai: no API key: set OPENAI_API_KEY, or name another variable "
                                           "with --api-key-env", provider="openai")
             api_key = "not-needed"  # local servers (vLLM, llama.cpp, Ollama) accept any key
-        self.timeout_s = timeout_s
+        self.timeout_s = timeout_s or 180.0
         self.retry = retry or RetryPolicy()
         try:
             import openai  # heavy: imported only when this provider is used
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise ProviderConfigError(f"openai: the 'openai' package is missing: {exc}", provider="openai") from None
         self._openai = openai
-        self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key, timeout=timeout_s,
+        self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=api_key, timeout=self.timeout_s,
                                           max_retries=0)
 
     async def complete(self, request: CompletionRequest) -> Completion:
@@ -49,8 +50,9 @@ class OpenAIProvider:
     async def _once(self, request: CompletionRequest) -> Completion:
         oa = self._openai
         watch = Stopwatch()
-        kwargs = dict(model=self.model, messages=[{"role": m.role, "content": m.content} for m in request.messages],
-                      temperature=request.temperature, max_tokens=request.max_tokens)
+        kwargs: dict[str, Any] = dict(model=self.model, temperature=request.temperature,
+                                      messages=[{"role": m.role, "content": m.content} for m in request.messages],
+                                      max_tokens=request.max_tokens)
         if request.seed is not None:
             kwargs["seed"] = request.seed
         if request.stop:
@@ -104,11 +106,11 @@ def malformed(provider: str, url: str, exc: BaseException) -> ProviderUnavailabl
                                provider=provider)
 
 
-def _count(value) -> int:
+def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def _message(exc) -> str:
+def _message(exc: BaseException) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         err = body.get("error", body)

@@ -82,8 +82,8 @@ async def test_replay_reproduces_a_recorded_run_exactly(tmp_path):
 
     def shape(result):
         """What each model call led to, in call order (completion order may differ)."""
-        return [(c.call_id, c.origin, c.code, c.verdict.status, c.verdict.score, c.verdict.mismatches)
-                for c in sorted(result.candidates, key=lambda c: c.call_id)]
+        return [(c.provenance.call, c.origin, c.code, c.verdict.status, c.verdict.score, c.verdict.mismatches)
+                for c in sorted(result.candidates, key=lambda c: (c.provenance.call or 0, c.id))]
 
     assert live.calls >= 2
     assert (again.status, again.calls, again.tokens) == (live.status, live.calls, live.tokens)
