@@ -1,6 +1,10 @@
 """The run ledger: every run, LLM call and candidate with its verdict, in SQLite.
 
 The ledger is an event listener (:meth:`Ledger.listener`); the engine does not know it exists.
+Events are written by one thread of the ledger's own, in order: the listener only queues them,
+so neither a slow disk nor another process's lock (waited for up to ``$ANVIL_LEDGER_WAIT``
+seconds) holds up the event loop that runs the engine or answers an editor. Reading, and
+:meth:`Ledger.flush`, wait for what was queued before.
 Default location: ``$ANVIL_LEDGER``, else ``$XDG_DATA_HOME/anvil/ledger.sqlite``
 (``~/.local/share/anvil/ledger.sqlite``).
 """
@@ -10,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -84,14 +90,14 @@ class Ledger:
                 if not self.path.is_file():
                     raise LedgerError(f"no ledger at {self.path} (no runs recorded yet)")
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=lock_wait(),
-                                          isolation_level=None)
+                                          isolation_level=None, check_same_thread=False)
                 self.db.row_factory = sqlite3.Row
                 self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
             else:
                 if self.path.is_dir():
                     raise LedgerError(f"the ledger {self.path} is a folder; give a file (--ledger FILE)")
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
+                self.db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None, check_same_thread=False)
                 self.db.row_factory = sqlite3.Row
                 self._claim(on_wait)
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -106,6 +112,10 @@ class Ledger:
         except OSError as exc:
             raise LedgerError(f"cannot use the ledger {self.path}: {exc.strerror or exc}") from None
         self.db.row_factory = sqlite3.Row
+        # the connection is used by the writer thread and by readers: one at a time
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[tuple[ev.Event, str | None] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
 
     def _claim(self, on_wait: Callable[[str], None] | None) -> None:
         """A write probe: a ledger locked by another process is waited for (saying so), then an
@@ -135,107 +145,143 @@ class Ledger:
                 self.db.execute(f"ALTER TABLE candidates ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
+        """Write what is queued, then close."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
         self.db.close()
+
+    def flush(self) -> None:
+        """Wait until every event queued so far is written."""
+        if self._writer is not None:
+            self._queue.join()
 
     # -- writing (from events) --------------------------------------------------------------
 
     def listener(self, tag: str | None = None) -> ev.Listener:
-        def safe(event: ev.Event) -> None:
+        """Queue each event for the writer thread (the caller never waits for the disk)."""
+        def queue_it(event: ev.Event) -> None:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_queued, name="anvil-ledger", daemon=True)
+                self._writer.start()
+            self._queue.put((event, tag))
+
+        return queue_it
+
+    def _write_queued(self) -> None:
+        while True:
+            item = self._queue.get()
             try:
-                record(event)
-            except sqlite3.Error as exc:  # the run goes on; the ledger says what it missed
-                log.warning("the ledger %s could not record %s: %s", self.path, type(event).__name__, exc)
+                if item is None:
+                    return
+                event, tag = item
+                try:
+                    with self._lock:
+                        self._record(event, tag)
+                except Exception as exc:  # noqa: BLE001 - the run goes on, the writer too; the log says what it missed
+                    log.warning("the ledger %s could not record %s: %s", self.path, type(event).__name__, exc)
+            finally:
+                self._queue.task_done()
 
-        def record(event: ev.Event) -> None:
-            if isinstance(event, ev.RunStarted):
-                self.db.execute("INSERT OR REPLACE INTO runs (id, started, problem, status, manifest, tag) "
-                                "VALUES (?, ?, ?, 'running', ?, ?)",
-                                (event.run_id, time.time(), event.problem, json.dumps(event.manifest), tag))
-            elif isinstance(event, ev.CallFinished):
-                call = event.call
-                self.db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (event.run_id, call.id, call.purpose.value, call.round, call.prompt_tokens,
-                                 call.completion_tokens, call.latency_s, call.model, call.error))
-            elif isinstance(event, ev.CandidateJudged):
-                c = event.candidate
-                v = c.verdict
-                made = c.provenance
-                # parent: for a patch, the model's candidate its edits are shown against
-                parent = made.base if made.origin is Origin.PATCH else made.of
-                self.db.execute("INSERT OR REPLACE INTO candidates (run_id, id, round, origin, parent, call_id, "
-                                "duplicate_of, status, score, code, verdict, reason, edits, diff) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (event.run_id, c.id, c.round, made.origin.value, parent, made.call, c.duplicate_of,
-                                 v.status.value, v.score, c.code, json.dumps(v.to_dict()), v.reason,
-                                 json.dumps(list(made.edits)) if made.edits else None, c.diff or None))
-            elif isinstance(event, ev.PatchFinished):
-                self.db.execute("INSERT OR REPLACE INTO patches VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (event.run_id, event.candidate, event.judged, event.tried, event.elapsed_s, event.edits,
-                                 int(event.passed)))
-            elif isinstance(event, ev.RunFinished):
-                r = event.result
-                best = r.best
-                self.db.execute("UPDATE runs SET finished=?, status=?, reason=?, calls=?, tokens=?, "
-                                "best_candidate=?, best_status=?, best_score=?, timings=? WHERE id=?",
-                                (time.time(), r.status.value, r.reason, r.calls, r.tokens, best.id if best else None,
-                                 best.verdict.status.value if best else None, best.verdict.score if best else None,
-                                 json.dumps(asdict(r.timings)), r.run_id))
+    def _record(self, event: ev.Event, tag: str | None) -> None:
+        if isinstance(event, ev.RunStarted):
+            self.db.execute("INSERT OR REPLACE INTO runs (id, started, problem, status, manifest, tag) "
+                            "VALUES (?, ?, ?, 'running', ?, ?)",
+                            (event.run_id, time.time(), event.problem, json.dumps(event.manifest), tag))
+        elif isinstance(event, ev.CallFinished):
+            call = event.call
+            self.db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (event.run_id, call.id, call.purpose.value, call.round, call.prompt_tokens,
+                             call.completion_tokens, call.latency_s, call.model, call.error))
+        elif isinstance(event, ev.CandidateJudged):
+            c = event.candidate
+            v = c.verdict
+            made = c.provenance
+            # parent: for a patch, the model's candidate its edits are shown against
+            parent = made.base if made.origin is Origin.PATCH else made.of
+            self.db.execute("INSERT OR REPLACE INTO candidates (run_id, id, round, origin, parent, call_id, "
+                            "duplicate_of, status, score, code, verdict, reason, edits, diff) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (event.run_id, c.id, c.round, made.origin.value, parent, made.call, c.duplicate_of,
+                             v.status.value, v.score, c.code, json.dumps(v.to_dict()), v.reason,
+                             json.dumps(list(made.edits)) if made.edits else None, c.diff or None))
+        elif isinstance(event, ev.PatchFinished):
+            self.db.execute("INSERT OR REPLACE INTO patches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (event.run_id, event.candidate, event.judged, event.tried, event.elapsed_s, event.edits,
+                             int(event.passed)))
+        elif isinstance(event, ev.RunFinished):
+            r = event.result
+            best = r.best
+            self.db.execute("UPDATE runs SET finished=?, status=?, reason=?, calls=?, tokens=?, "
+                            "best_candidate=?, best_status=?, best_score=?, timings=? WHERE id=?",
+                            (time.time(), r.status.value, r.reason, r.calls, r.tokens, best.id if best else None,
+                             best.verdict.status.value if best else None, best.verdict.score if best else None,
+                             json.dumps(asdict(r.timings)), r.run_id))
 
-        return safe
+    def _read(self, query: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a query, once what was queued before is written."""
+        self.flush()
+        with self._lock:
+            return list(self.db.execute(query, args))
+
+    def _execute(self, query: str, args: tuple[Any, ...] = ()) -> None:
+        self.flush()
+        with self._lock:
+            self.db.execute(query, args)
 
     # -- benchmark sweeps ----------------------------------------------------------------------
 
     def sweep_settings(self, name: str, settings: dict[str, Any]) -> dict[str, Any]:
         """Register a sweep (first call wins) and return the settings it was started with."""
-        self.db.execute("INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?)", (name, time.time(), json.dumps(settings)))
-        row = self.db.execute("SELECT settings FROM sweeps WHERE name = ?", (name,)).fetchone()
+        self._execute("INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?)", (name, time.time(), json.dumps(settings)))
+        row = self._read("SELECT settings FROM sweeps WHERE name = ?", (name,))[0]
         started: dict[str, Any] = json.loads(row["settings"])
         return started
 
     def forget_sweep(self, name: str) -> None:
-        self.db.execute("DELETE FROM bench_outcomes WHERE sweep = ?", (name,))
-        self.db.execute("DELETE FROM sweeps WHERE name = ?", (name,))
+        self._execute("DELETE FROM bench_outcomes WHERE sweep = ?", (name,))
+        self._execute("DELETE FROM sweeps WHERE name = ?", (name,))
 
     def sweep_rows(self, sweep: str) -> list[dict[str, Any]]:
         """What a sweep recorded (its results as the sweep wrote them), oldest first."""
-        rows = self.db.execute("SELECT outcome FROM bench_outcomes WHERE sweep = ? ORDER BY recorded", (sweep,))
+        rows = self._read("SELECT outcome FROM bench_outcomes WHERE sweep = ? ORDER BY recorded", (sweep,))
         return [json.loads(r["outcome"]) for r in rows]
 
     def add_sweep_row(self, sweep: str, problem: str, arm: str, row: dict[str, Any]) -> None:
         """Record one result of a sweep (replacing an earlier one of the same problem and arm)."""
-        self.db.execute("INSERT OR REPLACE INTO bench_outcomes VALUES (?, ?, ?, ?, ?)",
-                        (sweep, problem, arm, json.dumps(row), time.time()))
+        self._execute("INSERT OR REPLACE INTO bench_outcomes VALUES (?, ?, ?, ?, ?)",
+                      (sweep, problem, arm, json.dumps(row), time.time()))
 
     # -- reading ------------------------------------------------------------------------------
 
     def runs(self, limit: int = 20, tag: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM runs" + (" WHERE tag = ?" if tag else "") + " ORDER BY started DESC LIMIT ?"
         args = (tag, limit) if tag else (limit,)
-        return [dict(row) for row in self.db.execute(query, args)]
+        return [dict(row) for row in self._read(query, args)]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         """The run with this id, or the latest whose id starts with it (taken literally)."""
         prefix = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = list(self.db.execute("SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY started DESC",
-                                    (run_id, prefix)))
+        rows = self._read("SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY started DESC",
+                          (run_id, prefix))
         if not rows:
             return None
         run = dict(rows[0])
         run["manifest"] = json.loads(run["manifest"] or "{}")
         run["timings"] = json.loads(run["timings"] or "{}")
-        run["calls_detail"] = [dict(r) for r in self.db.execute(
+        run["calls_detail"] = [dict(r) for r in self._read(
             "SELECT * FROM calls WHERE run_id = ? ORDER BY id", (run["id"],))]
         run["candidates"] = []
-        for r in self.db.execute("SELECT * FROM candidates WHERE run_id = ? ORDER BY id", (run["id"],)):
+        for r in self._read("SELECT * FROM candidates WHERE run_id = ? ORDER BY id", (run["id"],)):
             c = dict(r)
             c["verdict"] = json.loads(c["verdict"] or "{}")
             c["edits"] = json.loads(c["edits"]) if c.get("edits") else []
             run["candidates"].append(c)
-        run["patches"] = [dict(r) for r in self.db.execute(
+        run["patches"] = [dict(r) for r in self._read(
             "SELECT * FROM patches WHERE run_id = ? ORDER BY candidate", (run["id"],))] if self._has("patches") else []
         return run
 
     def _has(self, table: str) -> bool:
         """A ledger written by an older Anvil, opened read-only, may lack a newer table."""
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                               (table,)).fetchone() is not None
+        return bool(self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)))

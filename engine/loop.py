@@ -154,7 +154,7 @@ class Engine:
             status, reason = RunStatus.ERROR, str(exc)
         except OracleError as exc:  # infrastructure: no model call is spent on it
             status, reason = RunStatus.ERROR, str(exc)
-        except Exception as exc:
+        except Exception as exc:  # a fault of ours: the run ends, recorded, with its cause
             log.exception("run %s failed", state.run_id)
             status, reason = RunStatus.ERROR, f"internal error: {type(exc).__name__}: {exc}"
         if state.best is not None and state.best.passed:

@@ -12,6 +12,7 @@ the language server only convert to and from it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -81,8 +82,15 @@ class Runtime:
 
     async def run(self, problem: Problem, *, strategy: Strategy | None = None, budget: Budget | None = None,
                   listeners: Sequence[ev.Listener | None] = (), tag: str | None = None) -> RunResult:
-        """Run the loop on ``problem``, recorded in the ledger under ``tag``."""
-        return await self.engine(strategy=strategy, budget=budget, listeners=listeners, tag=tag).solve(problem)
+        """Run the loop on ``problem``, recorded in the ledger under ``tag`` (written by the time
+        this returns). Opening the ledger, which may wait for another process's lock, and writing
+        it happen off the event loop."""
+        if self.record and self._ledger is None:
+            await asyncio.to_thread(lambda: self.ledger)
+        result = await self.engine(strategy=strategy, budget=budget, listeners=listeners, tag=tag).solve(problem)
+        if self.record and self._ledger is not None:
+            await asyncio.to_thread(self._ledger.flush)
+        return result
 
     async def aclose(self) -> None:
         provider, self._provider = self._provider, None
@@ -90,7 +98,7 @@ class Runtime:
             await close_provider(provider)
         ledger, self._ledger = self._ledger, None
         if ledger is not None and self._own_ledger:
-            ledger.close()
+            await asyncio.to_thread(ledger.close)  # writes what is still queued
 
     async def __aenter__(self) -> Runtime:
         return self

@@ -79,7 +79,7 @@ async def main() -> None:
     unsandboxed: dict[str, list[float]] = {n: [] for n, *_ in cands}
     raw: dict[str, list[float]] = {n: [] for n, *_ in cands}
     for _ in range(args.repeat):
-        for name, tb, ref, _cand, _bench in cands:
+        for name, tb, ref, cand, bench in cands:
             work = Path(tempfile.mkdtemp(dir=tmp))
             raw[name].append(raw_run(cand, tb, ref, work))
             for who, times in ((oracle, ours), (bare, unsandboxed)):
