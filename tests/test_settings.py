@@ -11,6 +11,14 @@ from engine.settings import SETTINGS, RunSettings, cli_flag, editor_key, editor_
 from tests.conftest import ROOT
 
 
+def test_the_generated_setting_lists_are_in_sync():
+    from scripts.sync_settings import targets
+
+    stale = [str(path.relative_to(ROOT)) for path, wanted in targets()
+             if not path.exists() or path.read_text(encoding="utf-8") != wanted]
+    assert stale == [], "run scripts/sync_settings.py"
+
+
 def test_the_extension_manifest_declares_exactly_the_editor_settings():
     manifest = json.loads((ROOT / "vscode-client" / "package.json").read_text())
     properties = manifest["contributes"]["configuration"]["properties"]

@@ -3,7 +3,7 @@ Playwright), against the real `anvil serve`, Icarus Verilog and a scripted OpenA
 endpoint on 127.0.0.1 (no model time). The tests run in file order on one window, as a user's
 session would: activation, palette, generate, the quick fix, a failing check, cancel, closing.
 
-Screenshots land in the test's folder; ``ANVIL_SCREENSHOTS=DIR`` copies them there (docs/ holds the
+Screenshots land in the test's folder; ``ANVIL_SCREENSHOTS=DIR`` copies them there (vscode-client/media/ holds the
 ones the READMEs show).
 """
 
