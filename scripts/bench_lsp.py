@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,17 +55,8 @@ class Canned:
 
 
 async def once(folder: Path, recording: Path) -> dict[str, float]:
-    from scripts.support.lspclient import make_client
-
-    client = make_client()
     start = time.perf_counter()
-    env = {**os.environ, "ANVIL_LEDGER": str(folder / "ledger.sqlite")}
-    await client.start_io(sys.executable, "-m", "anvil", "serve", env=env)
-    await client.initialize_session(lsp.InitializeParams(
-        capabilities=client_capabilities("visual_studio_code"),
-        workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(folder)), name="ws")],
-        initialization_options={"provider": "replay", "model": str(recording), "samples": 1, "rounds": 1,
-                                "repairWidth": 1}))
+    client = await started_server(folder, recording)
     initialized = time.perf_counter() - start
 
     spec = from_fs_path(str(folder / "counter4.md"))
@@ -93,8 +85,25 @@ async def once(folder: Path, recording: Path) -> dict[str, float]:
             "check_to_diagnostics": to_diagnostics, "oracle_within_check": oracle_s}
 
 
-async def responsiveness(folder: Path, recording: Path) -> dict[str, list[float]]:
-    """Code-action latencies while idle, checking (a bench the server has not seen) and generating."""
+async def recorded_workspace() -> tuple[Path, Path]:
+    """A copy of the counter4 example and a recording of a run on it: a wrong first sample, a
+    right repair (the server replays it: no model time)."""
+    good = (EX / "counter4_good.sv").read_text()
+    wrap = good.replace("count + 4'd1", "(count == 4'd9 ? 4'd0 : count + 4'd1)")
+    folder = Path(tempfile.mkdtemp(prefix="anvil-bench-lsp-"))
+    for name in ("counter4.md", "counter4_tb.sv", "counter4_ref.sv"):
+        shutil.copy(EX / name, folder / name)
+    recording = folder / "rec.jsonl"
+    problem = Problem.from_design(design_for(folder / "counter4.md"), oracle=Oracle())
+    fence = "```verilog\n{}\n```"
+    canned = RecordingProvider(Canned([fence.format(wrap), fence.format(good)]), recording)
+    async with Runtime(RunSettings(), oracle=Oracle(), provider=canned, record=False) as runtime:
+        await runtime.run(problem, strategy=Strategy(samples=1, rounds=1, repair_width=1))
+    return folder, recording
+
+
+async def started_server(folder: Path, recording: Path) -> Any:
+    """A real client with `anvil serve` started and initialized on ``folder``, replaying ``recording``."""
     from scripts.support.lspclient import make_client
 
     client = make_client()
@@ -105,6 +114,12 @@ async def responsiveness(folder: Path, recording: Path) -> dict[str, list[float]
         workspace_folders=[lsp.WorkspaceFolder(uri=from_fs_path(str(folder)), name="ws")],
         initialization_options={"provider": "replay", "model": str(recording), "samples": 1, "rounds": 1,
                                 "repairWidth": 1}))
+    return client
+
+
+async def responsiveness(folder: Path, recording: Path) -> dict[str, list[float]]:
+    """Code-action latencies while idle, checking (a bench the server has not seen) and generating."""
+    client = await started_server(folder, recording)
     spec = from_fs_path(str(folder / "counter4.md"))
     ask = lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=spec),
                                range=lsp.Range(start=lsp.Position(line=0, character=0),
@@ -144,18 +159,8 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     results: dict[str, list[float]] = {}
-    good = (EX / "counter4_good.sv").read_text()
-    wrap = good.replace("count + 4'd1", "(count == 4'd9 ? 4'd0 : count + 4'd1)")
     for _ in range(args.repeat):
-        folder = Path(tempfile.mkdtemp(prefix="anvil-bench-lsp-"))
-        for name in ("counter4.md", "counter4_tb.sv", "counter4_ref.sv"):
-            shutil.copy(EX / name, folder / name)
-        recording = folder / "rec.jsonl"
-        problem = Problem.from_design(design_for(folder / "counter4.md"), oracle=Oracle())
-        fence = "```verilog\n{}\n```"
-        canned = RecordingProvider(Canned([fence.format(wrap), fence.format(good)]), recording)
-        async with Runtime(RunSettings(), oracle=Oracle(), provider=canned, record=False) as runtime:
-            await runtime.run(problem, strategy=Strategy(samples=1, rounds=1, repair_width=1))
+        folder, recording = await recorded_workspace()
         for key, value in (await once(folder, recording)).items():
             results.setdefault(key, []).append(value)
         shutil.rmtree(folder, ignore_errors=True)
@@ -176,15 +181,7 @@ async def main() -> None:
 
     probes: dict[str, list[float]] = {}
     for _ in range(args.repeat):
-        folder = Path(tempfile.mkdtemp(prefix="anvil-bench-lsp-"))
-        for name in ("counter4.md", "counter4_tb.sv", "counter4_ref.sv"):
-            shutil.copy(EX / name, folder / name)
-        recording = folder / "rec.jsonl"
-        problem = Problem.from_design(design_for(folder / "counter4.md"), oracle=Oracle())
-        fence = "```verilog\n{}\n```"
-        canned = RecordingProvider(Canned([fence.format(wrap), fence.format(good)]), recording)
-        async with Runtime(RunSettings(), oracle=Oracle(), provider=canned, record=False) as runtime:
-            await runtime.run(problem, strategy=Strategy(samples=1, rounds=1, repair_width=1))
+        folder, recording = await recorded_workspace()
         for key, value in (await responsiveness(folder, recording)).items():
             probes.setdefault(key, []).extend(value)
         shutil.rmtree(folder, ignore_errors=True)
