@@ -1,6 +1,7 @@
 """Child process that serves a GGUF model with llama.cpp's built-in HTTP server (xllamacpp).
 
     python -m engine.providers.llama_server --model M.gguf [--threads N] [--parallel N] [--ctx N]
+        [--spec none|ngram|draft] [--draft D.gguf]
 
 Prints one JSON line ``{"url": "http://127.0.0.1:PORT"}`` on stdout once the model is loaded,
 then serves until its standard input reaches end of file: when the parent exits, even by
@@ -13,6 +14,8 @@ import argparse
 import json
 import sys
 
+SPECULATION = ("none", "ngram", "draft")
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
@@ -20,6 +23,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--ctx", type=int, default=4096, help="context per parallel slot")
+    parser.add_argument("--spec", choices=SPECULATION, default="none",
+                        help="speculative decoding: none; ngram (drafts from the prompt and the answer so "
+                             "far: a repair re-emits most of the code it was shown); draft (a smaller model)")
+    parser.add_argument("--draft", help="--spec draft: the draft model's GGUF file")
     args = parser.parse_args()
     try:
         import xllamacpp
@@ -34,6 +41,16 @@ def main() -> int:
     params.n_ctx = args.ctx * args.parallel
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
+    if args.spec == "ngram":
+        params.speculative.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+    elif args.spec == "draft":
+        if not args.draft:
+            print(json.dumps({"error": "--spec draft needs --draft MODEL.gguf"}), flush=True)
+            return 1
+        params.speculative.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE]
+        params.speculative.draft.mparams.path = args.draft
+        params.speculative.draft.cpuparams.n_threads = args.threads
+        params.speculative.draft.cpuparams_batch.n_threads = args.threads
     try:
         server = xllamacpp.Server(params)
     except Exception as exc:  # noqa: BLE001 - the native side reports load failures as exceptions

@@ -135,6 +135,15 @@ class ServerConfig:
     threads: int
     parallel: int
     ctx: int
+    spec: str = "none"  # speculative decoding: none, ngram, draft
+    draft: Path | None = None  # spec == "draft": the draft model
+
+    def argv(self) -> list[str]:
+        """The model server child's command line."""
+        argv = [sys.executable, "-m", "engine.providers.llama_server", "--model", str(self.model_path),
+                "--threads", str(self.threads), "--parallel", str(self.parallel), "--ctx", str(self.ctx),
+                "--spec", self.spec]
+        return argv + (["--draft", str(self.draft)] if self.draft else [])
 
 
 class ModelServer:
@@ -155,8 +164,7 @@ class ModelServer:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             log_file = self.log_path.open("ab")
             cfg = self.config
-            argv = [sys.executable, "-m", "engine.providers.llama_server", "--model", str(cfg.model_path),
-                    "--threads", str(cfg.threads), "--parallel", str(cfg.parallel), "--ctx", str(cfg.ctx)]
+            argv = cfg.argv()
             started = time.monotonic()
             root = str(Path(__file__).resolve().parents[2])
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
