@@ -27,7 +27,7 @@ from . import events as ev
 from .extract import extract_verilog, normalise
 from .patch.search import PatchSearch, unified_diff
 from .problem import Problem
-from .prompts import first_request, repair_request
+from .prompts import first_request, fitted_repair
 from .providers.base import CompletionRequest, Message, Provider, ProviderError
 from .ranking import rank, signature
 from .values import (
@@ -220,14 +220,16 @@ class Engine:
             for i in range(width):
                 seed = s.seed + 1000 * round_no + i
                 code = parents[i].code if i < len(parents) else None
+                request = None
                 if code is not None:
                     parent = parents[i]
-                    request = repair_request(problem.spec, code, parent.verdict, top=problem.top,
-                                             ports=problem.interface, mode=s.feedback,
-                                             hints=self._hints(parent), design_file=self._label(parent.id))
+                    request = fitted_repair(problem.spec, code, parent.verdict, top=problem.top,
+                                            ports=problem.interface, mode=s.feedback, window=self._window(),
+                                            hints=self._hints(parent), design_file=self._label(parent.id))
+                if request is not None:
                     jobs.append(self._attempt(problem, state, request, round_no, Origin.REPAIR, parent.id,
                                               temperature, seed))
-                else:  # nothing worth repairing: sample afresh
+                else:  # nothing worth repairing (or too long to show the model): sample afresh
                     jobs.append(self._attempt(problem, state, first, round_no, Origin.SAMPLE, None, s.temperature,
                                               seed))
             children = await self._race(jobs)
@@ -374,6 +376,11 @@ class Engine:
         candidate = await self._judge(problem, state, completion.text, round_no, made, cid)
         self._record(state, candidate)
         return candidate
+
+    def _window(self) -> int | None:
+        """How many prompt tokens the model takes (its context less the answer), when it says."""
+        context: int | None = getattr(self.provider, "context_tokens", None)
+        return context - self.strategy.max_tokens if context else None
 
     def _label(self, cid: int) -> str:
         return f"candidate{cid}.sv"

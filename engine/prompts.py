@@ -94,8 +94,9 @@ def _value(text: str | None) -> str:
 
 
 def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequence[str] = (),
-                     design_file: str | None = None) -> str:
-    """The feedback paragraph for a failing verdict."""
+                     design_file: str | None = None, waveform: bool = True, rows: int | None = None) -> str:
+    """The feedback paragraph for a failing verdict (``waveform`` False: without the samples
+    leading to the first mismatch; ``rows``: at most that many failing samples)."""
     status = verdict.status.value
     if mode is Feedback.NONE:
         return "This design does not pass the testbench."
@@ -133,9 +134,9 @@ def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequ
         which = f" Wrong outputs include: {', '.join(signals)}." if signals else ""
         return head + which
     lines = [head]
-    if verdict.trace:
+    if verdict.trace and waveform:
         lines.append(_waveform(verdict.trace))
-    table = [m for m in verdict.mismatches if m.signal is not None]
+    table = [m for m in verdict.mismatches if m.signal is not None][:rows]
     if table and table[0].cycle is not None:
         lines.append("All failing samples so far ('expected' comes from the reference model):")
         lines.append("| cycle | time | edge | inputs | output | expected | actual |")
@@ -211,9 +212,39 @@ def _waveform(trace: Sequence[TraceRow]) -> str:
             "edge, so an output shows what the design computed at earlier edges):\n" + "\n".join(rows))
 
 
+#: characters per token assumed when a prompt is fitted to a context window: Verilog and English
+#: run 3.3 to 4 characters a token with the local model's tokenizer, so this errs on the safe side
+CHARS_PER_TOKEN = 3.0
+
+
+def estimate_tokens(messages: Sequence[Message]) -> int:
+    """A safe (high) estimate of a request's prompt tokens."""
+    return int(sum(len(m.content) for m in messages) / CHARS_PER_TOKEN) + 8 * len(messages)
+
+
+def fitted_repair(spec: str, code: str, verdict: Verdict, *, top: str, ports: Sequence[Port], mode: Feedback,
+                  window: int | None, hints: Sequence[str] = (),
+                  design_file: str | None = None) -> tuple[Message, ...] | None:
+    """The repair request, made smaller until it fits ``window`` prompt tokens (None: no limit):
+    without the waveform and with 8 failing samples at most, then only the lines that drive the
+    failing outputs, then a summary. None when even that does not fit."""
+    lighter: list[tuple[Feedback, bool, int | None]] = [(mode, True, None)]
+    if mode in (Feedback.VECTORS, Feedback.FOCUS):
+        lighter += [(mode, False, 8), (Feedback.FOCUS, False, 4)]
+    lighter.append((Feedback.SUMMARY, False, 0))
+    for feedback, waveform, rows in lighter:
+        request = repair_request(spec, code, verdict, top=top, ports=ports, mode=feedback, hints=hints,
+                                 design_file=design_file, waveform=waveform, rows=rows)
+        if window is None or estimate_tokens(request) <= window:
+            return request
+    return None
+
+
 def repair_request(spec: str, code: str, verdict: Verdict, *, top: str, ports: Sequence[Port],
-                   mode: Feedback, hints: Sequence[str] = (), design_file: str | None = None) -> tuple[Message, ...]:
-    feedback = describe_failure(verdict, code, mode, hints=hints, design_file=design_file)
+                   mode: Feedback, hints: Sequence[str] = (), design_file: str | None = None,
+                   waveform: bool = True, rows: int | None = None) -> tuple[Message, ...]:
+    feedback = describe_failure(verdict, code, mode, hints=hints, design_file=design_file, waveform=waveform,
+                                rows=rows)
     ask = ("Find the bug by comparing the design with the specification"
            + (" and the failing samples" if mode in (Feedback.VECTORS, Feedback.FOCUS) and verdict.mismatches else "")
            + f". The code above is wrong: change what causes the failure rather than repeating it. Answer "

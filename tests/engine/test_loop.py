@@ -69,6 +69,25 @@ async def test_repair_prompt_carries_the_concrete_failing_vectors(problem):
     assert "4'ha (10)" in feedback and "4'h0 (0)" in feedback
 
 
+async def test_a_repair_prompt_fits_a_small_context_window(problem):
+    """A model with a short context gets a shorter repair prompt, never an error (patching off, so
+    the repair is asked for)."""
+    from engine.prompts import estimate_tokens
+
+    class ShortContext(ScriptedProvider):
+        context_tokens = 1600
+
+    provider = ShortContext([fenced(WRAP), fenced(GOOD)])
+    result = await engine(provider, samples=1, rounds=1, repair_width=1, max_tokens=512, patch=None).solve(problem)
+    assert result.solved and result.calls == 2
+    repair = provider.requests[1].messages
+    assert estimate_tokens(repair) <= 1600 - 512
+    assert repair[-2].role == "assistant" and "4'd9" in repair[-2].content
+    unlimited = ScriptedProvider([fenced(WRAP), fenced(GOOD)])
+    wide = await engine(unlimited, samples=1, rounds=1, repair_width=1, max_tokens=512, patch=None).solve(problem)
+    assert wide.solved and estimate_tokens(unlimited.requests[1].messages) > 1600 - 512  # it was shrunk
+
+
 @pytest.mark.parametrize("mode, present, absent", [
     (Feedback.SUMMARY, "samples do not match", "| cycle |"),
     (Feedback.NONE, "does not pass the testbench", "samples"),

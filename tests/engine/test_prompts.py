@@ -66,3 +66,35 @@ def test_outputs_that_are_x_get_a_note_about_undriven_outputs():
     v = Verdict(Status.FUNCTIONAL_FAIL, samples=9, mismatched_samples=2, score=0.8, mismatches=wrong)
     assert "never assigned" not in describe_failure(v, CODE, Feedback.VECTORS)
     assert "never assigned" not in describe_failure(v, CODE, Feedback.SUMMARY)
+
+
+def _big_failure() -> tuple[str, Verdict]:
+    """A 256-bit design with 40 failing samples and a waveform: a prompt of thousands of tokens."""
+    from oracle import TraceRow
+
+    wide = "module TopModule(input clk, input [255:0] d, output reg [255:0] q);\n" + \
+        "".join(f"  // stage {i}: q[{i}] follows d[{i}] on the rising edge of clk\n" for i in range(60)) + \
+        "  always @(posedge clk) q <= ~d;\nendmodule\n"
+    value = "256'h" + "f" * 64
+    rows = tuple(TraceRow(10 * i, i, "posedge", {"d": value}, {"q": (value, "256'h" + "0" * 64)})
+                 for i in range(12))
+    mismatches = tuple(Mismatch(10 * i, i, "posedge", "q", value, "256'h" + "0" * 64, {"d": value})
+                       for i in range(40))
+    return wide, Verdict(Status.FUNCTIONAL_FAIL, samples=400, mismatched_samples=40, score=0.9,
+                         mismatches=mismatches, trace=rows)
+
+
+def test_a_repair_prompt_is_fitted_to_the_models_window():
+    from engine.prompts import estimate_tokens, fitted_repair
+
+    code, verdict = _big_failure()
+    full = fitted_repair("Copy d to q.", code, verdict, top="TopModule", ports=PORTS, mode=Feedback.VECTORS,
+                         window=None)
+    assert full is not None and estimate_tokens(full) > 4096 - 1024
+    fitted = fitted_repair("Copy d to q.", code, verdict, top="TopModule", ports=PORTS, mode=Feedback.VECTORS,
+                           window=4096 - 1024)
+    assert fitted is not None and estimate_tokens(fitted) <= 4096 - 1024
+    assert code.strip() in fitted[2].content  # the code is always shown whole; the feedback shrinks
+    assert len(fitted[3].content) < len(full[3].content)
+    assert fitted_repair("Copy d to q.", code, verdict, top="TopModule", ports=PORTS, mode=Feedback.VECTORS,
+                         window=100) is None
