@@ -49,7 +49,9 @@ class RunSettings:
         "Name of the environment variable that holds the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY); "
         "the key itself is never a setting."))
     call_timeout: float | None = _setting(None, group=PROVIDER, minimum=0, exclusive=True, metavar="S", help=(
-        "Wall-clock limit per model call, in seconds (default 180; local model 600)."))
+        "Wall-clock limit per model call, in seconds (default 180). The local model streams its answer: this "
+        "bounds the wait for the first token (default 600), and after it a call is cut only when no token "
+        "has come for 120 s, so a long answer on busy cores is not cut for its length."))
     samples: int = _setting(4, group=STRATEGY, minimum=1, help="Candidates sampled first.")
     rounds: int = _setting(3, group=STRATEGY, minimum=0, help="Repair rounds after the first samples.")
     repair_width: int = _setting(2, group=STRATEGY, minimum=1, help="Candidates repaired per round.")

@@ -52,25 +52,38 @@ def model_file(name: str) -> Path:
     return resolved if isinstance(resolved, Path) else ensure_model_file(resolved)
 
 
-def ask(url: str, messages: list[dict[str, str]], seed: int, max_tokens: int) -> dict[str, Any]:
-    """One chat completion, as the local provider sends it (prefilled fence, stop at the closing one)."""
+def ask(url: str, messages: list[dict[str, str]], seed: int, max_tokens: int, n: int = 1) -> dict[str, Any]:
+    """One chat completion, as the local provider sends it (prefilled fence, stop at the closing
+    one); ``n`` answers to it from one call, as the provider asks for a round's samples."""
     body = {"model": "local", "messages": [*messages, {"role": "assistant", "content": PREFILL}],
-            "temperature": 0.8, "seed": seed, "max_tokens": max_tokens, "stop": ["```"]}
+            "temperature": 0.8, "seed": seed, "max_tokens": max_tokens, "stop": ["```"], "n": n}
     request = urllib.request.Request(url + "/v1/chat/completions", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
     start = time.perf_counter()
     with urllib.request.urlopen(request, timeout=1800) as answer:
         data: dict[str, Any] = json.loads(answer.read())
     data["wall_s"] = time.perf_counter() - start
+    data["generated"] = sum(tokens(url, c["message"]["content"]) for c in data["choices"])
     return data
 
 
-async def phase(url: str, requests: list[list[dict[str, str]]], max_tokens: int) -> dict[str, float]:
+def tokens(url: str, text: str) -> int:
+    """The model's own count of ``text``'s tokens (the server's usage counts one answer of several)."""
+    request = urllib.request.Request(url + "/tokenize", data=json.dumps({"content": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return len(json.loads(answer.read())["tokens"])
+
+
+async def phase(url: str, requests: list[list[dict[str, str]]], max_tokens: int, together: bool) -> dict[str, float]:
     start = time.perf_counter()
-    done = await asyncio.gather(*(asyncio.to_thread(ask, url, m, seed, max_tokens)
-                                  for seed, m in enumerate(requests)))
+    if together and len(requests) > 1 and all(r == requests[0] for r in requests):
+        done = [await asyncio.to_thread(ask, url, requests[0], 0, max_tokens, len(requests))]
+    else:
+        done = await asyncio.gather(*(asyncio.to_thread(ask, url, m, seed, max_tokens)
+                                      for seed, m in enumerate(requests)))
     wall = time.perf_counter() - start
-    generated = sum(d["usage"]["completion_tokens"] for d in done)
+    generated = sum(d["generated"] for d in done)
     timings = [d.get("timings", {}) for d in done]
     drafted = sum(t.get("draft_n", 0) for t in timings)
     accepted = sum(t.get("draft_n_accepted", 0) for t in timings)
@@ -107,14 +120,15 @@ async def measure(config: dict[str, str], model: Path, draft: Path | None, repea
     server = ModelServer(ServerConfig(model, threads=int(config.get("threads", 2)),
                                       parallel=int(config.get("parallel", 4)), ctx=int(config.get("ctx", 4096)),
                                       spec=config.get("spec", "none"),
-                                      draft=draft if config.get("spec") == "draft" else None))
+                                      draft=draft if config.get("spec") == "draft" else None,
+                                      poll=int(config.get("poll", 0)), kv_unified=config.get("kv") == "unified"))
     url = await asyncio.to_thread(server.start)
     figures: dict[str, list[float]] = {}
     try:
-        await phase(url, samples[:1], 16)  # warm-up
+        await phase(url, samples[:1], 16, False)  # warm-up
         for _ in range(repeat):
             for name, requests in (("samples", samples), ("repairs", repairs)):
-                for key, value in (await phase(url, requests, max_tokens)).items():
+                for key, value in (await phase(url, requests, max_tokens, config.get("together") == "1")).items():
                     figures.setdefault(f"{name} {key}", []).append(value)
     finally:
         await asyncio.to_thread(server.stop)
@@ -126,7 +140,9 @@ async def main() -> None:
     parser.add_argument("--model", default="1.5b")
     parser.add_argument("--draft-model", default="0.5b", help="the draft model of spec=draft configurations")
     parser.add_argument("--config", action="append", default=[],
-                        help="threads=N,parallel=N,ctx=N,spec=none|ngram|draft (repeatable)")
+                        help="threads=N,parallel=N,ctx=N,spec=none|ngram|draft,poll=0-100,kv=unified,together=0|1 "
+                             "(together=1: a round's samples as one call with several answers, as the local "
+                             "provider asks; repeatable)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=512)
     parser.add_argument("--load", type=int, default=0, help="busy processes competing for the cores")
@@ -142,10 +158,10 @@ async def main() -> None:
         for config in configs:
             figures = await measure(config, model, draft, args.repeat, args.max_tokens)
             label = ",".join(f"{k}={v}" for k, v in config.items()) + (f" (load {args.load})" if args.load else "")
-            print(f"\n{label}: {model.name}, median of {args.repeat}")
+            print(f"\n{label}: {model.name}, median of {args.repeat}", flush=True)
             for key, values in figures.items():
                 spread = f"  [{min(values):.2f}-{max(values):.2f}]" if len(values) > 1 else ""
-                print(f"  {key:<28} {statistics.median(values):9.2f}{spread}")
+                print(f"  {key:<28} {statistics.median(values):9.2f}{spread}", flush=True)
     finally:
         for hog in hogs:
             hog.terminate()

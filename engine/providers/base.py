@@ -16,9 +16,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 log = logging.getLogger("anvil.providers")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class RetryPolicy:
     max_delay_s: float = 20.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
-    async def run(self, call: Callable[[], Awaitable[Completion]], what: str) -> Completion:
+    async def run(self, call: Callable[[], Awaitable[T]], what: str) -> T:
         """Call, retrying retryable errors with exponential backoff and jitter."""
         for attempt in range(1, self.attempts + 1):
             try:

@@ -1,7 +1,7 @@
 """Child process that serves a GGUF model with llama.cpp's built-in HTTP server (xllamacpp).
 
     python -m engine.providers.llama_server --model M.gguf [--threads N] [--parallel N] [--ctx N]
-        [--spec none|ngram|draft] [--draft D.gguf]
+        [--spec none|ngram|draft] [--draft D.gguf] [--poll 0-100] [--kv-unified]
 
 Prints one JSON line ``{"url": "http://127.0.0.1:PORT"}`` on stdout once the model is loaded,
 then serves until its standard input reaches end of file: when the parent exits, even by
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 SPECULATION = ("none", "ngram", "draft")
@@ -27,7 +28,16 @@ def main() -> int:
                         help="speculative decoding: none; ngram (drafts from the prompt and the answer so "
                              "far: a repair re-emits most of the code it was shown); draft (a smaller model)")
     parser.add_argument("--draft", help="--spec draft: the draft model's GGUF file")
+    parser.add_argument("--poll", type=int, default=0,
+                        help="how much llama.cpp's threads busy-wait for work (0: they sleep, which keeps them "
+                             "from collapsing when other processes share the cores); the wheel's llama.cpp is "
+                             "built with OpenMP, whose threads spin unless told otherwise: 0 also makes them "
+                             "passive")
+    parser.add_argument("--kv-unified", action="store_true", help="one KV cache shared by the slots")
     args = parser.parse_args()
+    if args.poll == 0:  # read by the OpenMP runtime when the library loads: before the import
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        os.environ["GOMP_SPINCOUNT"] = "0"
     try:
         import xllamacpp
     except ImportError as exc:
@@ -41,6 +51,9 @@ def main() -> int:
     params.n_ctx = args.ctx * args.parallel
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
+    params.cpuparams.poll = args.poll
+    params.cpuparams_batch.poll = args.poll
+    params.kv_unified = args.kv_unified
     if args.spec == "ngram":
         params.speculative.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
     elif args.spec == "draft":

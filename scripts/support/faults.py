@@ -7,7 +7,10 @@ Modes: ``ok`` (a fenced answer), ``malformed`` (JSON cut short), ``bytes`` (rand
 ``html`` (an error page with status 200), ``types`` (JSON of the wrong shape), ``empty``
 (no choices), ``429``, ``500``, ``drop`` (the connection closes mid-answer), ``dribble`` (a
 byte every 0.5 s, never finishing within a sane call timeout), ``hang`` (accepts and says
-nothing). ``requests`` counts the calls it received.
+nothing); streamed answers (``"stream": true`` requests, as the local provider sends): ``trickle``
+(the answer a few characters per chunk, ``delay_s`` apart), ``stall`` (two chunks, then silence),
+``loop`` (a module whose body repeats one line forever). ``requests`` counts the calls it
+received; ``closed`` how many streams the client closed before their end.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class FaultServer:
         self.answers = [answer] if isinstance(answer, str) else list(answer)
         self.delay_s = delay_s  # ok: seconds before each answer (to watch progress)
         self.requests = 0
+        self.closed = 0
         self._server: asyncio.base_events.Server | None = None
         self.url = ""
 
@@ -63,12 +67,14 @@ class FaultServer:
         head = await reader.readuntil(b"\r\n\r\n")
         length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
                        if line.lower().startswith(b"content-length")), 0)
-        if length:
-            await reader.readexactly(length)
+        body_in = await reader.readexactly(length) if length else b""
         self.requests += 1
         mode = self.mode
         if mode == "hang":
             await asyncio.sleep(3600)
+        if mode in ("trickle", "stall", "loop"):
+            await self._stream(writer, json.loads(body_in or b"{}"))
+            return
         status, body, kind = 200, b"", "application/json"
         if mode == "ok":
             await asyncio.sleep(self.delay_s)
@@ -103,6 +109,40 @@ class FaultServer:
         writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
                      "Connection: close\r\n\r\n".encode() + body)
         await writer.drain()
+
+
+    async def _stream(self, writer: asyncio.StreamWriter, request: dict) -> None:
+        """Server-sent events, one chunk per piece of the answer."""
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+
+        def event(delta: dict, finish: str | None = None, usage: dict | None = None, index: int = 0) -> bytes:
+            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fault",
+                     "choices": [{"index": index, "delta": delta, "finish_reason": finish}] if usage is None else [],
+                     "usage": usage}
+            return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+        choices = int(request.get("n") or 1)  # several answers: the i-th is answers[i], interleaved
+        texts = [self.answers[(self.requests - 1 + i) % len(self.answers)] for i in range(choices)]
+        pieces = [(i, text[j:j + 4]) for j in range(0, max(map(len, texts)), 4)
+                  for i, text in enumerate(texts) if j < len(text)]
+        if self.mode == "loop":
+            pieces = [(0, "module TopModule(input a, output y);\n")] + [(0, "  assign y = a;\n")] * 100_000
+        try:
+            for n, (index, piece) in enumerate(pieces):
+                if self.mode == "stall" and n == 2:
+                    await asyncio.sleep(3600)
+                writer.write(event({"content": piece}, index=index))
+                await writer.drain()
+                await asyncio.sleep(self.delay_s)
+            for index in range(choices):
+                writer.write(event({}, "stop", index=index))
+            writer.write(event({}, usage={"prompt_tokens": 10, "completion_tokens": len(pieces),
+                                          "total_tokens": 10 + len(pieces)}))
+            writer.write(b"data: [DONE]\n\n")
+            await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            self.closed += 1
+            raise
 
 
 def free_port() -> int:
