@@ -9,7 +9,10 @@ a warm-up, two phases of the work a run does, built with the engine's own prompt
 
 - samples: 4 concurrent first requests for the counter4 example's spec;
 - repairs: 2 concurrent repair requests showing a wrong counter and its failing vectors (the
-  answer re-emits most of the code it was shown: what n-gram drafting can guess).
+  answer re-emits most of the code it was shown: what n-gram drafting can guess);
+- one (``--phases one``): a single sample request, for the model under a competing load.
+
+``together=1`` sends the samples as the local provider does, one request asking for 4 answers.
 
 Printed per configuration (median over ``--repeat``): each phase's wall time, the time to the
 first finished sample, generated tokens per second over the phase (all answers' tokens / wall),
@@ -115,7 +118,7 @@ def burn(stop_at: float) -> None:
 
 
 async def measure(config: dict[str, str], model: Path, draft: Path | None, repeat: int,
-                  max_tokens: int) -> dict[str, list[float]]:
+                  max_tokens: int, phases: list[str]) -> dict[str, list[float]]:
     samples, repairs = await workload()
     server = ModelServer(ServerConfig(model, threads=int(config.get("threads", 2)),
                                       parallel=int(config.get("parallel", 4)), ctx=int(config.get("ctx", 4096)),
@@ -127,7 +130,9 @@ async def measure(config: dict[str, str], model: Path, draft: Path | None, repea
     try:
         await phase(url, samples[:1], 16, False)  # warm-up
         for _ in range(repeat):
-            for name, requests in (("samples", samples), ("repairs", repairs)):
+            for name, requests in (("samples", samples), ("repairs", repairs), ("one", samples[:1])):
+                if name not in phases:
+                    continue
                 for key, value in (await phase(url, requests, max_tokens, config.get("together") == "1")).items():
                     figures.setdefault(f"{name} {key}", []).append(value)
     finally:
@@ -146,6 +151,8 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=512)
     parser.add_argument("--load", type=int, default=0, help="busy processes competing for the cores")
+    parser.add_argument("--phases", default="samples,repairs",
+                        help="which of samples, repairs, one (a single sample request) to run")
     args = parser.parse_args()
     configs = [parse_config(c) for c in args.config] or [parse_config("threads=2,parallel=4,spec=none")]
     model = model_file(args.model)
@@ -156,7 +163,7 @@ async def main() -> None:
         hog.start()
     try:
         for config in configs:
-            figures = await measure(config, model, draft, args.repeat, args.max_tokens)
+            figures = await measure(config, model, draft, args.repeat, args.max_tokens, args.phases.split(","))
             label = ",".join(f"{k}={v}" for k, v in config.items()) + (f" (load {args.load})" if args.load else "")
             print(f"\n{label}: {model.name}, median of {args.repeat}", flush=True)
             for key, values in figures.items():
