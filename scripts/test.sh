@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 scripts/lint.sh
 if [ "${1:-}" = "--fast" ]; then
     shift
-    exec .venv/bin/python -m pytest -q -m "not slow" "$@"
+    exec .venv/bin/python -m pytest -q -m "not slow" -n 2 "$@"  # two workers: the fast suites are parallel-safe
 fi
 timeout 900 scripts/setup_vscode.sh
 (cd vscode-client && npm ci --no-audit --no-fund --loglevel=error && npm run --silent ci)
