@@ -129,11 +129,15 @@ class OpenAIProvider:
 
     async def _streamed(self, kwargs: dict[str, Any], watch: Stopwatch, n: int,
                         on_choice: Callable[[int, Completion], None] | None) -> list[Completion]:
-        """The answers read as a stream, bounded by progress rather than by their length."""
+        """The answers read as a stream, bounded by progress rather than by their length. An answer
+        the server finishes is handed on with the usage the server sends right after it (or at the
+        end of the stream); one cut as waste is handed on at once."""
         assert self.stall_s is not None
         parts: list[list[str]] = [[] for _ in range(n)]
-        tokens = [0] * n
+        chars = [0] * n
+        tokens = [0] * n  # the server streams a token per chunk
         seen = [0] * n
+        pending: dict[int, str] = {}  # finished by the server, waiting for its usage: finish reason
         done: dict[int, Completion] = {}
         prompt_tokens = 0
         model = self.model
@@ -144,6 +148,11 @@ class OpenAIProvider:
                                      latency_s=watch.elapsed, model=model, finish_reason=reason)
             if on_choice is not None:
                 on_choice(index, done[index])
+
+        def settle() -> None:
+            for index, reason in pending.items():
+                finish(index, "".join(parts[index]), reason)
+            pending.clear()
 
         try:
             stream = await asyncio.wait_for(self._client.chat.completions.create(
@@ -156,33 +165,35 @@ class OpenAIProvider:
                     except StopAsyncIteration:
                         break
                     except TimeoutError:
-                        got = sum(len(p) for text in parts for p in text)
-                        raise ProviderTimeout(f"{self.name}: no progress for {bound:g} s ({got} characters so far)",
-                                              provider=self.name) from None
+                        raise ProviderTimeout(f"{self.name}: no progress for {bound:g} s ({sum(chars)} characters "
+                                              "so far)", provider=self.name) from None
                     bound = self.stall_s
                     if isinstance(getattr(chunk, "model", None), str) and chunk.model:
                         model = chunk.model
                     usage = getattr(chunk, "usage", None)
                     if usage is not None:
                         prompt_tokens = _count(getattr(usage, "prompt_tokens", 0))
+                        if len(pending) == 1:  # the usage of the answer just finished
+                            index = next(iter(pending))
+                            tokens[index] = _count(getattr(usage, "completion_tokens", 0)) or tokens[index]
+                        settle()
                     for choice in chunk.choices or ():
                         i = choice.index if isinstance(choice.index, int) and 0 <= choice.index < n else 0
-                        if i in done:
+                        if i in done or i in pending:
                             continue  # cut earlier: what the server still sends is waste
                         delta = getattr(choice.delta, "content", None)
                         if isinstance(delta, str) and delta:
                             parts[i].append(delta)
-                            tokens[i] += 1  # the server streams a token per chunk
+                            chars[i] += len(delta)
+                            tokens[i] += 1
                         if isinstance(choice.finish_reason, str) and choice.finish_reason:
-                            finish(i, "".join(parts[i]), choice.finish_reason)
-                            continue
-                        length = sum(map(len, parts[i]))
-                        if length - seen[i] >= 64:  # look for waste every few tokens
-                            seen[i] = length
+                            pending[i] = choice.finish_reason
+                        elif chars[i] - seen[i] >= 64:  # look for waste every few tokens
+                            seen[i] = chars[i]
                             text = "".join(parts[i])
                             reason = runaway(text)
                             if reason is not None:
-                                log.info("%s: answer cut (%s) after %d characters", self.name, reason, length)
+                                log.info("%s: answer cut (%s) after %d characters", self.name, reason, chars[i])
                                 finish(i, trim(text, reason), reason)
             finally:
                 await stream.close()
@@ -190,6 +201,7 @@ class OpenAIProvider:
             raise
         except Exception as exc:
             raise self._translate(exc, bound) from exc
+        settle()
         for i in range(n):
             if i not in done:
                 finish(i, "".join(parts[i]), "")

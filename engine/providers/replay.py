@@ -29,6 +29,8 @@ class RecordingProvider:
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
+        #: the wrapped model's context, so that prompts are fitted to it as without the recording
+        self.context_tokens: int | None = getattr(inner, "context_tokens", None)
         self.path = Path(path)
         if self.path.is_dir():
             raise ProviderConfigError(f"--record {self.path} is a folder; give a file", provider=inner.name)
@@ -65,6 +67,8 @@ class ReplayProvider:
 
     def __init__(self, path: Path | str, *, model: str | None = None, fallback: Provider | None = None) -> None:
         self.path = Path(path)
+        #: the fallback model's context (a recording alone does not say what it was)
+        self.context_tokens: int | None = getattr(fallback, "context_tokens", None)
         if not self.path.is_file():
             raise ProviderConfigError(f"replay: recording not found: {self.path}"
                                       + (" (it is a folder)" if self.path.is_dir() else ""), provider="replay")

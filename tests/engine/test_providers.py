@@ -132,3 +132,15 @@ async def test_unreachable_endpoint_is_a_clear_retryable_error():
     a.retry = RetryPolicy(attempts=1)
     with pytest.raises(ProviderUnavailable, match="cannot connect"):
         await a.complete(req("hi"))
+
+
+def test_recording_and_reuse_keep_the_models_context_window(tmp_path):
+    """Prompts are fitted to the model's window whether or not a run records or reuses answers."""
+    class ShortContext(ScriptedProvider):
+        context_tokens = 1600
+
+    recording = RecordingProvider(ShortContext([]), tmp_path / "r.jsonl")
+    assert recording.context_tokens == 1600
+    (tmp_path / "empty.jsonl").write_text("")
+    assert ReplayProvider(tmp_path / "empty.jsonl", fallback=ShortContext([])).context_tokens == 1600
+    assert ReplayProvider(tmp_path / "empty.jsonl").context_tokens is None

@@ -31,6 +31,7 @@ async def test_a_slow_steady_answer_is_not_cut_for_its_length():
         answer = await provider(server.url, timeout_s=1.0, stall_s=1.0).complete(req())
     assert time.monotonic() - start > 1.0  # longer than the timeout, yet whole
     assert answer.text == ANSWER and answer.finish_reason == "stop"
+    assert answer.prompt_tokens == 10  # from the usage the server sends after the answer
     assert answer.completion_tokens == len(range(0, len(ANSWER), 4))
 
 
