@@ -66,7 +66,6 @@ def ask(url: str, messages: list[dict[str, str]], seed: int, max_tokens: int, n:
     with urllib.request.urlopen(request, timeout=1800) as answer:
         data: dict[str, Any] = json.loads(answer.read())
     data["wall_s"] = time.perf_counter() - start
-    data["generated"] = sum(tokens(url, c["message"]["content"]) for c in data["choices"])
     return data
 
 
@@ -85,8 +84,9 @@ async def phase(url: str, requests: list[list[dict[str, str]]], max_tokens: int,
     else:
         done = await asyncio.gather(*(asyncio.to_thread(ask, url, m, seed, max_tokens)
                                       for seed, m in enumerate(requests)))
-    wall = time.perf_counter() - start
-    generated = sum(d["generated"] for d in done)
+    wall = time.perf_counter() - start  # counting the tokens is not part of the phase
+    generated = sum([await asyncio.to_thread(tokens, url, c["message"]["content"])
+                     for d in done for c in d["choices"]])
     timings = [d.get("timings", {}) for d in done]
     drafted = sum(t.get("draft_n", 0) for t in timings)
     accepted = sum(t.get("draft_n_accepted", 0) for t in timings)

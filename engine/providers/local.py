@@ -137,8 +137,9 @@ class ServerConfig:
     ctx: int
     spec: str = "none"  # speculative decoding: none, ngram, draft
     draft: Path | None = None  # spec == "draft": the draft model
-    #: llama.cpp's threads' busy-waiting; 0 (they sleep): measured on 2 cores with one competing busy
-    #: process, 5.3 generated tokens/s against 0.3 when they spin, and 5-10% slower idle
+    #: llama.cpp's threads' busy-waiting; 0 (they sleep): on 2 cores with one competing busy process,
+    #: 5.96 generated tokens/s against 0.35 when they spin (scripts/bench_local.py --load 1 --phases
+    #: one), and 5-10% slower idle
     poll: int = 0
     kv_unified: bool = False
 
