@@ -324,7 +324,7 @@ class LocalProvider:
     async def _together(self, request: CompletionRequest) -> Completion:
         key = replace(request, seed=None)
         group = self._gathering.get(key)
-        if group is None:
+        if group is None or len(group.waiting) >= self.parallel:  # the server gives at most this many at once
             group = self._gathering[key] = _Group(request)
             group.task = asyncio.ensure_future(self._call(key, group))
         answer: asyncio.Future[Completion] = asyncio.get_running_loop().create_future()

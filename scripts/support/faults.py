@@ -37,6 +37,7 @@ class FaultServer:
         self.answers = [answer] if isinstance(answer, str) else list(answer)
         self.delay_s = delay_s  # ok: seconds before each answer (to watch progress)
         self.requests = 0
+        self.choices: list[int] = []  # the answers each call asked for (its ``n``)
         self.closed = 0
         self._server: asyncio.base_events.Server | None = None
         self.url = ""
@@ -73,7 +74,9 @@ class FaultServer:
         if mode == "hang":
             await asyncio.sleep(3600)
         if mode in ("trickle", "stall", "loop"):
-            await self._stream(writer, json.loads(body_in or b"{}"))
+            asked = json.loads(body_in or b"{}")
+            self.choices.append(int(asked.get("n") or 1))
+            await self._stream(writer, asked)
             return
         status, body, kind = 200, b"", "application/json"
         if mode == "ok":

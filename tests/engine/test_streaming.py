@@ -118,3 +118,8 @@ async def test_the_local_provider_asks_once_for_a_rounds_samples(monkeypatch):
         other = CompletionRequest((Message("user", "something else"),), temperature=0.5, seed=1)
         await asyncio.gather(local.complete(first), local.complete(other))
         assert server.requests == 3
+        # more than the server's parallel slots at once (it refuses n above them): calls of at most that many
+        local.parallel = 2
+        texts = await asyncio.gather(*(local.complete(replace(first, seed=s)) for s in range(5)))
+        assert server.requests == 6 and server.choices[-3:] == [2, 2, 1], server.choices
+        assert all(t.text.startswith("```") for t in texts)
