@@ -292,7 +292,9 @@ class Templates(BlockTemplates):
         op = "<=" if a.kind == "nonblocking" else "="
         for g in gates[:4]:
             for cond in (g.name, f"!{g.name}"):
-                yield self.edit(a.start, end, f"if ({cond}) {stmt}", "add guard", f"if ({cond}) {_short(stmt)}", score)
+                # a block: an if without else must not take an else that follows the statement
+                yield self.edit(a.start, end, f"begin if ({cond}) {stmt} end", "add guard",
+                                f"if ({cond}) {_short(stmt)}", score)
                 if target is not None:
                     for value in ("'0", "'1"):
                         yield self.overwrite(a, end, stmt, cond, f"{target} {op} {value}", score * 0.8)
