@@ -11,10 +11,12 @@ from .errors import BenchError, OracleError, SimulatorNotFound
 from .icarus import Tools, find_tools
 from .syntax import Port, SourceText
 from .toolchain import Toolchain
+from .variants import Selector
 from .verdict import CompileError, Mismatch, Status, TraceRow, Verdict
 
 __all__ = [
     "DEFAULT_MAX_MISMATCHES", "DEFAULT_REFERENCE", "DEFAULT_TIMEOUT_S", "DEFAULT_TOP", "Bench", "BenchError",
-    "BenchReport", "CompileError", "Mismatch", "Oracle", "OracleError", "Port", "SimulatorNotFound", "SourceText",
-    "Status", "Toolchain", "Tools", "TraceRow", "Verdict", "companion_reference", "find_tools", "simulate",
+    "BenchReport", "CompileError", "Mismatch", "Oracle", "OracleError", "Port", "Selector", "SimulatorNotFound",
+    "SourceText", "Status", "Toolchain", "Tools", "TraceRow", "Verdict", "companion_reference", "find_tools",
+    "simulate",
 ]

@@ -51,6 +51,11 @@ class Simulator(Protocol):
 
     def compile_errors(self, output: str) -> tuple[CompileError, ...]: ...
 
+    def select(self, image: bytes, marker: int, choice: int) -> bytes | None:
+        """The compiled image of a schema with its selector set to ``choice``
+        (:mod:`oracle.variants`); None when it cannot be done."""
+        ...
+
     def alone_problems(self, output: str, image: Path, files: Mapping[str, str],
                        bench_names: frozenset[str] = ...) -> list[CompileError]: ...
 

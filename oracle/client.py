@@ -198,12 +198,19 @@ class RunnerClient:
     async def run(self, request: RunRequest, bench: BenchMessage) -> Verdict | None:
         """Judge one design; the bench is sent first if this runner does not have it yet. None:
         the runner answered without a verdict."""
+        return (await self.run_all(request, bench))[0]
+
+    async def run_all(self, request: RunRequest, bench: BenchMessage) -> tuple[Verdict | None, list[Verdict] | None]:
+        """Judge one design: its verdict, and for a schema (:mod:`oracle.variants`) one per choice
+        when its choices ran."""
         await self.start()
         if bench.key not in self._benches:
             self._send(bench.to_wire())
             self._benches.add(bench.key)
         answer = await self.request(request.to_wire())
-        return Verdict.from_wire(answer["verdict"]) if "verdict" in answer else None
+        verdict = Verdict.from_wire(answer["verdict"]) if "verdict" in answer else None
+        variants = [Verdict.from_wire(v) for v in answer["variants"]] if "variants" in answer else None
+        return verdict, variants
 
     async def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send one request and wait for its answer; cancelling waits for the runner's cleanup."""

@@ -33,6 +33,7 @@ from .errors import BenchError
 from .lexical import check_sources, without_bom
 from .syntax import Port, SourceText
 from .toolchain import Toolchain
+from .variants import MAX_VARIANTS, Selector
 from .verdict import CompileError, Status, Verdict
 from .wire import DesignFile, RunRequest
 
@@ -284,6 +285,37 @@ class Oracle:
         ``exact`` False: only its names are required (the bench's view of the ports, not a
         reference's); ``agreement``: also measure how close a failing run came over all its samples."""
         start = time.perf_counter()
+        verdict, _ = await self._candidate(design, bench, timeout_s, max_mismatches, interface, exact, agreement)
+        return replace(verdict, elapsed_s=round(time.perf_counter() - start, 3))
+
+    async def simulate_variants(
+        self,
+        schema: SourceText,
+        bench: Bench,
+        selector: Selector,
+        choices: int,
+        *,
+        timeout_s: float | None = None,
+        interface: Sequence[Port] | None = None,
+        exact: bool = True,
+        agreement: bool = False,
+    ) -> Verdict | list[Verdict]:
+        """Judge the ``choices`` variants of a schema (:mod:`oracle.variants`) with one compilation:
+        a verdict per choice 1..``choices``, each what :meth:`simulate` gives that variant alone
+        (without the screen's hints and drivers, which name the schema's lines), or the schema's
+        own verdict when it cannot run (it does not compile, is rejected, its selector is lost)."""
+        if not 0 < choices <= MAX_VARIANTS:
+            raise ValueError(f"choices must be 1..{MAX_VARIANTS}")
+        verdict, variants = await self._candidate(schema, bench, timeout_s, None, interface, exact, agreement,
+                                                  marker=selector.marker, variants=choices)
+        if variants is None or len(variants) != choices:
+            return verdict
+        return variants
+
+    async def _candidate(self, design: Design, bench: Bench, timeout_s: float | None, max_mismatches: int | None,
+                         interface: Sequence[Port] | None, exact: bool, agreement: bool, *, marker: int = 0,
+                         variants: int = 0) -> tuple[Verdict, list[Verdict] | None]:
+        start = time.perf_counter()
         timeout_s = timeout_s or self.timeout_s
         limit = self.max_mismatches if max_mismatches is None else max_mismatches
         prepared = await self.prepare(bench)
@@ -293,35 +325,45 @@ class Oracle:
         if raw:
             return Verdict(Status.COMPILE_ERROR, compile_errors=raw, simulator=self.tools.version,
                            elapsed_s=round(time.perf_counter() - start, 3),
-                           reason="design code rejected before simulation: " + raw[0].describe())
+                           reason="design code rejected before simulation: " + raw[0].describe()), None
         report = await self._report(prepared, timeout_s)
         if not report.usable:
             ref = report.verdict
             assert ref is not None
             return Verdict(Status.ERROR, compile_errors=ref.compile_errors, simulator=self.tools.version,
                            elapsed_s=round(time.perf_counter() - start, 3),
-                           reason=f"the bench is broken: {report.problem}")
+                           reason=f"the bench is broken: {report.problem}"), None
         wanted = interface if interface else prepared.reference_interface
         exact = exact or not interface
-        verdict = await self._run(texts, prepared, report.samples, timeout_s, limit, screen=True,
-                                  interface=wanted, exact=exact, agreement=agreement)
+        verdict, each = await self._run_all(texts, prepared, report.samples, timeout_s, limit, screen=True,
+                                            interface=wanted, exact=exact, agreement=agreement, marker=marker,
+                                            variants=variants)
         if verdict.status is Status.COMPILE_ERROR:
             verdict = _name_the_missing_top(verdict, prepared)
-        return replace(verdict, elapsed_s=round(time.perf_counter() - start, 3))
+        return verdict, each
 
     async def _run(self, sources: Sequence[SourceText], prepared: PreparedBench, expected_samples: int | None,
                    timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None,
                    exact: bool = True, agreement: bool = False, compile_only: bool = False) -> Verdict:
+        return (await self._run_all(sources, prepared, expected_samples, timeout_s, limit, screen=screen,
+                                    interface=interface, exact=exact, agreement=agreement,
+                                    compile_only=compile_only))[0]
+
+    async def _run_all(self, sources: Sequence[SourceText], prepared: PreparedBench, expected_samples: int | None,
+                       timeout_s: float, limit: int, *, screen: bool, interface: Sequence[Port] | None = None,
+                       exact: bool = True, agreement: bool = False, compile_only: bool = False, marker: int = 0,
+                       variants: int = 0) -> tuple[Verdict, list[Verdict] | None]:
         request = RunRequest(prepared.key, tuple(DesignFile(_file_name(i, s.name), s.name, s.text)
                                                  for i, s in enumerate(sources)),
                              prepared.top, timeout_s, limit, screen=screen, params=prepared.param_values,
                              interface=tuple(interface) if interface else None, exact=exact,
-                             expected_samples=expected_samples, agreement=agreement, compile_only=compile_only)
+                             expected_samples=expected_samples, agreement=agreement, compile_only=compile_only,
+                             marker=marker, variants=variants)
         async with self._slot():
             await self.runner.start()  # starting the runner is not part of the run's time
-            task = asyncio.ensure_future(self.runner.run(request, prepared.message))
+            task = asyncio.ensure_future(self.runner.run_all(request, prepared.message))
             try:
-                done, _ = await asyncio.wait({task}, timeout=timeout_s + ANSWER_GRACE_S)
+                done, _ = await asyncio.wait({task}, timeout=timeout_s * (1 + variants) + ANSWER_GRACE_S)
             except asyncio.CancelledError:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)  # the runner has killed the run
@@ -329,13 +371,13 @@ class Oracle:
             if not done:  # the runner's own deadline failed: never wait longer than this
                 task.cancel()
                 task.add_done_callback(lambda t: t.cancelled() or t.exception())
-                return Verdict(Status.TIMEOUT, simulator=self.tools.version,
-                               reason=f"no verdict within {timeout_s:g} s (+{ANSWER_GRACE_S:g} s); the run was killed")
+                return Verdict(Status.TIMEOUT, simulator=self.tools.version, reason=(
+                    f"no verdict within {timeout_s:g} s (+{ANSWER_GRACE_S:g} s); the run was killed")), None
             try:
-                answer = task.result()
+                answer, each = task.result()
             except RunnerDied as exc:
-                return Verdict(Status.ERROR, simulator=self.tools.version, reason=str(exc))
-        return answer or Verdict(Status.ERROR, simulator=self.tools.version, reason="the runner gave no verdict")
+                return Verdict(Status.ERROR, simulator=self.tools.version, reason=str(exc)), None
+        return answer or Verdict(Status.ERROR, simulator=self.tools.version, reason="the runner gave no verdict"), each
 
 
 def _about_the_design(error: CompileError, prepared: PreparedBench) -> bool:

@@ -270,6 +270,19 @@ def preprocess_bench(tools: Tools, sources: Sequence[tuple[Path, str]]
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def select_choice(image: bytes, marker: int, choice: int) -> bytes | None:
+    """The image with the selector's initial value (``marker``, see :mod:`oracle.variants`) set to
+    ``choice``; None when the marker is not where Icarus puts a constant initial value (an init
+    thread pushing a 32-bit immediate)."""
+    if not 0 <= choice < marker:
+        return None
+    pattern = re.compile(rb"^(\s*%pushi/vec4 )" + str(marker).encode() + rb"(, 0, 32;)$", re.MULTILINE)
+    out, count = pattern.subn(rb"\g<1>" + str(choice).encode() + rb"\g<2>", image)
+    if count == 0 or str(marker).encode() in out:
+        return None
+    return out
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "file"
 
@@ -321,6 +334,9 @@ class Icarus:
 
     def compile_errors(self, output: str) -> tuple[CompileError, ...]:
         return parse_compile_errors(output)
+
+    def select(self, image: bytes, marker: int, choice: int) -> bytes | None:
+        return select_choice(image, marker, choice)
 
     def alone_problems(self, output: str, image: Path, files: Mapping[str, str],
                        bench_names: frozenset[str] = frozenset()) -> list[CompileError]:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -78,6 +79,8 @@ class OneRun:
         self.screening = request.screen
         self.cocotb_tests = bench.cocotb
         self.screen_task: asyncio.Task[ScreenReport | Verdict] | None = None
+        #: a schema's runs, one verdict per choice (:mod:`oracle.variants`)
+        self.variant_verdicts: list[Verdict] | None = None
 
     def limits(self) -> Limits:
         return Limits(timeout_s=max(0.2, self.deadline - time.monotonic()), memory_bytes=self.runner.memory_bytes)
@@ -123,6 +126,8 @@ class OneRun:
                                                           "compilation failed"))
         if self.request.compile_only:
             return Verdict(Status.PASS, simulator=self.version, reason="compiled")
+        if self.request.variants:
+            return await self._variants(image)
         return await self._with_screen(await self._simulate(image))
 
     def _compilers(self) -> Compilers:
@@ -227,9 +232,36 @@ class OneRun:
 
     # -- the simulation ---------------------------------------------------------------------------
 
-    def _sim_dir(self) -> Path:
+    async def _variants(self, image: Path) -> Verdict:
+        """A schema: the image run once per choice, each run judged as the design alone would be
+        and given the time the design alone would have had left after compiling."""
+        rejected = _rejection(await self._report(), self.version)
+        if rejected is not None:
+            return rejected
+        if self.cocotb_tests is not None:
+            return Verdict(Status.ERROR, simulator=self.version, reason="variants are not run with cocotb benches")
+        data = image.read_bytes()
+        each = max(0.2, self.left())
+        verdicts = []
+        for choice in range(1, self.request.variants + 1):
+            chosen = self.sim.select(data, self.request.marker, choice)
+            if chosen is None:
+                return Verdict(Status.ERROR, simulator=self.version,
+                               reason="the schema's selector is not in its compiled image")
+            path = self.workdir / f"choice{choice}.image"
+            path.write_bytes(chosen)
+            self.deadline = time.monotonic() + each
+            try:
+                verdicts.append(await self._simulate(path, f"sim{choice}"))
+            finally:
+                path.unlink(missing_ok=True)
+                shutil.rmtree(self.workdir / f"sim{choice}", ignore_errors=True)
+        self.variant_verdicts = verdicts
+        return Verdict(Status.PASS, simulator=self.version, reason=f"{len(verdicts)} variants run")
+
+    def _sim_dir(self, name: str = "sim") -> Path:
         """The simulation's working directory: the bench's data files at their places."""
-        sim = self.workdir / "sim"
+        sim = self.workdir / name
         sim.mkdir()
         for place, content in self.bench.data:
             target = sim / place
@@ -237,9 +269,9 @@ class OneRun:
             target.write_bytes(content)
         return sim
 
-    async def _simulate(self, image: Path) -> Verdict:
+    async def _simulate(self, image: Path, where: str = "sim") -> Verdict:
         request, bench, cocotb = self.request, self.bench, self.runner.cocotb
-        simdir = self._sim_dir()
+        simdir = self._sim_dir(where)
         argv, env = self.sim.run(self.tools, str(image)), self.env
         if self.cocotb_tests is not None:
             if cocotb is None:

@@ -95,8 +95,11 @@ class Runner:
 
     async def _answer(self, rid: int, request: RunRequest) -> None:
         try:
-            verdict = await self.execute(request)
-            self.send({"id": rid, "verdict": verdict.to_wire()})
+            verdict, variants = await self.execute_all(request)
+            answer: dict[str, Any] = {"id": rid, "verdict": verdict.to_wire()}
+            if variants is not None:
+                answer["variants"] = [v.to_wire() for v in variants]
+            self.send(answer)
         except asyncio.CancelledError:
             self.send({"id": rid, "cancelled": True})
         except Exception as exc:  # noqa: BLE001 - a bug here must not end other runs: an error verdict
@@ -116,11 +119,17 @@ class Runner:
     # -- one run ---------------------------------------------------------------------------
 
     async def execute(self, request: RunRequest) -> Verdict:
+        return (await self.execute_all(request))[0]
+
+    async def execute_all(self, request: RunRequest) -> tuple[Verdict, list[Verdict] | None]:
+        """The run's verdict, and for a schema the verdict of each choice."""
         bench = self.benches[request.key]
         self.count += 1
         workdir = Path(tempfile.mkdtemp(prefix=f"run{self.count}-", dir=self.root))
         try:
-            return await OneRun(self, request, bench, workdir).execute()
+            run = OneRun(self, request, bench, workdir)
+            verdict = await run.execute()
+            return verdict, run.variant_verdicts
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -73,13 +73,17 @@ class RunRequest:
     expected_samples: int | None = None
     agreement: bool = False
     compile_only: bool = False
+    #: a schema of variants (:mod:`oracle.variants`): the selector's marker and how many choices
+    #: to run (1..variants), each judged as if it were the design alone; 0: one ordinary run
+    marker: int = 0
+    variants: int = 0
 
     def to_wire(self) -> dict[str, Any]:
         return {"op": "run", "key": self.key, "design": [[d.file, d.shown, d.text] for d in self.design],
                 "top": self.top, "timeout": self.timeout, "limit": self.limit, "screen": self.screen,
                 "params": self.params, "interface": [p.to_list() for p in self.interface] if self.interface else None,
                 "exact": self.exact, "expected_samples": self.expected_samples, "agreement": self.agreement,
-                "compile_only": self.compile_only}
+                "compile_only": self.compile_only, "marker": self.marker, "variants": self.variants}
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> RunRequest:
@@ -89,7 +93,7 @@ class RunRequest:
                    dict(data.get("params") or {}),
                    tuple(Port(str(n), str(d), int(w)) for n, d, w in interface) if interface else None,
                    bool(data.get("exact", True)), data.get("expected_samples"), bool(data.get("agreement")),
-                   bool(data.get("compile_only")))
+                   bool(data.get("compile_only")), int(data.get("marker") or 0), int(data.get("variants") or 0))
 
 
 def safe_place(place: str) -> str:

@@ -30,6 +30,7 @@ SLOW_SUITES = {
     "tests/oracle/test_references.py": "every problem of the dataset",
     "tests/oracle/test_vcd_agrees_with_testbench.py": "every problem of the dataset",
     "tests/engine/test_bench.py": "benchmark sweeps",
+    "tests/engine/test_schema_exact.py": "every edit judged both ways",
     "tests/engine/test_provider_faults.py": "providers that fail slowly",
     "tests/lsp/test_e2e.py": "the language server over stdio",
     "tests/oracle/test_benches.py": "every kind of real testbench, cocotb included",

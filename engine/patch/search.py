@@ -24,7 +24,8 @@ from ..problem import Problem, has_clock
 from .edits import Edit, apply, candidate_edits
 from .fitness import Fitness, fitness, improves, weights
 from .fixes import fixes
-from .source import parse
+from .judging import PER_SCHEMA, EditJudge
+from .source import Source, parse
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class PatchBudget:
     seconds: float = 20.0
     depth: int = 2  # edits on top of each other
     beam: int = 4  # children kept for expanding, per node
+    schemata: bool = True  # judge many edits with one compilation (engine.patch.schema)
 
     @property
     def active(self) -> bool:
@@ -59,6 +61,8 @@ class PatchReport:
     edits_tried: int
     elapsed_s: float
     parent_fitness: Fitness = ()
+    by_schema: int = 0  # of the simulations, those run as a choice of a schema
+    schemata: int = 0  # schemata compiled
 
     @property
     def passed(self) -> bool:
@@ -92,8 +96,10 @@ class PatchSearch:
         self.on_progress = on_progress
         self.timeout_s = timeout_s
         self.judged = 0
+        self.by_schema = 0
         self.tried = 0
         self.sequential = has_clock(problem.interface) if problem.interface else True
+        self.batch = EditJudge(oracle, problem, self.judge, lambda: self.timeout_s, label)
 
     def fit(self, verdict: Verdict) -> Fitness:
         return fitness(verdict, sequential=self.sequential)
@@ -104,16 +110,32 @@ class PatchSearch:
                                           interface=self.problem.interface or None, exact=self.problem.exact,
                                           agreement=True)
 
-    def edits_for(self, node: _Node) -> list[Edit]:
+    def edits_for(self, node: _Node) -> tuple[list[Edit], Source | None]:
+        """The node's edits, most suspicious first, and its parsed source (None: no schemata)."""
         v = node.verdict
         if v.status is Status.COMPILE_ERROR:
-            return fixes(node.text, v.compile_errors, v.hints)
+            return fixes(node.text, v.compile_errors, v.hints), None
         if v.status is not Status.FUNCTIONAL_FAIL:
-            return []
+            return [], None
         source = parse(node.text)
         if source is None:
-            return []
-        return candidate_edits(source, weights(v), verdict=v)
+            return [], None
+        return candidate_edits(source, weights(v), verdict=v), source if self.budget.schemata else None
+
+    async def judge_batch(self, source: Source | None, batch: list[tuple[Edit, str]], node: _Node) -> list[Verdict]:
+        """Each edit's verdict; a schema's verdict that would change the search (a pass, a child
+        kept or, at the root, an equal one) is judged again alone, and that verdict is used."""
+        judged = await self.batch.many(source, batch)
+        self.judged += self.batch.runs
+        self.by_schema += self.batch.runs
+        self.batch.runs = 0
+        again = [i for i, j in enumerate(judged) if not j.exact and (
+            j.verdict.passed or improves(j.verdict, node.verdict, sequential=self.sequential)
+            or self.fit(j.verdict) == _neg(node.priority) and j.verdict.status is node.verdict.status)]
+        verdicts = [j.verdict for j in judged]
+        for i, v in zip(again, await asyncio.gather(*(self.judge(batch[i][1]) for i in again))):
+            verdicts[i] = v
+        return verdicts
 
     async def run(self, code: str, verdict: Verdict | None = None, *, parent_name: str = "candidate.sv") -> PatchReport:
         """Search from ``code`` (its ``verdict`` is judged again with agreement figures if it
@@ -130,13 +152,14 @@ class PatchSearch:
         frontier = [root]
         seen = {normalise(code)}
         best: _Node | None = None
-        workers = max(1, self.oracle.workers) * 2
+        workers = max(1, self.oracle.workers)
 
         def report() -> PatchReport:
             patched = None
             if best is not None:
                 patched = Patched(best.text, best.verdict, best.edits, unified_diff(code, best.text, parent_name))
-            return PatchReport(patched, self.judged, self.tried, round(time.monotonic() - start, 3), root_fit)
+            return PatchReport(patched, self.judged, self.tried, round(time.monotonic() - start, 3), root_fit,
+                               self.by_schema, self.batch.schemata)
 
         while frontier and self.judged < self.budget.simulations and time.monotonic() < deadline:
             node = heapq.heappop(frontier)
@@ -144,14 +167,15 @@ class PatchSearch:
                 continue
             node_fit = _neg(node.priority)
             share = self.budget.simulations * (0.6 if node is root else 0.2)
-            edits = [e for e in self.edits_for(node)][: max(1, int(share))]
+            edits, source = self.edits_for(node)
+            edits = edits[: max(1, int(share))]
             kept: list[_Node] = []
             equal: list[_Node] = []
-            for batch_start in range(0, len(edits), workers):
+            for lo, hi in _batches(len(edits), workers, schemata=source is not None):
                 if self.judged >= self.budget.simulations or time.monotonic() >= deadline:
                     break
                 batch = []
-                for edit in edits[batch_start:batch_start + workers]:
+                for edit in edits[lo:hi]:
                     text = apply(node.text, [edit])
                     key = normalise(text)
                     if key in seen:
@@ -161,8 +185,7 @@ class PatchSearch:
                 self.tried += len(batch)
                 remaining = deadline - time.monotonic()
                 try:
-                    verdicts = await asyncio.wait_for(asyncio.gather(*(self.judge(t) for _, t in batch)),
-                                                      max(0.1, remaining))
+                    verdicts = await asyncio.wait_for(self.judge_batch(source, batch, node), max(0.1, remaining))
                 except TimeoutError:
                     break
                 for (edit, text), v in zip(batch, verdicts):
@@ -186,6 +209,19 @@ class PatchSearch:
                 for child in equal[:2]:
                     heapq.heappush(frontier, child)
         return report()
+
+
+def _batches(count: int, workers: int, *, schemata: bool) -> list[tuple[int, int]]:
+    """The slices of a node's edits judged together: two per worker first (the most suspicious
+    edits, one compilation each: a pass there ends the search soonest), then, with schemata, a
+    schema per worker each time."""
+    first = 2 * workers
+    size = workers * PER_SCHEMA if schemata else first
+    bounds = [(0, min(first, count))]
+    while bounds[-1][1] < count:
+        lo = bounds[-1][1]
+        bounds.append((lo, min(lo + size, count)))
+    return [b for b in bounds if b[1] > b[0]]
 
 
 def _neg(fit: Fitness) -> Fitness:

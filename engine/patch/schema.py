@@ -1,0 +1,187 @@
+"""Many edits judged with one compilation: the candidate rewritten as a mutant schema.
+
+Each edit that falls inside a procedural statement of an ``always`` block is placed as a variant
+of the smallest such statement that holds it (its *anchor*): the anchor becomes
+
+    begin case (<selector>) 32'd1: begin <anchor with edit 1> end ... default: begin <anchor> end endcase end
+
+and the oracle runs the compiled schema once per choice (:mod:`oracle.variants`). A variant is
+the whole statement with the edit applied, so widths, signedness and evaluation order inside it
+are exactly the edited design's; the selector holds its value before any process starts. The
+edits that have no anchor (continuous assignments, declarations, sensitivity lists, ``initial``
+blocks, functions) are judged one compilation each, as before.
+
+In a block whose sensitivity is what it reads (``always_comb``, ``always @*``) an edit is placed
+only if it brings in no name the text it replaces lacks: a variant reading another signal would
+wake the block at other times in every run (found by the side-by-side test). An anchor may not
+hold timing controls, waits, named blocks or declarations (each variant is a
+copy, so names would clash and time would pass differently). An anchor inside another sits in
+the outer one's default arm: one edit is on in a run, so the other arms hold the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from oracle import Selector
+
+from .edit import Edit
+from .source import Source, _ps, walk_nodes
+
+
+@dataclass(frozen=True)
+class Schema:
+    text: str
+    edits: tuple[Edit, ...]  # choice k runs edits[k - 1]
+    lines: tuple[tuple[int, int], ...]  # choice k's variant: first and last line of the schema text
+
+    def choices_at(self, line: int) -> list[int]:
+        """The choices whose variant holds ``line`` (1-based) of the schema's text."""
+        return [k for k, (first, last) in enumerate(self.lines, start=1) if first <= line <= last]
+
+
+def anchors(source: Source) -> list[tuple[int, int, int, bool]]:
+    """(start, end, header end of its module, in a block of implicit sensitivity) of every
+    statement that may carry variants."""
+    ps = _ps()
+    K = ps.syntax.SyntaxKind
+    always = {K.AlwaysBlock, K.AlwaysCombBlock, K.AlwaysFFBlock, K.AlwaysLatchBlock}
+    found: list[tuple[int, int, int, bool]] = []
+    root = source.tree.root
+    modules = [root] if root.kind == K.ModuleDeclaration else [
+        m for m in walk_nodes(ps, root) if m.kind == K.ModuleDeclaration]
+    for module in modules:
+        header_end = module.header.sourceRange.end.offset
+        for member in walk_nodes(ps, module):
+            if member.kind not in always:
+                continue
+            implicit = member.kind != K.AlwaysFFBlock and _implicit(ps, member)
+            for node in walk_nodes(ps, member.statement):
+                if isinstance(node, ps.syntax.StatementSyntax) and _movable(ps, node):
+                    start, end = source.span(node)
+                    found.append((start, end, header_end, implicit))
+    return found
+
+
+def _implicit(ps: Any, block: Any) -> bool:
+    """Whether the block's sensitivity is what it reads (``always_comb``, ``always_latch``,
+    ``always @*``): then a variant reading a name the original does not would wake it more often."""
+    K = ps.syntax.SyntaxKind
+    if block.kind in (K.AlwaysCombBlock, K.AlwaysLatchBlock):
+        return True
+    statement = block.statement
+    if statement.kind != K.TimingControlStatement:
+        return True  # no event control at all: be careful
+    return statement.timingControl.kind == K.ImplicitEventControl or "*" in str(statement.timingControl)
+
+
+_BASED = re.compile(r"\d*\s*'\s*[sS]?[bBoOdDhH]\s*[0-9a-fA-F_xXzZ?]+|'[01xzXZ]")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def names_of(text: str) -> set[str]:
+    """The names (keywords included) in a piece of Verilog, its based literals left out."""
+    return set(_NAME.findall(_BASED.sub(" ", text)))
+
+
+def _reads_nothing_new(text: str, e: Edit) -> bool:
+    return names_of(e.text) <= names_of(text[e.start:e.end])
+
+
+def _movable(ps: Any, statement: Any) -> bool:
+    K = ps.syntax.SyntaxKind
+    banned = {K.TimingControlStatement, K.WaitStatement, K.WaitForkStatement, K.WaitOrderStatement,
+              K.DataDeclaration, K.ForVariableDeclaration, K.ParameterDeclarationStatement, K.ParallelBlockStatement,
+              K.ProceduralAssignStatement, K.ProceduralForceStatement, K.ProceduralDeassignStatement,
+              K.ProceduralReleaseStatement, K.DelayControl, K.EventControl, K.EventControlWithExpression,
+              K.ImplicitEventControl, K.RepeatedEventControl, K.CycleDelay}
+    if statement.kind in (K.SequentialBlockStatement,) and statement.blockName is not None:
+        return False
+    for node in walk_nodes(ps, statement):
+        if node.kind in banned:
+            return False
+        if node.kind == K.SequentialBlockStatement and node.blockName is not None:
+            return False
+        if isinstance(node, ps.syntax.StatementSyntax) and getattr(node, "label", None) is not None:
+            return False
+    return True
+
+
+def build(source: Source, edits: Sequence[Edit], selector: Selector) -> tuple[Schema | None, list[Edit]]:
+    """The schema for the edits that have an anchor, and the edits that have none."""
+    spans = sorted(set(anchors(source)))
+    held: dict[tuple[int, int, int, bool], list[Edit]] = {}
+    rest: list[Edit] = []
+    for e in edits:
+        holding = [a for a in spans if a[0] <= e.start and e.end <= a[1]]
+        if holding and any(a[3] for a in holding) and not _reads_nothing_new(source.text, e):
+            holding = []  # in an implicitly sensitive block, a new name would change when it runs
+        if holding:
+            held.setdefault(min(holding, key=lambda a: a[1] - a[0]), []).append(e)
+        else:
+            rest.append(e)
+    if not held:
+        return None, rest
+    return _Writer(source.text, held, selector).schema(), rest
+
+
+class _Writer:
+    """Writes a schema: each anchor a ``case`` on the selector whose default is the original
+    statement, in which the anchors it holds are written the same way (only one edit is ever on)."""
+
+    def __init__(self, text: str, held: dict[tuple[int, int, int, bool], list[Edit]], selector: Selector) -> None:
+        self.text = text
+        self.held = held
+        self.selector = selector
+        self.pieces: list[str] = []
+        self.line = 1
+        self.order: list[Edit] = []
+        self.lines: list[tuple[int, int]] = []
+
+    def emit(self, chunk: str) -> None:
+        self.pieces.append(chunk)
+        self.line += chunk.count("\n")
+
+    def schema(self) -> Schema:
+        headers = sorted({a[2] for a in self.held})
+        at = 0
+        for header in headers:
+            self.region(at, header)
+            self.emit(f"\n{self.selector.declaration()}\n")
+            at = header
+        self.region(at, len(self.text))
+        return Schema("".join(self.pieces), tuple(self.order), tuple(self.lines))
+
+    def region(self, start: int, end: int) -> None:
+        """The text from ``start`` to ``end`` with the outermost anchors in it written as cases."""
+        at = start
+        for a in self._outermost(start, end):
+            self.emit(self.text[at:a[0]])
+            self.anchor(a)
+            at = a[1]
+        self.emit(self.text[at:end])
+
+    def _outermost(self, start: int, end: int) -> list[tuple[int, int, int, bool]]:
+        inside = [a for a in self.held if start <= a[0] and a[1] <= end and (a[0], a[1]) != (start, end)]
+        return sorted(a for a in inside if not any(b is not a and b[0] <= a[0] and a[1] <= b[1]
+                                                  and (b[0], b[1]) != (a[0], a[1]) for b in inside))
+
+    def anchor(self, a: tuple[int, int, int, bool]) -> None:
+        start, end = a[0], a[1]
+        original = self.text[start:end]
+        self.emit(f"begin case ({self.selector.name})\n")
+        for e in self.held[a]:
+            self.order.append(e)
+            k = len(self.order)
+            first = self.line
+            self.emit(f"32'd{k}: begin {original[:e.start - start]}{e.text}{original[e.end - start:]} end\n")
+            self.lines.append((first, self.line - 1))
+        self.emit("default: begin ")
+        self.region(start, end)
+        self.emit(" end\nendcase end")
+
+
+__all__ = ["Schema", "anchors", "build"]
