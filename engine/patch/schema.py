@@ -43,27 +43,76 @@ class Schema:
         return [k for k, (first, last) in enumerate(self.lines, start=1) if first <= line <= last]
 
 
-def anchors(source: Source) -> list[tuple[int, int, int, bool]]:
-    """(start, end, header end of its module, in a block of implicit sensitivity) of every
-    statement that may carry variants."""
+@dataclass(frozen=True, order=True)
+class Anchor:
+    """A statement that may carry variants: procedural (in an ``always`` block) or a continuous
+    assignment to a net."""
+
+    start: int
+    end: int
+    header: int  # where its module's header ends (the selector is declared there)
+    implicit: bool = False  # in a block whose sensitivity is what it reads
+    assign: bool = False  # a continuous assignment (its variants are drivers, see _Writer.drivers)
+    target: str = ""  # a continuous assignment's target (a whole signal)
+    width: str = ""  # its declared range ("" for one bit)
+
+
+def anchors(source: Source) -> list[Anchor]:
+    """Every statement of ``source`` that may carry variants."""
     ps = _ps()
     K = ps.syntax.SyntaxKind
     always = {K.AlwaysBlock, K.AlwaysCombBlock, K.AlwaysFFBlock, K.AlwaysLatchBlock}
-    found: list[tuple[int, int, int, bool]] = []
+    found: list[Anchor] = []
     root = source.tree.root
     modules = [root] if root.kind == K.ModuleDeclaration else [
         m for m in walk_nodes(ps, root) if m.kind == K.ModuleDeclaration]
+    # a driver's 'z arm would make a signed expression unsigned; a net of several packed dimensions
+    # is not declared again from its first range
+    plain = "signed" not in source.text and "][" not in source.text
     for module in modules:
         header_end = module.header.sourceRange.end.offset
+        signals = source.module_signals.get(module.header.name.valueText, {})
         for member in walk_nodes(ps, module):
+            if member.kind == K.ContinuousAssign and plain:
+                start, end = source.span(member)
+                parts = _split_assign(source.text[start:end])
+                signal = signals.get(parts[0]) if parts else None
+                if signal is not None and _RANGE.match(signal.width):
+                    found.append(Anchor(start, end, header_end, assign=True, target=signal.name, width=signal.width))
+                continue
             if member.kind not in always:
                 continue
             implicit = member.kind != K.AlwaysFFBlock and _implicit(ps, member)
             for node in walk_nodes(ps, member.statement):
                 if isinstance(node, ps.syntax.StatementSyntax) and _movable(ps, node):
                     start, end = source.span(node)
-                    found.append((start, end, header_end, implicit))
+                    found.append(Anchor(start, end, header_end, implicit))
     return found
+
+
+_RANGE = re.compile(r"\A(\[[^\[\]]*\])?\Z")
+_ASSIGN = re.compile(r"\Aassign\s+([A-Za-z_][A-Za-z0-9_$]*(?:\s*\[[^\]=;]*\])?)\s*=(?!=)\s*(.*);\s*\Z", re.DOTALL)
+
+
+def _split_assign(text: str) -> tuple[str, str] | None:
+    """(target, expression) of ``assign target = expression;`` (one target, no delay or strength)."""
+    m = _ASSIGN.match(text.strip())
+    if m is None or ";" in m.group(2) or "," in _outside_brackets(m.group(2)):
+        return None
+    return m.group(1), m.group(2)
+
+
+def _outside_brackets(text: str) -> str:
+    """``text`` with everything inside (), [] and {} dropped (to find a top-level comma)."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 def _implicit(ps: Any, block: Any) -> bool:
@@ -113,14 +162,20 @@ def _movable(ps: Any, statement: Any) -> bool:
 def build(source: Source, edits: Sequence[Edit], selector: Selector) -> tuple[Schema | None, list[Edit]]:
     """The schema for the edits that have an anchor, and the edits that have none."""
     spans = sorted(set(anchors(source)))
-    held: dict[tuple[int, int, int, bool], list[Edit]] = {}
+    held: dict[Anchor, list[Edit]] = {}
     rest: list[Edit] = []
     for e in edits:
-        holding = [a for a in spans if a[0] <= e.start and e.end <= a[1]]
-        if holding and any(a[3] for a in holding) and not _reads_nothing_new(source.text, e):
+        holding = [a for a in spans if a.start <= e.start and e.end <= a.end]
+        if holding and any(a.implicit for a in holding) and not _reads_nothing_new(source.text, e):
             holding = []  # in an implicitly sensitive block, a new name would change when it runs
+        if holding and holding[0].assign:
+            a = holding[0]
+            changed = source.text[a.start:e.start] + e.text + source.text[e.end:a.end]
+            parts = _split_assign(changed)
+            if parts is None or parts[0] != a.target:
+                holding = []  # no longer one plain assignment to the same signal
         if holding:
-            held.setdefault(min(holding, key=lambda a: a[1] - a[0]), []).append(e)
+            held.setdefault(min(holding, key=lambda a: a.end - a.start), []).append(e)
         else:
             rest.append(e)
     if not held:
@@ -132,7 +187,7 @@ class _Writer:
     """Writes a schema: each anchor a ``case`` on the selector whose default is the original
     statement, in which the anchors it holds are written the same way (only one edit is ever on)."""
 
-    def __init__(self, text: str, held: dict[tuple[int, int, int, bool], list[Edit]], selector: Selector) -> None:
+    def __init__(self, text: str, held: dict[Anchor, list[Edit]], selector: Selector) -> None:
         self.text = text
         self.held = held
         self.selector = selector
@@ -140,13 +195,14 @@ class _Writer:
         self.line = 1
         self.order: list[Edit] = []
         self.lines: list[tuple[int, int]] = []
+        self.nets = 0
 
     def emit(self, chunk: str) -> None:
         self.pieces.append(chunk)
         self.line += chunk.count("\n")
 
     def schema(self) -> Schema:
-        headers = sorted({a[2] for a in self.held})
+        headers = sorted({a.header for a in self.held})
         at = 0
         for header in headers:
             self.region(at, header)
@@ -159,18 +215,44 @@ class _Writer:
         """The text from ``start`` to ``end`` with the outermost anchors in it written as cases."""
         at = start
         for a in self._outermost(start, end):
-            self.emit(self.text[at:a[0]])
-            self.anchor(a)
-            at = a[1]
+            self.emit(self.text[at:a.start])
+            if a.assign:
+                self.drivers(a)
+            else:
+                self.anchor(a)
+            at = a.end
         self.emit(self.text[at:end])
 
-    def _outermost(self, start: int, end: int) -> list[tuple[int, int, int, bool]]:
-        inside = [a for a in self.held if start <= a[0] and a[1] <= end and (a[0], a[1]) != (start, end)]
-        return sorted(a for a in inside if not any(b is not a and b[0] <= a[0] and a[1] <= b[1]
-                                                  and (b[0], b[1]) != (a[0], a[1]) for b in inside))
+    def _outermost(self, start: int, end: int) -> list[Anchor]:
+        inside = [a for a in self.held if start <= a.start and a.end <= end and (a.start, a.end) != (start, end)]
+        return sorted(a for a in inside if not any(b is not a and b.start <= a.start and a.end <= b.end
+                                                  and (b.start, b.end) != (a.start, a.end) for b in inside))
 
-    def anchor(self, a: tuple[int, int, int, bool]) -> None:
-        start, end = a[0], a[1]
+    def drivers(self, a: Anchor) -> None:
+        """A continuous assignment: a net of the target's range with one driver per variant, each
+        driving only in its own run and high impedance otherwise (so the net resolves to exactly
+        that variant's value; the original drives in every other run), and the target assigned
+        from it."""
+        original = self.text[a.start:a.end]
+        name = self.selector.name
+        self.nets += 1
+        net = f"{name}_n{self.nets}"
+        self.emit(f"wire {a.width} {net};\n")
+        lo = len(self.order) + 1
+        for e in self.held[a]:
+            self.order.append(e)
+            k = len(self.order)
+            changed = original[:e.start - a.start] + e.text + original[e.end - a.start:]
+            _, value = _split_assign(changed) or ("", "")
+            self.lines.append((self.line, self.line))
+            self.emit(f"assign {net} = ({name} == 32'd{k}) ? ({value}) : 'z;\n")
+        _, value = _split_assign(original) or ("", "")
+        hi = len(self.order)
+        self.emit(f"assign {net} = ({name} < 32'd{lo} || {name} > 32'd{hi}) ? ({value}) : 'z;\n"
+                  f"assign {a.target} = {net};")
+
+    def anchor(self, a: Anchor) -> None:
+        start, end = a.start, a.end
         original = self.text[start:end]
         self.emit(f"begin case ({self.selector.name})\n")
         for e in self.held[a]:

@@ -19,6 +19,7 @@ from tests.conftest import ROOT
 
 EX = ROOT / "examples"
 GOOD = (EX / "counter4" / "counter4_good.sv").read_text()
+PARITY = (EX / "parity8" / "parity8_ref.sv").read_text().replace("module RefModule", "module TopModule")
 
 
 def figures(v: Verdict) -> tuple[object, ...]:
@@ -35,8 +36,8 @@ def oracle():
 
 # -- the schema's text ---------------------------------------------------------------------------
 
-MIXED = """module TopModule (input clk, input a, input b, output reg q, output y, output reg z);
-  assign y = a & b;
+MIXED = """module TopModule (input clk, input a, input b, output reg q, output y, output reg z, output logic w);
+  assign y = a & b; assign w = a | b;
   always @(posedge clk) begin
     if (a)
       q <= b;
@@ -52,21 +53,23 @@ endmodule
 
 def test_edits_in_always_statements_are_placed_the_rest_are_left():
     source = parse(MIXED)
-    edits = candidate_edits(source, {"q": 0.4, "y": 0.3, "z": 0.3})
+    edits = candidate_edits(source, {"q": 0.4, "y": 0.2, "z": 0.2, "w": 0.2})
     selector = Selector.fresh()
     schema, rest = build(source, edits, selector)
     assert schema is not None
     placed = {e.line for e in schema.edits}
-    # statements in always blocks, a named block's statements included (not the block: names would clash)
-    assert placed == {4, 5, 7, 10}, placed
-    assert 2 in {e.line for e in rest}  # the continuous assignment
+    # statements in always blocks, a named block's statements included (not the block: names would
+    # clash), continuous assignments (their variants are drivers of a net)
+    assert placed == {2, 4, 5, 7, 10}, placed
+    assert {e.line for e in rest} == {2, 3, 9}  # another target; both blocks' sensitivity lists
+    assert all(e.template == "assign another variable" for e in rest if e.line == 2)
     assert schema.text.count(selector.declaration()) == 1
     # every choice's variant is the statement with its edit, on the lines the schema says
     lines = schema.text.splitlines()
     for k, e in enumerate(schema.edits, start=1):
         first, last = schema.lines[k - 1]
         variant = "\n".join(lines[first - 1:last])
-        assert variant.startswith(f"32'd{k}: begin ")
+        assert variant.startswith(f"32'd{k}: begin ") or f"{selector.name} == 32'd{k})" in variant
         assert e.text in variant
         assert schema.choices_at(first) == [k]
     assert parse(schema.text) is not None  # it parses
@@ -113,6 +116,13 @@ async def same_verdicts(oracle: Oracle, problem: Problem, text: str, limit: int 
     assert not differ, differ[:2]
     assert judge.failed == 0 or judge.schemata > judge.failed
     return sum(1 for m in many if not m.exact), len(differ)
+
+
+async def test_continuous_assignments_are_drivers_with_the_oracles_verdicts(oracle):
+    problem = Problem.from_design(design_for(EX / "parity8" / "parity8.md"), oracle=oracle)
+    broken = PARITY.replace("~|data", "|data")
+    placed, differ = await same_verdicts(oracle, problem, broken, limit=30)
+    assert placed >= 8 and differ == 0
 
 
 async def test_schema_verdicts_are_the_oracles_on_an_example(oracle):
