@@ -72,6 +72,8 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "verilog-eval")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--schemata", nargs="+", choices=("on", "off"), default=["on"],
+                        help="judge many edits per compilation (on), one each (off), or both in turn")
     args = parser.parse_args()
     tests = sorted((args.eval / "dataset_spec-to-rtl").glob("*_test.sv"))
     if not tests:
@@ -81,15 +83,17 @@ async def main() -> None:
     for k in args.places:
         bugs = await make_bugs(oracle, tests, k, args.per, random.Random(args.seed * 100 + k))
         print(f"\n{len(bugs)} designs wrong in {k} place(s)", flush=True)
-        for depth in args.depth:
-            fixed = held = judged = 0
+        for depth, schemata in ((d, s) for d in args.depth for s in args.schemata):
+            fixed = held = judged = by_schema = 0
             seconds = 0.0
             began = time.perf_counter()
             for name, bench, ref, text, what in bugs:
                 problem = Problem(name, "", bench, interface=oracle.interface(bench) or ())
-                budget = PatchBudget(simulations=args.simulations, seconds=args.seconds, depth=depth)
+                budget = PatchBudget(simulations=args.simulations, seconds=args.seconds, depth=depth,
+                                     schemata=schemata == "on")
                 report = await PatchSearch(oracle, problem, budget).run(text)
                 judged += report.judged
+                by_schema += report.by_schema
                 seconds += report.elapsed_s
                 ok = None
                 if report.passed and report.best is not None:
@@ -101,8 +105,10 @@ async def main() -> None:
                 print(f"  K={k} depth={depth} {name:<32} {'FIXED' if report.passed else '-':<6} holds {ok!s:<5} "
                       f"{report.judged:>3} sims {report.elapsed_s:5.1f} s  bugs: {what[:100]}", flush=True)
             rate = judged / seconds if seconds else 0.0
-            summary.append(f"K={k} depth={depth}: fixed {fixed}/{len(bugs)} ({100 * fixed / max(1, len(bugs)):.0f}%), "
-                           f"{held} hold; {judged} simulations in {seconds:.0f} s of search ({rate:.0f}/s), "
+            share = 100 * fixed / max(1, len(bugs))
+            summary.append(f"K={k} depth={depth} schemata {schemata}: fixed {fixed}/{len(bugs)} ({share:.0f}%), "
+                           f"{held} hold; {judged} simulations ({by_schema} in schemata) in {seconds:.0f} s of "
+                           f"search ({rate:.0f}/s), "
                            f"{time.perf_counter() - began:.0f} s wall")
             print(summary[-1], flush=True)
     print("\n" + "\n".join(summary))
