@@ -175,17 +175,20 @@ async def run_generate(args: argparse.Namespace) -> int:
             "calls": result.calls, "tokens": result.tokens, "rounds": result.rounds,
             "candidates": len(result.candidates), "elapsed_s": result.timings.wall_s,
             "verdict": best.verdict.to_dict() if best else None,
-            "patched_from": best.provenance.base if best and best.origin is Origin.PATCH else None,
+            "patched_from": best.provenance.base if best and best.origin.model_free else None,
             "edits": list(best.edits) if best else [], "diff": best.diff if best else "",
         }, indent=2))
     elif solution is not None and wrote is not None:
         v = solution.verdict
-        how = (f"candidate {solution.id}, the model's candidate {solution.provenance.base} patched"
-               if solution.origin is Origin.PATCH
-               else f"candidate {solution.id}, {solution.origin} in round {solution.round}")
+        if solution.origin is Origin.PATCH:
+            how = f"candidate {solution.id}, the model's candidate {solution.provenance.base} patched"
+        elif solution.origin is Origin.RECOMBINE:
+            how = f"candidate {solution.id}, the model's candidates recombined around {solution.provenance.base}"
+        else:
+            how = f"candidate {solution.id}, {solution.origin} in round {solution.round}"
         print(f"PASS  {design.output}  ({how}; {v.samples} samples; {result.calls} calls, {result.tokens} tokens, "
               f"{result.timings.wall_s:.0f} s)")
-        if solution.origin is Origin.PATCH:
+        if solution.origin.model_free:
             print("edits made without the model (see them again with: anvil runs show " + result.run_id + "):")
             for edit in solution.edits:
                 print(f"  {edit}")

@@ -106,7 +106,8 @@ def run_runs(args: argparse.Namespace) -> int:
 
             print("    " + render_verdict(verdict).replace("\n", "\n    "))
             if best.get("diff"):
-                print(f"    patched from candidate {best['parent']} (the model's code, edited):")
+                how = ("recombined around" if best.get("origin") == "recombine" else "patched from")
+                print(f"    {how} candidate {best['parent']} (the model's code, edited):")
                 print("      " + best["diff"].rstrip().replace("\n", "\n      "))
             print("    code:")
             print("      " + (best["code"] or "").rstrip().replace("\n", "\n      "))

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from . import events as ev
-from .values import Origin
 
 log = logging.getLogger("anvil.ledger")
 
@@ -199,7 +198,7 @@ class Ledger:
             v = c.verdict
             made = c.provenance
             # parent: for a patch, the model's candidate its edits are shown against
-            parent = made.base if made.origin is Origin.PATCH else made.of
+            parent = made.base if made.origin.model_free else made.of
             self.db.execute("INSERT OR REPLACE INTO candidates (run_id, id, round, origin, parent, call_id, "
                             "duplicate_of, status, score, code, verdict, reason, edits, diff) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

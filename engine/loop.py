@@ -25,6 +25,7 @@ from oracle import CompileError, Oracle, OracleError, SourceText, Status, Verdic
 
 from . import events as ev
 from .extract import extract_verilog, normalise
+from .patch.recombine import Contender, compose, plan
 from .patch.search import PatchSearch, unified_diff
 from .problem import Problem
 from .prompts import first_request, fitted_repair
@@ -45,6 +46,9 @@ from .values import (
 from .version import __version__
 
 log = logging.getLogger("anvil.engine")
+
+#: the best failing candidates a recombination chooses outputs from
+RECOMBINE_POOL = 12
 
 
 #: a verdict and the screen's hints for it
@@ -206,8 +210,10 @@ class Engine:
         await self._race(jobs)
         if state.best is not None and state.best.passed:
             raise _Solved(state.best)
+        await self._recombine(problem, state, 0)
         await self._patch(problem, state, 0)
-        heads = self._distinct(state.candidates)
+        # a recombination is not repaired: the model would be shown several designs side by side
+        heads = [c for c in self._distinct(state.candidates) if c.origin is not Origin.RECOMBINE]
         for round_no in range(1, s.rounds + 1):
             if self._spent(state):
                 self.emit(ev.BudgetSpent(state.run_id, self._spent(state)))
@@ -234,6 +240,7 @@ class Engine:
                                               seed))
             children = await self._race(jobs)
             heads = self._advance(heads, children, state)
+            await self._recombine(problem, state, round_no)
             heads = self._advance(heads, await self._patch(problem, state, round_no), state)
         return s.rounds
 
@@ -291,6 +298,7 @@ class Engine:
         if budget is None or not budget.active:
             return []
         targets = [c for c in self._distinct(state.candidates) if c.id not in state.patched
+                   and c.origin is not Origin.RECOMBINE
                    and c.verdict.status in (Status.FUNCTIONAL_FAIL, Status.COMPILE_ERROR)]
         out = []
         for parent in targets[: self.strategy.patch_width]:
@@ -323,6 +331,38 @@ class Engine:
                 raise _Solved(candidate)
             out.append(candidate)
         return out
+
+    # -- recombination ---------------------------------------------------------------------
+
+    async def _recombine(self, problem: Problem, state: RunState, round_no: int) -> Candidate | None:
+        """Judge the failing candidates side by side, each output from the one wrong on it least,
+        when the agreement figures predict that this beats each of them alone; a pass ends the run."""
+        budget = self.strategy.patch
+        outputs = [p.name for p in problem.interface if p.direction == "output"]
+        if budget is None or not budget.recombine or len(outputs) < 2:
+            return None
+        pool = [c for c in sorted(state.candidates, key=lambda c: (rank(c.verdict), -c.id), reverse=True)
+                if c.code is not None and c.duplicate_of is None and c.origin is not Origin.RECOMBINE
+                and c.verdict.status is Status.FUNCTIONAL_FAIL and c.verdict.agreement is not None][:RECOMBINE_POOL]
+        found = plan([Contender(c.id, c.code or "", c.verdict.agreement) for c in pool if c.verdict.agreement],
+                     outputs)
+        if found is None:
+            return None
+        codes = {c.id: c.code or "" for c in pool}
+        text = compose(found, codes, problem.interface, problem.top)
+        if text is None or normalise(text) in state.by_text:
+            return None
+        state.next_candidate += 1
+        cid = state.next_candidate
+        verdict, hints = await self._check_and_simulate(problem, text, self._label(cid))
+        made = Provenance(Origin.RECOMBINE, of=found.main, base=found.main, edits=found.describe(), calls=state.calls)
+        candidate = Candidate(cid, round_no, made, text, verdict, hints=hints,
+                              diff=unified_diff(codes[found.main], text, self._label(found.main), "recombined"))
+        state.by_text[normalise(text)] = (cid, _done((verdict, hints)))
+        self._record(state, candidate)
+        if candidate.passed:
+            raise _Solved(candidate)
+        return candidate
 
     def _record(self, state: RunState, candidate: Candidate) -> None:
         state.candidates.append(candidate)

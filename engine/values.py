@@ -50,9 +50,15 @@ class Origin(str, enum.Enum):
     SAMPLE = "sample"  # the model, from the spec
     REPAIR = "repair"  # the model, from a failing candidate and its failures
     PATCH = "patch"  # the patch search, from a failing candidate, without the model
+    RECOMBINE = "recombine"  # failing candidates side by side, each output from the one right on it
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
+
+    @property
+    def model_free(self) -> bool:
+        """Made without the model: its edits and diff are shown against a model's candidate."""
+        return self in (Origin.PATCH, Origin.RECOMBINE)
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,9 @@ class Provenance:
     """Where a candidate came from.
 
     ``call``: the model call that answered it (None for a patch). ``of``: the candidate it was made
-    from (the one repaired, or the one edited). ``base``: for a patch, the model's candidate its
-    edits and diff are shown against (``of`` itself, or, for a patch of a patch, that one's base).
+    from (the one repaired, or the one edited; for a recombination, the one giving most outputs).
+    ``base``: for a patch, the model's candidate its edits and diff are shown against (``of``
+    itself, or, for a patch of a patch, that one's base; for a recombination, ``of``).
     ``calls``: model calls issued up to and including its making (for a patch: those made before it).
     """
 

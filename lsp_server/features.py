@@ -182,9 +182,9 @@ class Anvil:
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
                        f", round {best.round}, {model}"
-            if best.origin is Origin.PATCH and best.edits:
+            if best.origin.model_free and best.edits:
                 more = f" +{len(best.edits) - 1} more" if len(best.edits) > 1 else ""
-                evidence += f", patched: {best.edits[0]}{more}"
+                evidence += f", {'recombined' if best.origin is Origin.RECOMBINE else 'patched'}: {best.edits[0]}{more}"
             self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence,
                                         result.run_id)
             self.publish(key + "|spec", {design.spec_file: []})

@@ -118,6 +118,7 @@ def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None =
                    holds=held.holds if held else None, holds_reason=held.reason if held else "",
                    patch_simulations=patch_simulations,
                    patched=bool(best and best.passed and best.origin is Origin.PATCH),
+                   recombined=bool(best and best.passed and best.origin is Origin.RECOMBINE),
                    near_misses=near[0], near_misses_passed=near[1])
 
 
@@ -177,7 +178,8 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
                "calls_to_solve": (round(sum(o.first_pass_call or 0 for o in solved) / len(solved), 2)
                                   if solved else None),
                "tokens_per_solve": round(sum(o.tokens for o in mine) / len(solved)) if solved else None,
-               "patched": sum(o.patched for o in solved), "patch_sims": sum(o.patch_simulations for o in mine),
+               "patched": sum(o.patched for o in solved), "recombined": sum(o.recombined for o in solved),
+               "patch_sims": sum(o.patch_simulations for o in mine),
                "near_misses": f"{sum(o.near_misses_passed for o in mine)}/{sum(o.near_misses for o in mine)}",
                "wall_s": round(sum(o.wall_s for o in mine), 1),
                "overhead_s": round(sum(o.overhead_s for o in mine), 3)}

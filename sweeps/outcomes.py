@@ -42,6 +42,7 @@ class Outcome:
     #: the patch search: simulations run, and whether the solving candidate is a patch
     patch_simulations: int = 0
     patched: bool = False
+    recombined: bool = False  # the solving candidate is a recombination
     #: near misses (a patched candidate matched >= 90% of the samples) and how many became passes
     near_misses: int = 0
     near_misses_passed: int = 0

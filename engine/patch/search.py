@@ -35,6 +35,8 @@ class PatchBudget:
     depth: int = 2  # edits on top of each other
     beam: int = 4  # children kept for expanding, per node
     schemata: bool = True  # judge many edits with one compilation (engine.patch.schema)
+    #: after a round, failing candidates side by side, each output from the one right on it (engine.patch.recombine)
+    recombine: bool = True
 
     @property
     def active(self) -> bool:
@@ -229,10 +231,10 @@ def _neg(fit: Fitness) -> Fitness:
     return tuple(-x for x in fit)
 
 
-def unified_diff(before: str, after: str, name: str) -> str:
+def unified_diff(before: str, after: str, name: str, how: str = "patch") -> str:
     stem = name[:-3] if name.endswith(".sv") else name
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=name, tofile=f"{stem}+patch.sv"))
+                                        fromfile=name, tofile=f"{stem}+{how}.sv"))
 
 
 __all__ = ["PatchBudget", "PatchReport", "PatchSearch", "Patched", "unified_diff"]
