@@ -76,7 +76,7 @@ class RunSettings:
     patch_seconds: float = _setting(20.0, group=PATCH, minimum=0, metavar="S",
                                     help="Most wall time per patched candidate, in seconds.")
     patch_width: int = _setting(2, group=PATCH, minimum=1, help="Candidates patched per round.")
-    patch_depth: int = _setting(2, group=PATCH, minimum=1, help="Edits stacked on one candidate at most.")
+    patch_depth: int = _setting(3, group=PATCH, minimum=1, help="Edits stacked on one candidate at most.")
     timeout: float = _setting(30.0, group=SIMULATION, minimum=0, exclusive=True, metavar="S",
                               help="Simulation time limit per candidate, in seconds.")
     record: Path | None = _setting(None, group=PROVIDER, metavar="FILE", editor=False,

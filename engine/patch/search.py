@@ -13,6 +13,7 @@ import asyncio
 import difflib
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from .source import Source, parse
 class PatchBudget:
     simulations: int = 300
     seconds: float = 20.0
-    depth: int = 2  # edits on top of each other
+    depth: int = 3  # edits on top of each other
     beam: int = 4  # children kept for expanding, per node
     schemata: bool = True  # judge many edits with one compilation (engine.patch.schema)
     #: after a round, failing candidates side by side, each output from the one right on it (engine.patch.recombine)
@@ -173,6 +174,7 @@ class PatchSearch:
             edits = edits[: max(1, int(share))]
             kept: list[_Node] = []
             equal: list[_Node] = []
+            flipped: list[_Node] = []  # an output now (nearly) the complement of the reference's
             for lo, hi in _batches(len(edits), workers, schemata=source is not None):
                 if self.judged >= self.budget.simulations or time.monotonic() >= deadline:
                     break
@@ -202,6 +204,8 @@ class PatchSearch:
                             best = child
                     elif child_fit == node_fit and v.status is node.verdict.status:
                         equal.append(child)
+                    elif complements(v) and not complements(node.verdict):
+                        flipped.append(child)
                 if self.on_progress is not None:
                     self.on_progress(self.judged, _neg(best.priority) if best else root_fit)
             kept.sort()
@@ -210,7 +214,27 @@ class PatchSearch:
             if node is root and not kept:  # a plateau: try pairs from the most suspicious neutral edits
                 for child in equal[:2]:
                     heapq.heappush(frontier, child)
+            if flipped:
+                # an edit that turns an output into the complement of the right one is one inversion
+                # from fixing it, however unfit it looks (a reset fixed behind an inverted output):
+                # expanded next
+                child = flipped[0]
+                first = tuple(-math.inf for _ in node.priority)
+                heapq.heappush(frontier, _Node(first, next(order), child.text, child.verdict, child.edits))
         return report()
+
+
+def complements(verdict: Verdict, share: float = 0.9) -> bool:
+    """Some output is wrong in at least ``share`` of its bits over every sample, and most reported
+    mismatches show known values (an unknown register before the first reset is allowed): (nearly)
+    the complement of the reference's output."""
+    a = verdict.agreement
+    if verdict.status is not Status.FUNCTIONAL_FAIL or a is None or a.samples < 8:
+        return False
+    unknown = sum(1 for m in verdict.mismatches if m.actual and any(c in "xXzZ" for c in m.actual.split("'")[-1]))
+    if 2 * unknown > len(verdict.mismatches):
+        return False
+    return any(o.width and o.bits >= share * a.samples * o.width for o in a.outputs.values())
 
 
 def _batches(count: int, workers: int, *, schemata: bool) -> list[tuple[int, int]]:

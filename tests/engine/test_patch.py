@@ -11,7 +11,7 @@ from engine.designs import design_for
 from engine.patch import PatchBudget, PatchSearch
 from engine.patch.edits import apply
 from engine.patch.source import parse
-from oracle import Oracle, Status
+from oracle import Oracle, SourceText, Status
 from tests.conftest import ROOT, run_anvil
 from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
@@ -153,3 +153,45 @@ async def test_a_patched_candidate_patched_again_is_shown_against_the_models_cod
     assert best.diff.startswith("--- candidate1.sv\n"), best.diff
     changed = [ln for ln in best.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
     assert len(changed) == 4 and "+  always @(posedge clk) begin" in changed and "+      count <= 4'd0;" in changed
+
+
+INVERTED_BEHIND_RESET = """module TopModule (input clk, input reset, input en, output [3:0] count);
+  reg [3:0] q;
+  always @(posedge clk) begin
+    if (!reset)
+      q <= 4'd0;
+    else if (en)
+      q <= q + 4'd1;
+  end
+  assign count = ~q;
+endmodule
+"""
+
+
+async def test_an_edit_that_makes_an_output_the_complement_is_expanded_first(oracle, monkeypatch):
+    """Fixing the reset makes ``count`` the exact complement of the reference's (every bit wrong,
+    far less fit than the parent); the search expands that child first, one inversion from a pass."""
+    import engine.patch.search as search
+
+    p = problem("counter4", oracle)
+    budget = PatchBudget(simulations=300, seconds=300)
+    report = await PatchSearch(oracle, p, budget).run(INVERTED_BEHIND_RESET)
+    assert report.passed, report.best
+    assert [e.describe().split(":")[1].strip() for e in report.best.edits] == ["negate condition", "remove inversion"]
+    monkeypatch.setattr(search, "complements", lambda verdict, share=0.9: False)
+    without = await PatchSearch(oracle, p, budget).run(INVERTED_BEHIND_RESET)
+    assert report.judged < without.judged
+
+
+async def test_complements_tells_an_inverted_output_from_a_wrong_or_unknown_one(oracle):
+    from engine.patch.search import complements
+
+    p = problem("counter4", oracle)
+
+    async def judge(text):
+        return await oracle.simulate(SourceText("c.sv", text), p.bench, agreement=True, interface=p.interface)
+
+    fixed_reset = INVERTED_BEHIND_RESET.replace("if (!reset)", "if (reset)")
+    assert complements(await judge(fixed_reset))
+    assert not complements(await judge(INVERTED_BEHIND_RESET))  # stuck at 4'hf: right now and then
+    assert not complements(await judge(fixed_reset.replace("assign count = ~q;", "assign count = 4'bx;")))
