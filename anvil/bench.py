@@ -41,8 +41,8 @@ def register(sub: SubCommands) -> None:
     p.add_argument("--every", type=positive_int, default=1, help="every N-th problem (after --only)")
     p.add_argument("--limit", type=positive_int, help="at most N problems")
     p.add_argument("--strategies", default=STRATEGIES,
-                   help="comma-separated: single, sample, repair, repair-focus, repair-summary, repair-none, each "
-                        "also with +patch (e.g. repair+patch) (default %(default)s)")
+                   help="comma-separated: single, sample, repair, repair-focus, repair-summary, repair-none, "
+                        "adaptive, each also with +patch (e.g. repair+patch) (default %(default)s)")
     p.add_argument("--k", default="1", help="pass@k values for the sampling strategy, e.g. 1,4 (default 1)")
     p.add_argument("--concurrency", type=positive_int, default=1,
                    help="problems run at once by the local executor (default 1)")

@@ -36,6 +36,7 @@ from .values import (
     CallRecord,
     Candidate,
     Origin,
+    Policy,
     Provenance,
     RunResult,
     RunStatus,
@@ -49,6 +50,8 @@ log = logging.getLogger("anvil.engine")
 
 #: the best failing candidates a recombination chooses outputs from
 RECOMBINE_POOL = 12
+#: the adaptive policy samples more while the best candidate gets fewer output bits right than this
+FAR_BITS = 0.6
 
 
 #: a verdict and the screen's hints for it
@@ -114,6 +117,8 @@ class RunState:
     next_candidate: int = 0
     #: candidates the patch search has worked on
     patched: set[int] = field(default_factory=set)
+    #: samples drawn after the first round (the adaptive policy's)
+    more_samples: int = 0
     #: model calls that answered, and the errors of those that did not
     answered: int = 0
     failures: list[ProviderError] = field(default_factory=list)
@@ -218,13 +223,18 @@ class Engine:
             if self._spent(state):
                 self.emit(ev.BudgetSpent(state.run_id, self._spent(state)))
                 return round_no - 1
-            parents = self._distinct(heads)[: s.repair_width]
+            far = s.policy is Policy.ADAPTIVE and self._far(state)
+            parents = [] if far else self._distinct(heads)[: s.repair_width]
             width = min(s.repair_width, self.max_calls - state.calls)
-            self.emit(ev.RoundStarted(state.run_id, round_no, Origin.REPAIR, width))
+            self.emit(ev.RoundStarted(state.run_id, round_no, Origin.SAMPLE if far else Origin.REPAIR, width))
             temperature = s.repair_temperature if s.repair_temperature is not None else s.temperature
             jobs = []
             for i in range(width):
                 seed = s.seed + 1000 * round_no + i
+                if s.policy is Policy.ADAPTIVE and i >= len(parents):
+                    # more samples continue the first round's seeds (a best-of-N recording answers them)
+                    seed = s.seed + s.samples + state.more_samples
+                    state.more_samples += 1
                 code = parents[i].code if i < len(parents) else None
                 request = None
                 if code is not None:
@@ -261,6 +271,17 @@ class Engine:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         return done
+
+    def _far(self, state: RunState) -> bool:
+        """The best candidate is far from passing: nothing that simulates, or fewer than
+        ``FAR_BITS`` of its output bits right (a compile error is not far: its repair is concrete)."""
+        best = state.best
+        if best is None or best.verdict.status is Status.COMPILE_ERROR:
+            return False
+        if best.verdict.status is not Status.FUNCTIONAL_FAIL:
+            return True
+        a = best.verdict.agreement
+        return (a.bits if a is not None and a.samples else best.verdict.score) < FAR_BITS
 
     def _advance(self, heads: list[Candidate], children: list[Candidate], state: RunState) -> list[Candidate]:
         """A repair replaces its parent among the heads only if it is not worse."""

@@ -18,7 +18,7 @@ from typing import Any
 from .patch import PatchBudget
 from .prompts import Feedback
 from .providers import PROVIDERS, ProviderSettings
-from .values import Budget, Strategy
+from .values import Budget, Policy, Strategy
 
 # groups of the command line's help
 PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT = ("model provider", "strategy and budget", "patch search", "simulation",
@@ -68,6 +68,9 @@ class RunSettings:
     feedback: str = _setting("vectors", group=STRATEGY, choices=tuple(f.value for f in Feedback), help=(
         "What repair prompts show: the failing vectors (default), a summary, or nothing (for ablations)."))
     max_tokens: int = _setting(1024, group=STRATEGY, minimum=1, help="Answer length limit per model call.")
+    policy: str = _setting("fixed", group=STRATEGY, choices=tuple(p.value for p in Policy), help=(
+        "How repair rounds spend calls: repair the best candidates (fixed), or sample more while the best is far "
+        "from passing and repair once it is near (adaptive)."))
     patch: str = _setting("on", group=PATCH, choices=("on", "off"), help=(
         "After each round, edit the best failing candidates mechanically (literals, operators, conditions, "
         "resets...) and keep what the simulator says is better, before another model call is spent."))
@@ -93,7 +96,8 @@ class RunSettings:
         return Strategy(samples=self.samples, rounds=self.rounds, repair_width=self.repair_width,
                         temperature=self.temperature, repair_temperature=self.repair_temperature, seed=self.seed,
                         feedback=Feedback(self.feedback),
-                        max_tokens=self.max_tokens, patch=self.patch_budget(), patch_width=self.patch_width)
+                        max_tokens=self.max_tokens, patch=self.patch_budget(), patch_width=self.patch_width,
+                        policy=Policy(self.policy))
 
     def patch_budget(self) -> PatchBudget | None:
         if self.patch != "on":

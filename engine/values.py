@@ -13,6 +13,19 @@ from .patch.search import PatchBudget
 from .prompts import Feedback
 
 
+class Policy(str, enum.Enum):
+    """How a repair round spends its calls."""
+
+    #: repair the best distinct candidates (a fresh sample only when there is nothing to repair)
+    FIXED = "fixed"
+    #: from what the candidates show: far from passing (nothing functional, or under half the
+    #: output bits right), sample more, continuing the first round's seeds; near, repair
+    ADAPTIVE = "adaptive"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
 @dataclass(frozen=True)
 class Strategy:
     samples: int = 4
@@ -28,12 +41,13 @@ class Strategy:
     #: after each round, the patch search on the best distinct failing candidates (None: off)
     patch: PatchBudget | None = None
     patch_width: int = 2
+    policy: Policy = Policy.FIXED
 
     def to_dict(self) -> dict[str, Any]:
         return {"samples": self.samples, "rounds": self.rounds, "repair_width": self.repair_width,
                 "temperature": self.temperature, "repair_temperature": self.repair_temperature,
                 "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens,
-                "stop_at_pass": self.stop_at_pass,
+                "stop_at_pass": self.stop_at_pass, "policy": self.policy.value,
                 "patch": None if self.patch is None else {**self.patch.__dict__, "width": self.patch_width}}
 
 

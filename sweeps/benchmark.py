@@ -26,7 +26,7 @@ from engine.problem import Problem, ports_from_spec, read_spec
 from engine.prompts import Feedback
 from engine.run import Runtime
 from engine.settings import RunSettings
-from engine.values import Budget, Origin, RunResult, RunStatus, Strategy, call_budget
+from engine.values import Budget, Origin, Policy, RunResult, RunStatus, Strategy, call_budget
 from oracle import DEFAULT_TOP, Bench, Oracle
 
 from .difftest import Held, holds
@@ -57,6 +57,9 @@ def arms(settings: RunSettings, names: Sequence[str]) -> list[Arm]:
     for mode in Feedback:
         name = "repair" if mode is Feedback.VECTORS else f"repair-{mode.value}"
         schedules[name] = (replace(base, samples=half, rounds=rounds, repair_width=width, feedback=mode), budget)
+    # the repair schedule, sampling more instead while the best candidate is far from passing
+    schedules["adaptive"] = (replace(base, samples=half, rounds=rounds, repair_width=width, policy=Policy.ADAPTIVE),
+                             budget)
     patch = replace(settings, patch="on").patch_budget()
     out = []
     for name in names:

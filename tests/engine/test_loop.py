@@ -8,7 +8,7 @@ from engine import Budget, Feedback, Problem, Strategy
 from engine.designs import design_for
 from engine.extract import extract_verilog
 from engine.providers.base import ProviderConfigError, ProviderUnavailable
-from oracle import Oracle
+from oracle import Oracle, SourceText
 from tests.conftest import ROOT
 from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
@@ -199,3 +199,35 @@ async def test_candidates_failing_the_same_way_are_repaired_once(problem):
     assert first.mismatches == second.mismatches and first.score == second.score
     round1 = provider.requests[2:]
     assert sorted(len(r.messages) for r in round1) == [2, 4]  # one repair, one fresh sample
+
+
+FAR_COUNTER = """module TopModule (input clk, input reset, input en, output reg [3:0] count);
+  always @(posedge clk) count <= ~count ^ {en, reset, en, 1'b1};
+endmodule
+"""
+
+
+@pytest.mark.parametrize("policy", ["fixed", "adaptive"])
+async def test_the_adaptive_policy_samples_more_while_the_best_is_far_and_repairs_when_near(policy):
+    from engine.loop import FAR_BITS
+    from engine.patch import PatchBudget
+    from engine.values import Policy
+
+    oracle = Oracle()
+    problem = Problem.from_design(design_for(EX / "counter4.md"), oracle=oracle)
+    near = (EX / "counter4_bad.sv").read_text()
+    for first, far in ((FAR_COUNTER, True), (near, False)):
+        verdict = await oracle.simulate(SourceText("c.sv", first), problem.bench, agreement=True)
+        assert (verdict.agreement.bits < FAR_BITS) is far, verdict.agreement  # the case is what it says
+        provider = ScriptedProvider([fenced(first)])
+        strategy = Strategy(samples=1, rounds=1, repair_width=2, seed=5, policy=Policy(policy),
+                            patch=PatchBudget(simulations=0))
+        await Solver(provider, oracle, strategy=strategy).solve(problem)
+        later = provider.requests[1:]
+        assert len(later) == 2
+        sampled = [r for r in later if r.messages == provider.requests[0].messages]
+        if policy == "adaptive" and far:  # two more samples, continuing the first round's seeds
+            assert sorted(r.seed for r in sampled) == [6, 7]
+        else:  # the failing candidate is repaired (one distinct parent; the other slot samples afresh)
+            repair = next(r for r in later if r not in sampled)
+            assert len(sampled) == 1 and any(first.splitlines()[-2].strip() in m.content for m in repair.messages)
