@@ -41,7 +41,8 @@ def main() -> None:
     print("| arm | class | problems | solved | holds | a sample passed |")
     print("|---|---|---|---|---|---|")
     order = [*CLASSES, "?", "all"]
-    for (arm, cls), (n, solved, held, sampled) in sorted(table.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
+    for (arm, cls), row in sorted(table.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))):
+        n, solved, held, sampled = row
         share = f"{sampled} ({100 * sampled / n:.0f}%)"
         print(f"| {arm} | {cls} | {n} | {solved} ({100 * solved / n:.0f}%) | {held} | {share} |")
 
