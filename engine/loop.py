@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import logging
 import platform
-import time
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 from oracle import CompileError, Oracle, OracleError, SourceText, Status, Verdict
 
 from . import events as ev
+from .activity import Activity
 from .extract import extract_verilog, normalise
 from .patch.recombine import Contender, compose, plan
 from .patch.search import PatchSearch, unified_diff
@@ -41,7 +41,6 @@ from .values import (
     RunResult,
     RunStatus,
     Strategy,
-    Timings,
     call_budget,
 )
 from .version import __version__
@@ -62,38 +61,6 @@ def _done(value: Judged) -> asyncio.Future[Judged]:
     future: asyncio.Future[Judged] = asyncio.get_running_loop().create_future()
     future.set_result(value)
     return future
-
-
-class _Activity:
-    """Splits wall time into model time, simulation time and the engine's own time."""
-
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.model = self.sim = 0
-        self.model_s = self.sim_s = self.idle_s = 0.0
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        span, self.last = now - self.last, now
-        if self.model:
-            self.model_s += span
-        elif self.sim:
-            self.sim_s += span
-        else:
-            self.idle_s += span
-
-    def enter(self, kind: str) -> None:
-        self._tick()
-        setattr(self, kind, getattr(self, kind) + 1)
-
-    def leave(self, kind: str) -> None:
-        self._tick()
-        setattr(self, kind, getattr(self, kind) - 1)
-
-    def timings(self) -> Timings:
-        self._tick()
-        return Timings(round(self.last - self.start, 3), round(self.model_s, 3), round(self.sim_s, 3),
-                       round(self.idle_s, 3))
 
 
 class _Solved(Exception):
@@ -140,7 +107,7 @@ class Engine:
         """Run the loop; the ledger's row is finished whatever happens (cancelled, a provider
         that never answered, a broken bench, a fault of the engine's own)."""
         state = RunState(run_id or uuid.uuid4().hex[:12])
-        self.activity = _Activity()
+        self.activity = Activity()
         self.emit(ev.RunStarted(state.run_id, problem.name, self.manifest(problem)))
         status, reason, rounds = RunStatus.UNSOLVED, "", 0
         try:
@@ -327,11 +294,8 @@ class Engine:
             state.patched.add(parent.id)
             self.emit(ev.PatchStarted(state.run_id, parent.id))
             search = PatchSearch(self.oracle, problem, budget, label=f"candidate{parent.id}+patch.sv")
-            self.activity.enter("sim")
-            try:
+            with self.activity.span("sim"):
                 report = await search.run(parent.code, parent.verdict, parent_name=self._label(parent.id))
-            finally:
-                self.activity.leave("sim")
             self.emit(ev.PatchFinished(state.run_id, parent.id, report.judged, report.edits_tried, report.elapsed_s,
                                        report.best.summary() if report.best else "", report.passed))
             if report.best is None:
@@ -412,9 +376,9 @@ class Engine:
         call_id, cid = state.next_call, state.next_candidate
         request = CompletionRequest(tuple(messages), temperature=temperature, max_tokens=self.strategy.max_tokens,
                                     seed=seed)
-        self.activity.enter("model")
         try:
-            completion = await self.provider.complete(request)
+            with self.activity.span("model"):
+                completion = await self.provider.complete(request)
         except ProviderError as exc:
             state.inflight -= 1
             state.calls += 1
@@ -424,8 +388,6 @@ class Engine:
             if not exc.retryable:
                 raise
             return None
-        finally:
-            self.activity.leave("model")
         state.inflight -= 1
         state.calls += 1
         state.answered += 1
@@ -476,13 +438,10 @@ class Engine:
         """The oracle screens (ports against the problem's interface, among the rest) and
         simulates; its parser's messages come back as hints for repair prompts. A verdict that is
         the infrastructure's (``error``) ends the run: no model call can help it."""
-        self.activity.enter("sim")
-        try:
+        with self.activity.span("sim"):
             verdict = await self.oracle.simulate(SourceText(label, code), problem.bench,
                                                  interface=problem.interface or None, exact=problem.exact,
                                                  agreement=self.strategy.patch is not None)
-        finally:
-            self.activity.leave("sim")
         if verdict.status is Status.ERROR:
             raise OracleError(f"the oracle could not judge {label}: {verdict.reason}")
         return verdict, verdict.hints
