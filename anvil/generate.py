@@ -31,6 +31,12 @@ def register(sub: SubCommands) -> None:
     p = sub.add_parser("generate", help="generate RTL from a spec until it passes the testbench")
     p.add_argument("spec", type=Path, help="the spec (X.md, X.spec.md, X_prompt.txt)")
     p.add_argument("--tb", type=Path, help="the testbench (default: found beside the spec or in anvil.toml)")
+    p.add_argument("--ref", type=Path, metavar="OLD.sv",
+                   help="no testbench: an existing design judges the new one, on a generated testbench that "
+                        "compares them on random stimulus (default without a testbench: X_ref.sv beside the spec)")
+    p.add_argument("--write-tb", nargs="?", const="", default=None, type=str, metavar="PATH",
+                   help="with a reference: keep the generated testbench (default X_tb.sv beside the spec; never "
+                        "replaces a file), to use later as an ordinary --tb")
     p.add_argument("--with", dest="extra", action="append", default=[], type=Path, metavar="FILE",
                    help="extra source compiled with the testbench (repeatable)")
     p.add_argument("--data", action="append", default=[], type=Path, metavar="PATH",
@@ -56,10 +62,16 @@ def resolve_design(args: argparse.Namespace) -> Design:
     except DesignError as exc:
         raise UsageError(str(exc)) from None
     name = found.name if found else spec.stem
+    if args.tb and args.ref:
+        raise UsageError("--tb and --ref: give one judge, a testbench or a reference")
+    if args.ref or (not args.tb and found is not None and found.by_reference):
+        return _by_reference(args, spec, name, found)
+    if args.write_tb is not None:
+        raise UsageError("--write-tb keeps the testbench generated from a reference; give --ref OLD.sv")
     testbench = args.tb or (found.testbench if found else None)
     if testbench is None:
-        raise UsageError(f"no testbench for {spec}: pass --tb, put {name}_tb.sv (or {name}_test.sv) beside "
-                         "the spec, or list the design in anvil.toml")
+        raise UsageError(f"no testbench for {spec}: pass --tb (or --ref OLD.sv to judge against an existing design), "
+                         f"put {name}_tb.sv (or {name}_test.sv) beside the spec, or list the design in anvil.toml")
     require_file(testbench, "testbench")
     extra = tuple(args.extra) if args.extra else (found.extra if found and not args.tb else ())
     for e in extra:
@@ -85,11 +97,40 @@ def resolve_design(args: argparse.Namespace) -> Design:
                   rule=rule)
 
 
+def _by_reference(args: argparse.Namespace, spec: Path, name: str, found: Design | None) -> Design:
+    """Reference mode: the design judged against an existing one (``--ref``, or ``X_ref.sv``
+    beside the spec when there is no testbench)."""
+    from engine.designs import Design
+
+    reference = args.ref or (found.reference if found else None)
+    assert reference is not None  # the caller saw --ref or a design judged by reference
+    require_file(reference, "reference")
+    if args.extra or args.data:
+        raise UsageError("--with and --data are for a testbench; a reference is judged alone")
+    same = found if found is not None and found.reference is not None and _same_file(found.reference, reference) \
+        else None
+    output = args.output or (same.output if same else spec.with_name(f"{name}.sv"))
+    return Design(name=name, spec=spec, testbench=None, output=output, top=args.top or (same.top if same else None),
+                  reference=reference)
+
+
+def kept_testbench(design: Design, where: str) -> Path:
+    """Where ``--write-tb`` keeps the generated testbench: refused if that is a file already."""
+    assert design.spec is not None
+    path = Path(where) if where else design.spec.with_name(f"{design.name}_tb.sv")
+    if path.exists() or path.is_symlink():
+        raise UsageError(f"{path} exists; the generated testbench never replaces a file: give another with "
+                         "--write-tb PATH")
+    if _same_file(path, design.output):
+        raise UsageError(f"--write-tb {path} is the output; give another file")
+    return path
+
+
 def check_output(design: Design, *, force: bool) -> None:
     """Refuse, before any work, an output that would overwrite an input, a folder, or a file
     without --force, or that cannot be written where it is."""
     out = design.output
-    inputs = [p for p in (design.spec, design.testbench, *design.extra) if p is not None]
+    inputs = [p for p in (design.spec, design.testbench, design.reference, *design.extra) if p is not None]
     for p in inputs:
         if _same_file(out, p):
             raise UsageError(f"the output {out} is an input of the run ({p}); give another file with -o")
@@ -138,6 +179,7 @@ async def run_generate(args: argparse.Namespace) -> int:
     from engine import DesignError, SpecError
     from engine.ledger import LedgerError
     from engine.providers import ProviderError
+    from engine.reference import reference_bench
     from engine.run import Runtime
     from engine.values import Origin
     from oracle import BenchError
@@ -147,6 +189,7 @@ async def run_generate(args: argparse.Namespace) -> int:
 
     design = resolve_design(args)
     check_output(design, force=args.force)
+    keep = kept_testbench(design, args.write_tb) if args.write_tb is not None else None
     settings = from_args(args)
     async with Runtime(settings, on_wait=lambda text: print(f"anvil: {text}", file=sys.stderr)) as runtime:
         try:
@@ -157,6 +200,12 @@ async def run_generate(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         for note in problem.notes:
             print(f"anvil: note: {note}", file=sys.stderr)
+        if design.by_reference:
+            print(f"anvil: judged against the reference {design.reference} (module {problem.top}) on a generated "
+                  "testbench", file=sys.stderr)
+        if keep is not None and design.reference is not None:
+            write_output(keep, reference_bench(design.reference, top=problem.top).text, force=False)
+            print(f"anvil: wrote the generated testbench to {keep}", file=sys.stderr)
         result = await runtime.run(problem, listeners=[Progress()])
     best, solution = result.best, result.solution
     wrote = None

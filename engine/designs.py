@@ -9,14 +9,17 @@ From ``anvil.toml`` at the workspace root when it lists the file::
     output = "rtl/counter.sv"
     top = "TopModule"
 
-An entry may also give ``data`` (files or folders the testbench reads, kept elsewhere) and
-``pass`` / ``fail`` (regular expressions that replace the built-in result-line patterns).
-Without ``top`` the design is the module the testbench instantiates and does not define.
+An entry may give ``reference`` (an existing design that judges the new one) instead of
+``testbench``: reference mode, see :mod:`engine.reference`. An entry may also give ``data``
+(files or folders the testbench reads, kept elsewhere) and ``pass`` / ``fail`` (regular
+expressions that replace the built-in result-line patterns). Without ``top`` the design is the
+module the testbench instantiates and does not define.
 
 Otherwise by names, side by side: ``X_prompt.txt`` / ``X.spec.md`` / ``X.md`` (spec) with
 ``X_test.sv`` / ``X_tb.sv`` / ``X_tb.v`` / ``tb_X.v`` / ``test_X.py`` (testbench), ``X_ref.sv``
-(compiled with it), output ``X.sv``; or, in a folder holding exactly one spec (``*.md``,
-``*description*.txt``, ``*spec*.txt``, ``*prompt*.txt``) and exactly one testbench
+(compiled with it; without a testbench, the reference that judges the design), output
+``X.sv``; or, in a folder holding exactly one spec (``*.md``, ``*description*.txt``,
+``*spec*.txt``, ``*prompt*.txt``) and exactly one testbench
 (``testbench.v``, ``tb.v``, ``tb_*.v``, ``*_tb.v``, ``test_*.py``, and the same in ``.sv``),
 those two, with the output named after the module the testbench expects (``adder_8bit.v``).
 """
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oracle.bench import is_source
+from oracle.bench import DEFAULT_REFERENCE, declares, is_source
 from oracle.results import Rule
 
 SPEC_SUFFIXES = ("_prompt.txt", ".spec.md", ".md")
@@ -62,10 +65,17 @@ class Design:
     data: tuple[Path, ...] = ()
     #: pass and failure patterns for the testbench's output (empty: the built-in rule)
     rule: Rule = Rule()
+    #: without a testbench: an existing design that judges the new one (reference mode)
+    reference: Path | None = None
 
     @property
     def complete(self) -> bool:
-        return self.spec is not None and self.testbench is not None
+        return self.spec is not None and (self.testbench is not None or self.reference is not None)
+
+    @property
+    def by_reference(self) -> bool:
+        """Judged by a reference, through a generated testbench, not by a testbench of its own."""
+        return self.testbench is None and self.reference is not None
 
     @property
     def spec_file(self) -> Path:
@@ -81,16 +91,27 @@ class Design:
         """The testbench (DesignError when the design has none)."""
         if self.testbench is None:
             raise DesignError(f"no testbench found for spec {self.spec} (expected one of "
-                              f"{', '.join(self.name + s for s in TB_SUFFIXES)} beside it, or an "
-                              f"entry in {MANIFEST})")
+                              f"{', '.join(self.name + s for s in TB_SUFFIXES)} beside it, a reference "
+                              f"{self.name}_ref.sv to judge against, or an entry in {MANIFEST})")
         return self.testbench
 
+    @property
+    def judge_file(self) -> Path:
+        """What the design is judged against: its testbench, else its reference (DesignError
+        when it has neither)."""
+        if self.by_reference:
+            assert self.reference is not None  # by_reference says so
+            return self.reference
+        return self.testbench_file
+
     def files(self) -> tuple[Path, ...]:
-        return tuple(p for p in (self.spec, self.testbench, *self.extra) if p is not None)
+        return tuple(p for p in (self.spec, self.testbench, self.reference, *self.extra) if p is not None)
 
     def require_complete(self) -> Design:
         """This design, or DesignError saying which file it lacks."""
-        _ = self.spec_file, self.testbench_file
+        _ = self.spec_file
+        if not self.by_reference:
+            _ = self.testbench_file
         return self
 
 
@@ -135,9 +156,9 @@ def load_manifest(root: Path) -> list[Design]:
         raise DesignError(f"{path}: 'design' must be an array of tables ([[design]])")
     designs = []
     for i, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict) or "spec" not in entry or "testbench" not in entry:
-            raise DesignError(f"{path}: design #{i} needs at least 'spec' and 'testbench'")
-        for key in ("spec", "testbench", "output", "top", "name"):
+        if not isinstance(entry, dict) or "spec" not in entry or not ("testbench" in entry or "reference" in entry):
+            raise DesignError(f"{path}: design #{i} needs at least 'spec' and 'testbench' (or 'reference')")
+        for key in ("spec", "testbench", "reference", "output", "top", "name"):
             if key in entry and (not isinstance(entry[key], str) or not entry[key].strip() or "\0" in entry[key]):
                 raise DesignError(f"{path}: design #{i}: '{key}' must be a non-empty string")
         spec = root / entry["spec"]
@@ -146,9 +167,12 @@ def load_manifest(root: Path) -> list[Design]:
         output = root / entry["output"] if "output" in entry else spec.parent / f"{name}.sv"
         files = _strings(entry, "data", path, i)
         rule = _rule(entry, path, i)
-        designs.append(Design(name=name, spec=spec, testbench=root / entry["testbench"], output=output,
+        tb = root / entry["testbench"] if "testbench" in entry else None
+        reference = root / entry["reference"] if "reference" in entry else None
+        designs.append(Design(name=name, spec=spec, testbench=tb, output=output,
                               extra=tuple(root / e for e in extra), top=entry.get("top"),
-                              source=str(path), data=tuple(root / d for d in files), rule=rule))
+                              source=str(path), data=tuple(root / d for d in files), rule=rule,
+                              reference=reference))
     return designs
 
 
@@ -202,8 +226,11 @@ def design_for(path: Path, *, workspace: Path | None = None) -> Design | None:
             return paired
     if role == "output" and spec is None and tb is None:
         return None
+    if tb is None and ref is not None:  # no testbench: the reference judges (reference mode)
+        return Design(name=name, spec=spec, testbench=None, output=folder / f"{name}.sv", reference=ref)
+    bench_ref = ref is not None and declares(ref, DEFAULT_REFERENCE)  # else an old design, not the bench's
     return Design(name=name, spec=spec, testbench=tb, output=folder / f"{name}.sv",
-                  extra=(ref,) if ref else ())
+                  extra=(ref,) if ref and bench_ref else ())
 
 
 def folder_pair(path: Path) -> Design | None:

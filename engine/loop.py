@@ -113,7 +113,7 @@ class Engine:
         try:
             report = await self.oracle.check_bench(problem.bench)
             if not report.usable:  # no model call can help a broken testbench
-                return self._finish(state, RunStatus.BROKEN, f"the testbench cannot judge anything: {report.problem}",
+                return self._finish(state, RunStatus.BROKEN, f"{problem.judge} cannot judge anything: {report.problem}",
                                     0)
             async with asyncio.timeout(self.budget.wall_s):
                 rounds = await self._rounds(problem, state)
@@ -169,6 +169,8 @@ class Engine:
             "spec_sha": hashlib.sha256(problem.spec.encode()).hexdigest()[:16],
             "testbench": str(problem.bench.testbench),
             "testbench_sha": digest(problem.bench.testbench),
+            **({"reference": str(problem.reference), "reference_sha": digest(problem.reference)}
+               if problem.reference else {}),
         }
 
     # -- rounds --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from oracle import DEFAULT_TOP, Bench, Oracle, Port
 
 from .designs import Design
+from .reference import reference_bench
 from .specports import module_from_spec, ports_from_spec
 
 __all__ = ["CLOCK_NAMES", "Problem", "SpecError", "check_spec", "has_clock", "merge_ports", "ports_from_spec",
@@ -28,6 +29,13 @@ class Problem:
     exact: bool = True
     #: where the spec and the bench disagree, in plain words
     notes: tuple[str, ...] = ()
+    #: reference mode: the existing design that judges (the bench is generated from it)
+    reference: Path | None = None
+
+    @property
+    def judge(self) -> str:
+        """What judges the design, in words."""
+        return f"the reference {self.reference}" if self.reference else "the testbench"
 
     @classmethod
     def from_design(cls, design: Design, *, oracle: Oracle | None = None, spec_text: str | None = None,
@@ -37,8 +45,12 @@ class Problem:
         else the testbench's view of them completed from the spec's port list. ``spec_text`` (an
         editor's unsaved text) and ``bench`` (a snapshot of unsaved testbench edits) replace the
         files. Raises :class:`oracle.BenchError` when the bench cannot say which module to build."""
-        spec_file, testbench = design.spec_file, design.testbench_file
+        spec_file = design.spec_file
         spec = read_spec(spec_file) if spec_text is None else check_spec(spec_text, spec_file)
+        if design.by_reference and bench is None:
+            assert design.reference is not None  # by_reference says so
+            return cls.by_reference(design.name, spec, design.reference, top=design.top)
+        testbench = design.testbench_file
         bench = bench or Bench.for_testbench(testbench, design.extra, top=design.top, data=design.data,
                                              rule=design.rule)
         spec_ports = ports_from_spec(spec)
@@ -53,6 +65,23 @@ class Problem:
             notes = (f"the spec names the module '{named}', the testbench instantiates '{facts.top}': "
                      f"building '{facts.top}'", *notes)
         return cls(design.name, spec, bench, facts.top, ports, exact=False, notes=notes)
+
+    @classmethod
+    def by_reference(cls, name: str, spec: str, reference: Path, *, top: str | None = None) -> Problem:
+        """The problem of rebuilding ``reference``'s module to ``spec``, judged against it
+        (reference mode). Raises :class:`~engine.reference.ReferenceError`."""
+        judge = reference_bench(reference, top=top)
+        named = module_from_spec(spec)
+        notes = [f"the spec names the module '{named}', the reference is '{judge.top}': building '{judge.top}'"] \
+            if named and named != judge.top else []
+        said = {p.name: p for p in ports_from_spec(spec)}
+        theirs = {p.name: p for p in judge.ports}
+        if said and set(said) != set(theirs):
+            notes.append(f"the spec's ports ({', '.join(said)}) are not the reference's ({', '.join(theirs)}): "
+                         "building the reference's, which judge the design")
+        notes += [f"port '{n}': the spec says {said[n].width} bit(s), the reference has {theirs[n].width}"
+                  for n in said.keys() & theirs.keys() if said[n].width != theirs[n].width]
+        return cls(name, spec, judge.bench, judge.top, judge.ports, exact=True, notes=tuple(notes), reference=reference)
 
 
 def merge_ports(bench: Sequence[Port], spec: Sequence[Port]) -> tuple[tuple[Port, ...], tuple[str, ...]]:

@@ -23,7 +23,7 @@ def code_actions(anvil: Anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAct
         design = design_for(path, workspace=anvil.workspace_root)
     except DesignError:
         return []
-    if design is None or not design.complete or path not in (design.spec, design.testbench):
+    if design is None or not design.complete or path not in (design.spec, design.testbench, design.reference):
         return []
     actions = [lsp.CodeAction(title="Anvil: Generate RTL from spec", kind=lsp.CodeActionKind.Source,
                               command=lsp.Command(title="Anvil: Generate RTL from spec", command="anvil.generate",
@@ -35,8 +35,8 @@ def code_actions(anvil: Anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAct
     changed = []
     if text_hash(anvil.text_of(design.spec_file) or "") != passing.spec_hash:
         changed.append("the spec")
-    if text_hash(anvil.text_of(design.testbench_file) or "") != passing.tb_hash:
-        changed.append("the testbench")
+    if text_hash(anvil.text_of(design.judge_file) or "") != passing.tb_hash:
+        changed.append("the reference" if design.by_reference else "the testbench")
     if changed:
         caps = anvil._caps().text_document
         if caps and caps.code_action and caps.code_action.disabled_support:

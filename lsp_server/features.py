@@ -21,6 +21,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from engine import DesignError, Problem, SpecError
 from engine import events as ev
 from engine.designs import Design, design_for
+from engine.reference import reference_bench
 from engine.run import Runtime, oracle_for
 from engine.settings import RunSettings
 from engine.values import Origin, call_budget
@@ -121,8 +122,13 @@ class Anvil:
             if spec_text is None:
                 raise SpecError(f"spec not found: {design.spec}")
             # reading the bench (parsing, preprocessing) happens off the event loop
-            problem = await asyncio.to_thread(Problem.from_design, design, oracle=self.oracle, spec_text=spec_text,
-                                              bench=self._bench_snapshot(design, snapshot))
+            if design.by_reference:
+                assert design.reference is not None  # by_reference says so
+                problem = await asyncio.to_thread(Problem.by_reference, design.name, spec_text,
+                                                  self._current(design.reference, snapshot), top=design.top)
+            else:
+                problem = await asyncio.to_thread(Problem.from_design, design, oracle=self.oracle,
+                                                  spec_text=spec_text, bench=self._bench_snapshot(design, snapshot))
         except (DesignError, SpecError, OracleError) as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
@@ -157,7 +163,7 @@ class Anvil:
         from engine.providers import ProviderError
 
         spec_text = problem.spec  # what the prompt was made from (the editor's text)
-        tb_text = self.text_of(design.testbench_file) or ""
+        tb_text = self.text_of(design.judge_file) or ""
         progress = Progress(self, job, f"Anvil: generating {design.name}", token)
         key = design_key(design)
         settings = self.settings
@@ -253,10 +259,10 @@ class Anvil:
             return {"status": "error", "message": f"{design.output} does not exist"}
         snapshot = mkdtemp("snapshot-")
         try:
-            bench = self._bench_snapshot(design, snapshot)
+            bench = await asyncio.to_thread(self._bench_snapshot, design, snapshot)
             verdict = await self.oracle.simulate(SourceText(str(design.output), rtl), bench)
             top = design.top or self.oracle.top_of(bench) or DEFAULT_TOP
-        except OracleError as exc:
+        except (OracleError, DesignError) as exc:
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
             return {"status": "error", "message": str(exc)}
         finally:
@@ -268,24 +274,29 @@ class Anvil:
                                                                       top=top))
         return {"status": verdict.status.value, "uri": from_fs_path(str(design.output)), "verdict": verdict.to_dict()}
 
-    def _bench_snapshot(self, design: Design, folder: Path) -> Bench:
-        """The bench with unsaved editor text written to ``folder`` under the same names."""
-        def current(path: Path) -> Path:
-            doc = self.server.workspace.text_documents.get(from_fs_path(str(path)))
-            if doc is None:
+    def _current(self, path: Path, folder: Path) -> Path:
+        """``path``, or a copy in ``folder`` of its unsaved editor text."""
+        doc = self.server.workspace.text_documents.get(from_fs_path(str(path)))
+        if doc is None:
+            return path
+        try:
+            if path.read_text(encoding="utf-8", errors="replace") == doc.source:
                 return path
-            try:
-                if path.read_text(encoding="utf-8", errors="replace") == doc.source:
-                    return path
-            except OSError:
-                pass
-            copy = folder / path.name
-            copy.write_text(doc.source, encoding="utf-8", errors="surrogatepass")
-            return copy
+        except OSError:
+            pass
+        copy = folder / path.name
+        copy.write_text(doc.source, encoding="utf-8", errors="surrogatepass")
+        return copy
 
+    def _bench_snapshot(self, design: Design, folder: Path) -> Bench:
+        """The bench with unsaved editor text written to ``folder`` under the same names (for a
+        design judged by a reference, the bench generated from the reference as it is now)."""
+        if design.by_reference:
+            assert design.reference is not None  # by_reference says so
+            return reference_bench(self._current(design.reference, folder), top=design.top).bench
         testbench = design.testbench_file
-        return Bench(current(testbench), tuple(current(p) for p in design.extra), top=design.top,
-                     data=design.data, rule=design.rule, folder=testbench.parent)
+        return Bench(self._current(testbench, folder), tuple(self._current(p, folder) for p in design.extra),
+                     top=design.top, data=design.data, rule=design.rule, folder=testbench.parent)
 
     # -- cancel, doctor -------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ def text_hash(text: str) -> str:
 
 
 def design_key(design: Design) -> str:
-    return f"{design.spec}|{design.testbench}"
+    return f"{design.spec}|{design.testbench or design.reference}"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .benchscan import (
 )
 from .errors import BenchError
 from .results import Rule, printed_strings, recognisable
-from .syntax import Port, SourceText, identifiers, module_interface
+from .syntax import Port, SourceText, identifiers, module_interface, module_names, module_text
 from .toolchain import Toolchain
 from .verdict import CompileError
 from .wire import BenchMessage
@@ -78,21 +78,32 @@ class Bench:
         tb = Path(testbench)
         files = [Path(p) for p in extra if is_source(Path(p))]
         moved = [Path(p) for p in extra if not is_source(Path(p))]
-        sibling = companion_reference(tb)
+        sibling = companion_reference(tb, reference or DEFAULT_REFERENCE)
         if sibling is not None and not any(_same(sibling, p) for p in files):
             files.append(sibling)
         return cls(testbench=tb, extra=tuple(files), top=top, reference=reference,
                    data=tuple(Path(p) for p in data) + tuple(moved), rule=rule, folder=folder)
 
 
-def companion_reference(testbench: Path) -> Path | None:
-    """``X_ref.sv`` beside ``X_test.sv`` (or ``X_tb.sv``), if it exists."""
+def companion_reference(testbench: Path, reference: str = DEFAULT_REFERENCE) -> Path | None:
+    """``X_ref.sv`` beside ``X_test.sv`` (or ``X_tb.sv``), if it exists and declares the
+    ``reference`` module (an ``X_ref.sv`` that is an old design under the design's own name is
+    no part of the bench)."""
     for suffix in ("_test", "_tb"):
         if testbench.stem.endswith(suffix):
             candidate = testbench.with_name(testbench.stem[: -len(suffix)] + "_ref" + testbench.suffix)
-            if candidate.is_file():
+            if candidate.is_file() and declares(candidate, reference):
                 return candidate
     return None
+
+
+def declares(path: Path, module: str) -> bool:
+    """Whether the file at ``path`` declares ``module`` (by its text; False if unreadable)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(_MODULE_DECL.format(name=re.escape(module)), text) is not None
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -216,8 +227,6 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], 
         return _prepare_cocotb(bench, key, tb_text)
     sources = [(bench.testbench, tb_text), *zip(bench.extra, extra_texts)]
     texts = [SourceText(str(p), t) for p, t in sources]
-    from .syntax import module_names
-
     declared, instantiated = module_names(tb_text, str(bench.testbench))
     roots = [m for m in declared if m not in instantiated]
     tb_top = roots[0] if len(roots) == 1 else ("tb" if "tb" in roots else None)
@@ -232,7 +241,7 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], 
     if bench.reference and top:
         for path, text in zip(bench.extra, extra_texts):
             if re.search(_MODULE_DECL.format(name=re.escape(bench.reference)), text):
-                reference_text = rename_module(text, bench.reference, top)
+                reference_text = rename_module(_reference_alone(text, bench.reference), bench.reference, top)
                 reference_interface = module_interface([SourceText(str(path), text)], bench.reference)
                 break
     from .backend import simulator
@@ -252,6 +261,15 @@ def prepare(bench: Bench, key: str, tb_text: str, extra_texts: tuple[str, ...], 
         problems.append(_unrecognised(unit, bench.rule))
     return PreparedBench(bench, key, tb_top, reference_text, reference_interface, unit, names, errors,
                          identifiers(texts), top, ports, params, values, data, "; ".join(problems))
+
+
+def _reference_alone(text: str, reference: str) -> str:
+    """The reference's own module when its file declares others too: those are compiled with
+    the bench already, and a second copy of them would be declared twice."""
+    declared, _ = module_names(text)
+    if len(declared) < 2:
+        return text
+    return module_text(text, reference) or text
 
 
 def prepare_top(bench: Bench) -> str | None:

@@ -97,6 +97,40 @@ def module_names(text: str, name: str = "source") -> tuple[list[str], set[str]]:
     return declared, instantiated
 
 
+def syntax_errors(text: str, name: str = "source", limit: int = 3) -> list[str]:
+    """The first syntax errors pyslang finds in ``text``, as ``line N: message``."""
+    ps = pyslang()
+    sm, (tree,) = parse([SourceText(name, text)])
+    engine = ps.DiagnosticEngine(sm)
+    return [f"line {sm.getLineNumber(d.location)}: {engine.formatMessage(d)}" for d in tree.diagnostics
+            if d.isError()][:limit]
+
+
+def module_text(text: str, module: str) -> str | None:
+    """The text of ``module``'s declaration in ``text`` (``module`` ... ``endmodule``), if it
+    declares it once, written in the text itself (not by a macro)."""
+    ps = pyslang()
+    _, (tree,) = parse([SourceText("source", text)])
+    spans: list[tuple[int, int]] = []
+    kinds = ps.syntax.SyntaxKind
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, ps.parsing.Token):
+            return ps.ast.VisitAction.Skip
+        if node.kind == kinds.ModuleDeclaration:
+            if node.header.name.valueText == module:
+                spans.append((node.sourceRange.start.offset, node.sourceRange.end.offset))
+            return ps.ast.VisitAction.Skip
+        return ps.ast.VisitAction.Advance
+
+    tree.root.visit(visit)
+    if len(spans) != 1:
+        return None
+    piece = text[spans[0][0]:spans[0][1]]
+    return piece if piece.lstrip().startswith(("module", "macromodule")) and piece.rstrip().endswith("endmodule") \
+        else None
+
+
 def names_in(node: Any, *, skip_selects: bool = False) -> set[str]:
     """The identifier tokens under a syntax node (``skip_selects``: not inside ``[...]`` selects,
     i.e. the base names an assignment target writes)."""

@@ -19,12 +19,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from oracle.syntax import Port, module_names
+from oracle.syntax import Port
 from oracle.verdict import Agreement
 
+from ..rename import rename_apart
+
 _NETTYPE = re.compile(r"`default_nettype\b")
-#: what a renaming leaves alone: comments and string literals
-_OPAQUE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -102,24 +102,6 @@ def plan(contenders: Sequence[Contender], outputs: Sequence[str]) -> Plan | None
     return Plan(sources, main, wrong)
 
 
-def rename_apart(code: str, suffix: str) -> tuple[str, dict[str, str]]:
-    """The text with every module it declares renamed NAME -> NAME<suffix>, in its declarations
-    and its instantiations (every use of the name as a word), and the renaming."""
-    declared, _ = module_names(code)
-    renames = {name: name + suffix for name in declared if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", name)}
-    if not renames:
-        return code, {}
-    word = re.compile(r"(?<![A-Za-z0-9_$`\\])(" + "|".join(map(re.escape, sorted(renames, key=len, reverse=True)))
-                      + r")(?![A-Za-z0-9_$])")
-    out, at = [], 0
-    for opaque in _OPAQUE.finditer(code):  # rename between comments and strings only
-        out.append(word.sub(lambda m: renames[m.group(1)], code[at:opaque.start()]))
-        out.append(opaque.group(0))
-        at = opaque.end()
-    out.append(word.sub(lambda m: renames[m.group(1)], code[at:]))
-    return "".join(out), renames
-
-
 def _range(width: int) -> str:
     return f"[{width - 1}:0] " if width > 1 else ""
 
@@ -161,4 +143,4 @@ def compose(plan: Plan, codes: Mapping[int, str], ports: Sequence[Port], top: st
     return "\n".join(parts) + "\n" + wrapper
 
 
-__all__ = ["Contender", "Plan", "compose", "plan", "rename_apart"]
+__all__ = ["Contender", "Plan", "compose", "plan"]

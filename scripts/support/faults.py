@@ -70,18 +70,19 @@ class FaultServer:
                        if line.lower().startswith(b"content-length")), 0)
         body_in = await reader.readexactly(length) if length else b""
         self.requests += 1
+        index = self.requests - 1  # this request's answer, fixed on arrival (others arrive while it sleeps)
         mode = self.mode
         if mode == "hang":
             await asyncio.sleep(3600)
         if mode in ("trickle", "stall", "loop"):
             asked = json.loads(body_in or b"{}")
             self.choices.append(int(asked.get("n") or 1))
-            await self._stream(writer, asked)
+            await self._stream(writer, asked, index)
             return
         status, body, kind = 200, b"", "application/json"
         if mode == "ok":
             await asyncio.sleep(self.delay_s)
-            body = _completion(self.answers[(self.requests - 1) % len(self.answers)])
+            body = _completion(self.answers[index % len(self.answers)])
         elif mode == "malformed":
             body = _completion(self.answers[0])[:40]
         elif mode == "bytes":
@@ -114,7 +115,7 @@ class FaultServer:
         await writer.drain()
 
 
-    async def _stream(self, writer: asyncio.StreamWriter, request: dict) -> None:
+    async def _stream(self, writer: asyncio.StreamWriter, request: dict, index: int) -> None:
         """Server-sent events, one chunk per piece of the answer."""
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
 
@@ -125,7 +126,7 @@ class FaultServer:
             return b"data: " + json.dumps(chunk).encode() + b"\n\n"
 
         choices = int(request.get("n") or 1)  # several answers: the i-th is answers[i], interleaved
-        texts = [self.answers[(self.requests - 1 + i) % len(self.answers)] for i in range(choices)]
+        texts = [self.answers[(index + i) % len(self.answers)] for i in range(choices)]
         pieces = [(i, text[j:j + 4]) for j in range(0, max(map(len, texts)), 4)
                   for i, text in enumerate(texts) if j < len(text)]
         if self.mode == "loop":

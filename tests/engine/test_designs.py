@@ -17,11 +17,22 @@ def touch(path, text="x"):
 def test_pairs_by_name_from_either_side(tmp_path, spec, tb):
     touch(tmp_path / spec)
     touch(tmp_path / tb)
-    touch(tmp_path / "alu_ref.sv")
+    touch(tmp_path / "alu_ref.sv", "module RefModule (input a, output y); assign y = a; endmodule\n")
     for start in (spec, tb, "alu_ref.sv"):
         d = design_for(tmp_path / start)
-        assert d.spec == tmp_path / spec and d.testbench == tmp_path / tb
+        assert d.spec == tmp_path / spec and d.testbench == tmp_path / tb and not d.by_reference
         assert d.extra == (tmp_path / "alu_ref.sv",) and d.output == tmp_path / "alu.sv"
+
+
+def test_a_reference_that_is_an_old_design_judges_only_without_a_testbench(tmp_path):
+    touch(tmp_path / "alu.md")
+    touch(tmp_path / "alu_ref.sv", "module alu (input a, output y); assign y = a; endmodule\n")
+    d = design_for(tmp_path / "alu.md")
+    assert d.complete and d.by_reference and d.reference == tmp_path / "alu_ref.sv" and d.extra == ()
+    assert d.judge_file == tmp_path / "alu_ref.sv" and d.output == tmp_path / "alu.sv"
+    touch(tmp_path / "alu_tb.sv")  # a testbench beside it judges; the old design is no part of its bench
+    d = design_for(tmp_path / "alu.md")
+    assert d.testbench == tmp_path / "alu_tb.sv" and not d.by_reference and d.extra == ()
 
 
 def test_a_spec_without_testbench_says_what_is_missing(tmp_path):

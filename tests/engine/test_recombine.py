@@ -7,8 +7,9 @@ import pytest
 from engine import Strategy
 from engine.designs import design_for
 from engine.patch import PatchBudget
-from engine.patch.recombine import Contender, compose, plan, rename_apart
+from engine.patch.recombine import Contender, compose, plan
 from engine.problem import Problem
+from engine.rename import rename_apart
 from oracle import Oracle, SourceText, Status
 from oracle.verdict import Agreement, OutputAgreement
 from tests.conftest import ROOT, run_anvil

@@ -328,3 +328,41 @@ async def test_without_progress_support_the_job_is_reported_in_log_messages(plai
     logs = [m.message for m in plain_client.log_messages]
     assert any("Anvil: generating counter4: started" in m for m in logs)
     assert any("model calls" in m for m in logs) and any(m.endswith("passes") for m in logs)
+
+
+async def test_without_a_testbench_the_reference_beside_the_spec_judges(client):
+    """Reference mode in the editor: gray.md and the old gray_ref.sv, no testbench."""
+    from scripts.support.faults import FaultServer
+    from tests.engine.test_reference import OLD, RIGHT, SPEC, WRONG_RESET
+
+    folder = client.folder
+    spec, ref, out = folder / "gray.md", folder / "gray_ref.sv", folder / "gray.sv"
+    spec.write_text(SPEC)
+    ref.write_text(OLD)
+    async with FaultServer("ok", [fenced(WRONG_RESET), fenced(RIGHT)]) as endpoint:
+        client.set_configuration({"provider": "openai", "model": "scripted", "baseUrl": endpoint.url,
+                                  "samples": 2, "rounds": 0, "patch": "off"}, section="anvil")
+        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(0.5)
+        result = await command(client, "anvil.generate", {"uri": uri(spec)})
+    assert result["status"] == "pass" and result["verdict"]["samples"] > 1000, result
+    for start in (spec, ref):
+        actions = await code_actions(client, uri(start))
+        assert actions[0].title.startswith("Anvil: Insert passing RTL (")
+    await apply_action(client, actions[0])
+    assert out.read_text().strip() == RIGHT.strip() and ref.read_text() == OLD
+    checked = await command(client, "anvil.check", {"uri": uri(spec)})
+    assert checked["status"] == "pass" and checked["uri"] == uri(out)
+
+    # an unsaved edit of the reference: the check judges against it as the editor shows it
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+        uri=uri(ref), language_id="systemverilog", version=1, text=OLD)))
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(ref), version=2),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=OLD.replace("if (!rst_n)", "if (rst_n)"))]))
+    checked = await command(client, "anvil.check", {"uri": uri(spec)})
+    assert checked["status"] == "functional_fail" and ref.read_text() == OLD
+    actions = await code_actions(client, uri(spec))
+    inserts = [a for a in actions if a.title.startswith("Anvil: Insert passing RTL")]
+    assert all(a.disabled is not None and "reference changed" in a.disabled.reason for a in inserts)
+    assert inserts or client.name == "neovim"
