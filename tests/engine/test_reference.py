@@ -203,3 +203,19 @@ def test_a_verilog_eval_golden_model_stands_for_top_module(folder):
     judge = reference_bench(folder / "RefModule_ref.sv")
     assert judge.top == "TopModule" and judge.bench.top == "TopModule"
     assert "TopModule dut" in judge.text and "RefModule__anvil_ref ref_model" in judge.text
+
+
+CHEATS = {
+    "instantiates the reference": "gray4__anvil_ref u (.clk(clk), .rst_n(rst_n), .en(en), .code(code));",
+    "reads the bench's copy": "assign code = anvil_diff_tb.code_ref;",
+    "uses the reference's submodule": "to_gray__anvil_ref t (.bin(anvil_diff_tb.ref_model.count), .gray(code));",
+    "reaches up into the reference": "assign code = ref_model.code;",
+}
+
+
+@pytest.mark.parametrize("cheat", CHEATS)
+async def test_a_candidate_cannot_pass_by_reaching_into_the_reference(folder, cheat):
+    judge = reference_bench(folder / "gray_ref.sv")
+    code = f"module gray4 (input clk, input rst_n, input en, output [3:0] code);\n  {CHEATS[cheat]}\nendmodule\n"
+    verdict = await Oracle().simulate(SourceText("gray4.sv", code), judge.bench, interface=judge.ports, exact=True)
+    assert verdict.status is Status.COMPILE_ERROR and "rejected before simulation" in verdict.reason
