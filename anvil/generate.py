@@ -21,7 +21,7 @@ from engine.settings import (
     from_args,
 )
 
-from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, SubCommands, UsageError, require_file
+from .common import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, SubCommands, UsageError, require_file, write_output
 
 if TYPE_CHECKING:
     from engine.designs import Design
@@ -46,6 +46,14 @@ def register(sub: SubCommands) -> None:
     p.add_argument("-o", "--output", type=Path,
                    help="where to write the passing RTL (default: X.sv beside the spec, or TOP.v beside a "
                         "testbench.v)")
+    p.add_argument("--answers", type=Path, metavar="FILE",
+                   help="spec-only mode (no testbench, no reference): answers to its questions, a line 'KEY VALUE' "
+                        "each (KEY as the question printed it); without it, questions are asked in a terminal")
+    p.add_argument("--questions", type=int, default=3, metavar="N",
+                   help="spec-only mode: ask at most N questions (default 3; 0: none)")
+    p.add_argument("--answers-tb", type=Path, metavar="PATH",
+                   help="spec-only mode: the testbench of answers, read and grown (default X_questions_tb.sv "
+                        "beside the spec)")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_arguments(p, groups=(PROVIDER, STRATEGY, PATCH, SIMULATION, OUTPUT))
@@ -66,12 +74,13 @@ def resolve_design(args: argparse.Namespace) -> Design:
         raise UsageError("--tb and --ref: give one judge, a testbench or a reference")
     if args.ref or (not args.tb and found is not None and found.by_reference):
         return _by_reference(args, spec, name, found)
-    if args.write_tb is not None:
-        raise UsageError("--write-tb keeps the testbench generated from a reference; give --ref OLD.sv")
     testbench = args.tb or (found.testbench if found else None)
-    if testbench is None:
-        raise UsageError(f"no testbench for {spec}: pass --tb (or --ref OLD.sv to judge against an existing design), "
-                         f"put {name}_tb.sv (or {name}_test.sv) beside the spec, or list the design in anvil.toml")
+    if testbench is None:  # spec-only mode: the candidates judge each other, nothing is verified
+        if args.write_tb is not None:
+            raise UsageError("--write-tb keeps a testbench generated from a reference; give --ref OLD.sv (in "
+                             "spec-only mode the answers' testbench is written with --answers-tb)")
+        return Design(name=name, spec=spec, testbench=None, output=args.output or spec.with_name(f"{name}.sv"),
+                      top=args.top)
     require_file(testbench, "testbench")
     extra = tuple(args.extra) if args.extra else (found.extra if found and not args.tb else ())
     for e in extra:
@@ -162,19 +171,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def write_output(path: Path, code: str, *, force: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.anvil-tmp")
-    tmp.write_text(code, encoding="utf-8")
-    if force:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite silently
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 async def run_generate(args: argparse.Namespace) -> int:
     from engine import DesignError, SpecError
     from engine.ledger import LedgerError
@@ -189,6 +185,10 @@ async def run_generate(args: argparse.Namespace) -> int:
 
     design = resolve_design(args)
     check_output(design, force=args.force)
+    if design.testbench is None and design.reference is None:
+        from .speconly import run_spec_only
+
+        return await run_spec_only(args, design)
     keep = kept_testbench(design, args.write_tb) if args.write_tb is not None else None
     settings = from_args(args)
     async with Runtime(settings, on_wait=lambda text: print(f"anvil: {text}", file=sys.stderr)) as runtime:

@@ -10,10 +10,12 @@ from engine import events as ev
 from engine.values import Candidate
 
 
-def _best(candidate: Candidate | None) -> str:
+def _best(candidate: Candidate | None, spec_only: bool = False) -> str:
     if candidate is None:
         return "-"
     v = candidate.verdict
+    if spec_only and v.status.value == "functional_fail":
+        return "compiles and runs"
     if v.status.value == "functional_fail":
         return f"{v.status.value} {v.score:.3f}"
     return str(v.status.value)
@@ -31,12 +33,14 @@ class Progress:
         self.round = 0
         self.best: Candidate | None = None
         self.patching: int | None = None
+        self.spec_only = False
         self._width = 0
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.RunStarted):
             m = event.manifest
             self.max_calls = m["budget"]["calls"]
+            self.spec_only = m.get("mode") == "spec-only"
             self._line(f"anvil: {event.problem} with {m['provider']}:{m['model']} "
                        f"(budget {self.max_calls} calls), run {event.run_id}")
         elif isinstance(event, ev.RoundStarted):
@@ -54,7 +58,7 @@ class Progress:
             c = event.candidate
             if not self.live:
                 dup = f" (same as #{c.duplicate_of})" if c.duplicate_of else ""
-                self._line(f"  candidate {c.id} [{c.origin}, round {c.round}]: {_best(c)}{dup}")
+                self._line(f"  candidate {c.id} [{c.origin}, round {c.round}]: {_best(c, self.spec_only)}{dup}")
         elif isinstance(event, ev.BudgetSpent):
             self._line(f"  {event.reason}")
         elif isinstance(event, ev.PatchStarted):

@@ -41,7 +41,8 @@ TB_PREFIXES = (("tb_", (".sv", ".v")), ("test_", (".py",)))
 REF_SUFFIXES = ("_ref.sv", "_ref.v")
 MANIFEST = "anvil.toml"
 #: in a folder: names a testbench or a spec may have when no name pairs them
-FOLDER_TB = re.compile(r"^(?:testbench|tb|tb_\w+|\w+_tb|\w+_test|test_\w+)\.(?:v|sv|py)$", re.IGNORECASE)
+FOLDER_TB = re.compile(r"^(?!\w*_questions_tb\.)(?:testbench|tb|tb_\w+|\w+_tb|\w+_test|test_\w+)\.(?:v|sv|py)$",
+                       re.IGNORECASE)  # X_questions_tb.sv: answers kept in spec-only mode, not the design's judge
 FOLDER_SPEC = re.compile(r"^(?:(?!readme|changelog|license|contributing)[\w.-]+\.md|[\w.-]*(?:spec|description|prompt|"
                          r"requirements?)[\w.-]*\.txt)$", re.IGNORECASE)
 

@@ -19,13 +19,15 @@ from pathlib import Path
 from oracle import Oracle
 
 from . import events as ev
+from .consensus import Answers
 from .designs import Design
 from .ledger import Ledger
 from .loop import Engine
 from .problem import Problem
 from .providers import Provider, close_provider, make_provider
 from .settings import RunSettings
-from .values import Budget, RunResult, Strategy
+from .speconly import MAX_QUESTIONS, Ask, Keep, SpecOnly, SpecOnlyProblem, SpecOnlyResult
+from .values import Budget, RunResult, Strategy, call_budget
 
 
 class Runtime:
@@ -91,6 +93,23 @@ class Runtime:
         if self.record and self._ledger is not None:
             await asyncio.to_thread(self._ledger.flush)
         return result
+
+    async def spec_only(self, problem: SpecOnlyProblem, answers: Answers, *, ask: Ask | None = None,
+                        keep: Keep | None = None, max_questions: int = MAX_QUESTIONS,
+                        listeners: Sequence[ev.Listener | None] = (),
+                        tag: str | None = None) -> SpecOnlyResult:
+        """Spec-only mode on ``problem`` (its bench unused): the budget's calls as samples,
+        grouped by behaviour, questions asked through ``ask``; recorded like :meth:`run`."""
+        if self.record and self._ledger is None:
+            await asyncio.to_thread(lambda: self.ledger)
+        strategy = self.settings.strategy()
+        runner = SpecOnly(self.provider, self.oracle, strategy=strategy,
+                          samples=call_budget(strategy, self.settings.budget_limits()),
+                          listener=ev.fan_out(self.ledger.listener(tag=tag) if self.record else None, *listeners))
+        done = await runner.run(problem, answers, ask=ask, keep=keep, max_questions=max_questions)
+        if self.record and self._ledger is not None:
+            await asyncio.to_thread(self._ledger.flush)
+        return done
 
     async def aclose(self) -> None:
         provider, self._provider = self._provider, None

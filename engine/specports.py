@@ -35,7 +35,10 @@ _RANGE = re.compile(r"\[[ \t]*(\d+)[ \t]*:[ \t]*(\d+)[ \t]*\]")
 _MODULE = re.compile(r"^[ \t]*(?:[-*][ \t]*)?(?:\*\*)?module[ \t]+name(?:\*\*)?[ \t]*:?[ \t]*(?:\*\*)?[ \t]*\n?[ \t]*"
                      r"`?([A-Za-z_]\w*)`?", re.IGNORECASE | re.MULTILINE)
 _NOT_NAMES = frozenset({"ports", "port", "signals", "signal", "pins", "none", "input", "output", "inputs",
-                        "outputs", "inout", "the", "and", "or", "note", "implementation", "parameters"})
+                        "outputs", "inout", "the", "and", "or", "note", "implementation", "parameters",
+                        # English words prose puts after "input"/"output" ("the output of the first ...")
+                        "of", "an", "to", "from", "with", "is", "are", "for", "at", "by", "as", "that", "this",
+                        "which", "its", "be", "will", "should", "must"})
 _SYMBOLIC_SYMBOLIC_RANGE = re.compile(r"\[[^\]:]*[A-Za-z_][^\]]*:[^\]]*\]")
 _ONE_BIT = re.compile(r"\b(?:one|single)[ \t-]+bit\b", re.IGNORECASE)
 _RANGE = re.compile(r"\[[^\]:]*[A-Za-z_][^\]]*:[^\]]*\]")
@@ -55,10 +58,16 @@ def ports_from_spec(spec: str) -> tuple[Port, ...]:
     return tuple(ports.values())
 
 
+_NAMED = re.compile(r"\bmodule\s+(?:named|called)\s+[`'\"*]*([A-Za-z_]\w*)", re.IGNORECASE)
+
+
 def module_from_spec(spec: str) -> str | None:
-    """The module name a spec gives (``Module name: x``), if it gives one."""
-    m = _MODULE.search(spec)
-    return m.group(1) if m and m.group(1).lower() not in ("is", "the", "should") else None
+    """The module name a spec gives (``Module name: x``, ``a module named `x```), if it gives one."""
+    for pattern in (_MODULE, _NAMED):
+        m = pattern.search(spec)
+        if m and m.group(1).lower() not in ("is", "the", "should"):
+            return m.group(1)
+    return None
 
 
 def _width(msb: str | None, lsb: str | None, text: str, default: int = 0) -> int:

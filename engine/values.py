@@ -157,6 +157,7 @@ class RunStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     ERROR = "error"  # the provider failed (or another fault outside the candidates)
     BROKEN = "broken"  # the bench cannot judge anything: its reference fails it
+    UNVERIFIED = "unverified"  # spec-only: an answer most candidates agree on, judged by nothing
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

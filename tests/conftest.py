@@ -55,6 +55,13 @@ def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def shared_problems(every: int = 1) -> list[str]:
+    """Names of the shared VerilogEval problems (every ``every``-th; none when they are absent)."""
+    if not DATASET.is_dir():
+        return []
+    return sorted(p.name[: -len("_ref.sv")] for p in DATASET.glob("*_ref.sv"))[::every]
+
+
 def run_anvil(*args, input: str | None = None, env: dict | None = None, cwd: Path = ROOT,
               timeout: float = 120, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
     """The `anvil` command line in a subprocess, as a user runs it (``input_bytes``: raw stdin)."""

@@ -80,7 +80,8 @@ def test_replay_miss_is_an_error_not_an_answer(workspace):
 
 
 @pytest.mark.parametrize("setup, words", [
-    (lambda ws: [(ws / f).unlink() for f in ("counter4_tb.sv", "counter4_ref.sv")], "no testbench for"),
+    (lambda ws: [(ws / f).unlink() for f in ("counter4_tb.sv", "counter4_ref.sv")] and
+     (ws / "counter4.md").write_text("A 4-bit counter with an enable.\n"), "the spec lists no ports"),
     (lambda ws: (ws / "counter4.md").write_text("  \n"), "is empty"),
     (lambda ws: None, "invalid choice: 'nope'"),
 ])

@@ -13,7 +13,7 @@ from oracle import Oracle, SourceText, Status
 from oracle.bench import rename_module
 from oracle.mutants import flip_output_bit
 from scripts.support.faults import ThreadedFaultServer
-from tests.conftest import DATASET, run_anvil
+from tests.conftest import DATASET, run_anvil, shared_problems
 from tests.engine.fakes import fenced
 
 SPEC = """# gray4: a 4-bit Gray-code counter
@@ -166,14 +166,8 @@ def test_anvil_toml_names_a_reference_instead_of_a_testbench(tmp_path):
     assert problem.reference == tmp_path / "old.sv" and problem.top == "gray4"
 
 
-def shared(every: int = 13) -> list[str]:
-    if not DATASET.is_dir():
-        return []
-    return sorted(p.name[: -len("_ref.sv")] for p in DATASET.glob("*_ref.sv"))[::every]
-
-
 @pytest.mark.skipif(not DATASET.is_dir(), reason="the shared VerilogEval problems are not on this machine")
-@pytest.mark.parametrize("name", shared())
+@pytest.mark.parametrize("name", shared_problems(every=13))
 def test_held_out_style_problems_with_the_testbench_hidden(tmp_path, monkeypatch, name):
     """A VerilogEval problem without its testbench: its reference, as a user's old design under
     the name the spec asks for, judges; the scripted model answers wrong, right, wrong."""
