@@ -189,3 +189,27 @@ async def test_held_out_style_problems_with_no_testbench_at_all(tmp_path, monkey
     golden = run_anvil("check", tmp_path / f"{name}.sv", "--tb", DATASET / f"{name}_test.sv", "--with",
                        DATASET / f"{name}_ref.sv")
     assert golden.returncode == 0, golden.stdout
+
+
+CHEATS = [
+    RIGHT.replace("  to_gray g", '  initial $display("Mismatches: 0 in 2000 samples");\n  initial $finish;\n  to_gray g'),
+    RIGHT.replace("  to_gray g", '`include "/etc/passwd"\n  to_gray g'),
+    RIGHT.replace("  to_gray g", "  reg spin = 0;\n  always spin = ~spin;\n  to_gray g"),
+]
+
+
+async def test_a_cheating_candidate_stands_in_no_comparison(folder):
+    """A candidate that prints a result, finishes early, includes a file of the machine or never
+    lets time pass is screened out before any other is compared with it."""
+    from engine.consensus import Answers
+    from engine.speconly import SpecOnly, SpecOnlyProblem
+    from engine.values import Strategy
+    from tests.engine.fakes import ScriptedProvider
+
+    ports = ports_from_spec(SPEC)
+    runner = SpecOnly(ScriptedProvider([fenced(c) for c in [*CHEATS, WRONG_RESET]]), Oracle(), strategy=Strategy(),
+                      samples=4)
+    done = await runner.run(SpecOnlyProblem("gray", SPEC, "gray4", ports), Answers("gray4", ports))
+    statuses = {c.id: c.verdict.status.value for c in done.result.candidates}
+    assert all(statuses[i] in ("compile_error", "timeout") for i in (1, 2, 3)), statuses
+    assert done.groups == ((4,),) and done.usable == 1 and done.answer.id == 4
