@@ -241,7 +241,8 @@ class Peers:
         if bench is None:
             folder = self.folder / key
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "tb.sv").write_text(vector_testbench(self.ports, stimulus, top=self.top, reference=module))
+            (folder / "tb.sv").write_text(vector_testbench(self.ports, stimulus, top=self.top, reference=module,
+                                                           strict=True))
             (folder / "peer.sv").write_text(reference)
             bench = self._benches[key] = Bench(folder / "tb.sv", (folder / "peer.sv",), top=self.top,
                                                reference=module)
@@ -288,22 +289,29 @@ class Peers:
         best = None
         for seed in range(QUESTION_SEEDS):
             stimulus = vectors(self.ports, cycles=QUESTION_CYCLES, seed=SEED + 1 + seed)
-            verdict = await self.compare(codes[first[0]], codes[second[0]], stimulus)
-            found = next((m for m in verdict.mismatches if m.time is not None and m.signal), None)
-            if verdict.status is not Status.FUNCTIONAL_FAIL or found is None or found.time is None:
+            # the oracle reads an x of the reference as "any value" in its failing samples: where
+            # the first group's value is x, the second group's candidate stands as the reference
+            for swapped in (False, True):
+                ref, dut = (second, first) if swapped else (first, second)
+                verdict = await self.compare(codes[ref[0]], codes[dut[0]], stimulus)
+                found = next((m for m in verdict.mismatches if m.time is not None and m.signal), None)
+                if verdict.status is Status.FUNCTIONAL_FAIL and found is not None and found.time is not None:
+                    break
+            else:
                 continue
             cycle = (found.time - 1) // PERIOD
             if best is None or cycle < best[0]:
-                best = (cycle, stimulus, found)
+                best = (cycle, stimulus, found, swapped)
         if best is None:
             return None
-        cycle, stimulus, m = best
+        cycle, stimulus, m, swapped = best
         asked = stimulus[: cycle + 1]
         edge = m.edge or "posedge"
         if self.roles.clock is None:  # no clock, no state: the last inputs alone
             asked, edge = asked[-1:], "posedge"
         width = next(p.width for p in self.roles.outputs if p.name == m.signal)
-        choices = ((m.expected or "x", len(first)), (m.actual or "x", len(second)))
+        ours, theirs = (m.actual or "x", m.expected or "x") if swapped else (m.expected or "x", m.actual or "x")
+        choices = ((ours, len(first)), (theirs, len(second)))
         return Question(_stimulus_key(asked), str(m.signal), width, edge, choices)
 
 

@@ -71,8 +71,9 @@ def _random(width: int) -> str:
     return "{" + ", ".join("$random(seed)" for _ in range(words)) + "}" if words > 1 else "$random(seed)"
 
 
-def _frame(roles: Roles, top: str, reference: str, extra: Sequence[str] = ()) -> list[str]:
-    """Declarations, the two instances and the comparison on both edges."""
+def _frame(roles: Roles, top: str, reference: str, extra: Sequence[str] = (), strict: bool = False) -> list[str]:
+    """Declarations, the two instances and the comparison on both edges (an x of the reference
+    matches anything, as in VerilogEval's benches, unless ``strict``)."""
     lines = ["`timescale 1ps/1ps", "module anvil_diff_tb;", "  reg clk = 0;", f"  always #{PERIOD // 2} clk = ~clk;",
              *extra, "  integer samples = 0;", "  integer errors = 0;"]
     for p in roles.driven:  # no initial values: the first stimulus is an x -> value change, so a
@@ -89,7 +90,8 @@ def _frame(roles: Roles, top: str, reference: str, extra: Sequence[str] = ()) ->
     lines.append(f"  {top} dut ({connect('dut')});")
     ref = ", ".join(f"{p.name}_ref" for p in roles.outputs)
     dut = ", ".join(f"{p.name}_dut" for p in roles.outputs)
-    lines.append(f"  wire tb_match = ({{{ref}}} === ({{{ref}}} ^ {{{dut}}} ^ {{{ref}}}));")
+    lines.append(f"  wire tb_match = ({{{ref}}} === {{{dut}}});" if strict else
+                 f"  wire tb_match = ({{{ref}}} === ({{{ref}}} ^ {{{dut}}} ^ {{{ref}}}));")
     lines.append("  wire tb_mismatch = ~tb_match;")
     lines += ["  always @(posedge clk, negedge clk) begin", "    samples = samples + 1;",
               "    if (!tb_match) errors = errors + 1;", "  end"]
@@ -143,10 +145,11 @@ def apply(roles: Roles, vector: Vector, indent: str = "    ") -> list[str]:
 
 
 def vector_testbench(ports: Sequence[Port], stimulus: Sequence[Vector], *, top: str = DEFAULT_TOP,
-                     reference: str = DEFAULT_REFERENCE) -> str:
-    """The differential bench on explicit vectors (see the module docstring for the timing)."""
+                     reference: str = DEFAULT_REFERENCE, strict: bool = False) -> str:
+    """The differential bench on explicit vectors (see the module docstring for the timing);
+    ``strict``: an x must be matched by an x (two candidates compared as equals)."""
     roles = Roles.of(ports)
-    lines = _frame(roles, top, reference)
+    lines = _frame(roles, top, reference, strict=strict)
     lines.append("    #2;")
     for k, vector in enumerate(stimulus):
         lines += [f"    // cycle {k}", *apply(roles, vector)]

@@ -213,3 +213,20 @@ async def test_a_cheating_candidate_stands_in_no_comparison(folder):
     statuses = {c.id: c.verdict.status.value for c in done.result.candidates}
     assert all(statuses[i] in ("compile_error", "timeout") for i in (1, 2, 3)), statuses
     assert done.groups == ((4,),) and done.usable == 1 and done.answer.id == 4
+
+
+async def test_an_output_that_stays_x_is_a_behaviour_of_its_own_and_can_be_asked_about():
+    """Peers compare strictly (an x matches only an x), and where one group's value is x the
+    question still shows both values."""
+    from engine.consensus import Peers
+    from oracle import Port
+
+    never = "module t (input clk, input in, output reg out);\n  always @(posedge clk) out <= in ^ out;\nendmodule\n"
+    starts = never.replace("  always", "  initial out = 0;\n  always")
+    ports = (Port("clk", "input", 1), Port("in", "input", 1), Port("out", "output", 1))
+    peers = Peers(Oracle(), "t", ports)
+    codes = {1: never, 2: never + "// the same\n", 3: starts}
+    groups = await peers.groups(codes)
+    assert sorted(map(sorted, groups)) == [[1, 2], [3]] and len(groups[0]) == 2
+    question = await peers.question(codes, groups[0], groups[1])
+    assert question is not None and dict(question.choices)["x"] == 2 and len(question.choices) == 2
