@@ -105,8 +105,10 @@ _END = ['    $display("Mismatches: %0d in %0d samples", errors, samples);', "   
 
 
 def testbench(ports: Sequence[Port], *, cycles: int, seed: int, top: str = DEFAULT_TOP,
-              reference: str = DEFAULT_REFERENCE) -> str:
-    """The differential bench on random stimulus (raises ValueError for ports it cannot drive)."""
+              reference: str = DEFAULT_REFERENCE, quiet: int = 0) -> str:
+    """The differential bench on random stimulus (raises ValueError for ports it cannot drive);
+    ``quiet``: that many more cycles at the end with the resets released, so that a counter or
+    a timer with a long period reaches its far states (a reset now and then never lets it)."""
     roles = Roles.of(ports)
     lines = _frame(roles, top, reference, [f"  integer seed = {seed};"])
     lines += [f"    {r.name} = {active(r, True)};" for r in roles.resets]
@@ -118,7 +120,13 @@ def testbench(ports: Sequence[Port], *, cycles: int, seed: int, top: str = DEFAU
     lines += [f"      {p.name} = {_random(p.width)};" for p in roles.data]
     lines += [f"      {r.name} = (($random(seed) & 31) == 0) ? {active(r, True)} : {active(r, False)};"
               for r in roles.resets]
-    lines += ["    end", "    @(negedge clk);", *_END]
+    lines += ["    end"]
+    if quiet:
+        lines += [f"    {r.name} = {active(r, False)};" for r in roles.resets]
+        lines += [f"    repeat ({quiet}) begin", "      @(negedge clk);"]
+        lines += [f"      {p.name} = {_random(p.width)};" for p in roles.data]
+        lines += ["    end"]
+    lines += ["    @(negedge clk);", *_END]
     return "\n".join(lines)
 
 

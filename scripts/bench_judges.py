@@ -104,6 +104,9 @@ async def one(item, recording: Path, samples: int, oracle: Oracle, strategy: Str
     reference = rename_module(item.reference.read_text(), "RefModule", top)
     if tuple(ports) != tuple(problem.interface):  # another prompt: not in the recording
         row["spec_ports_differ"] = True
+    if not any(p.direction == "output" for p in ports):
+        row["spec_no_ports"] = True
+        return row
     for q in QUESTIONS:
         runner = SpecOnly(ReplayProvider(recording), oracle, strategy=strategy, samples=samples)
         try:
@@ -143,7 +146,7 @@ async def main() -> None:
     for key in ("testbench", "reference", *(f"spec{q}" for q in QUESTIONS)):
         counted = [r[key] for r in rows if r.get(key) is not None]
         print(f"  {key:<10} solved {sum(bool(v) for v in counted):3d} of {len(counted)}"
-              + (f"  ({n - len(counted)} replay misses)" if len(counted) < n else ""))
+              + (f"  ({n - len(counted)} not run: a replay miss or no ports in the spec)" if len(counted) < n else ""))
     false = sum(bool(r["reference_false_pass"]) for r in rows)
     print(f"  reference mode passed a design the golden testbench fails: {false}")
     for q in QUESTIONS:
