@@ -29,7 +29,7 @@ from pathlib import Path
 from oracle import Bench, Oracle, Port, SourceText, Status, Verdict
 from oracle.scratch import mkdtemp
 
-from .difftb import PERIOD, Roles, Vector, vector_testbench, vectors
+from .difftb import PERIOD, Roles, Vector, vector_range, vector_testbench, vectors
 from .extract import normalise
 from .rename import rename_apart
 
@@ -180,8 +180,8 @@ class Answers:
             q = a.question
             p = f"q{i}_"
             lines.append(f"  // question {i} ({q.key}): {q.describe(roles.clock is not None)}")
-            lines += [f"  reg {_range(d.width)}{p}{d.name};" for d in roles.driven]
-            lines += [f"  wire {_range(o.width)}{p}{o.name};" for o in roles.outputs]
+            lines += [f"  reg {vector_range(d.width)}{p}{d.name};" for d in roles.driven]
+            lines += [f"  wire {vector_range(o.width)}{p}{o.name};" for o in roles.outputs]
             conns = [f".{d.name}(clk)" if d is roles.clock else f".{d.name}({p}{d.name})" for d in roles.inputs]
             conns += [f".{o.name}({p}{o.name})" for o in roles.outputs]
             lines.append(f"  {self.top} q{i} ({', '.join(conns)});")
@@ -201,17 +201,13 @@ class Answers:
         return "\n".join(lines)
 
 
-def _range(width: int) -> str:
-    return f"[{width - 1}:0] " if width > 1 else ""
-
-
 def _width(roles: Roles, name: str) -> int:
     return next(p.width for p in roles.driven if p.name == name)
 
 
 def _stub(top: str, ports: Sequence[Port]) -> str:
     """A module with the ports that drives every output 0: the reference of the screening run."""
-    decls = ", ".join(f"{p.direction} {_range(p.width)}{p.name}" for p in ports)
+    decls = ", ".join(f"{p.direction} {vector_range(p.width)}{p.name}" for p in ports)
     body = "".join(f"  assign {p.name} = 0;\n" for p in ports if p.direction == "output")
     return f"module {top}{SUFFIX}_stub ({decls});\n{body}endmodule\n"
 

@@ -62,7 +62,8 @@ def active(reset: Port, on: bool) -> int:
     return int(on != reset.name.lower().endswith("n"))
 
 
-def _decl(width: int) -> str:
+def vector_range(width: int) -> str:
+    """A declaration's range, ``[7:0] `` (nothing for one bit)."""
     return f"[{width - 1}:0] " if width > 1 else ""
 
 
@@ -77,9 +78,9 @@ def _frame(roles: Roles, top: str, reference: str, extra: Sequence[str] = (), st
     lines = ["`timescale 1ps/1ps", "module anvil_diff_tb;", "  reg clk = 0;", f"  always #{PERIOD // 2} clk = ~clk;",
              *extra, "  integer samples = 0;", "  integer errors = 0;"]
     for p in roles.driven:  # no initial values: the first stimulus is an x -> value change, so a
-        lines.append(f"  reg {_decl(p.width)}{p.name};")  # design written with always @(*) is evaluated
+        lines.append(f"  reg {vector_range(p.width)}{p.name};")  # design written with always @(*) is evaluated
     for p in roles.outputs:
-        lines.append(f"  wire {_decl(p.width)}{p.name}_ref, {p.name}_dut;")
+        lines.append(f"  wire {vector_range(p.width)}{p.name}_ref, {p.name}_dut;")
 
     def connect(suffix: str) -> str:
         conns = [f".{p.name}(clk)" if p is roles.clock else f".{p.name}({p.name})" for p in roles.inputs]
@@ -166,5 +167,5 @@ def vector_testbench(ports: Sequence[Port], stimulus: Sequence[Vector], *, top: 
     return "\n".join(lines)
 
 
-__all__ = ["CLOCK", "PERIOD", "RESET", "Roles", "Vector", "active", "apply", "testbench", "vector_testbench",
-           "vectors"]
+__all__ = ["CLOCK", "PERIOD", "RESET", "Roles", "Vector", "active", "apply", "testbench", "vector_range",
+           "vector_testbench", "vectors"]

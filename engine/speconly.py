@@ -104,8 +104,9 @@ class SpecOnly:
         asked: list[Question] = []
         open_question = None
         while True:
-            agreeing = await self._agreeing(codes, answers, problem.name)
-            groups = await peers.groups({cid: codes[cid] for cid in agreeing}) if agreeing else []
+            # answers only grow: a candidate that contradicted one is not simulated again
+            codes = {cid: codes[cid] for cid in await self._agreeing(codes, answers, problem.name)}
+            groups = await peers.groups(codes) if codes else []
             if len(groups) < 2 or len(asked) >= max_questions or ask is None:
                 break
             question = await peers.question(codes, groups[0], groups[1])
@@ -129,7 +130,7 @@ class SpecOnly:
             status, reason = RunStatus.UNSOLVED, "no candidate agrees with your answers"
         else:
             status, reason = RunStatus.UNSOLVED, "no candidate compiles and runs"
-        if state.failures and not state.calls - len(state.failures):
+        if state.failures and len(state.failures) == state.calls:  # no call answered
             status, reason = RunStatus.ERROR, str(state.failures[-1])
         result = RunResult(state.run_id, status, best, tuple(candidates), state.calls, state.tokens, 1, reason,
                            self.activity.timings())

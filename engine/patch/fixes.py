@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 
 from oracle import CompileError
 
+from ..difftb import vector_range
 from .edits import Edit
 
 _LVALUE = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value.*declared here as (wire|net)", re.IGNORECASE)
@@ -152,7 +153,7 @@ def _resize(text: str, name: str, width: int) -> Iterator[Edit]:
                   text)
     if m is None:
         return
-    new = f"[{width - 1}:0] " if width > 1 else ""
+    new = vector_range(width)
     line = line_at(text, m.start())
     if m.group(3):
         yield Edit(m.start(3), m.end(3) + (1 if text[m.end(3):m.end(3) + 1] == " " else 0), new, "port width",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from oracle.syntax import Port
 from oracle.verdict import Agreement
 
+from ..difftb import vector_range
 from ..rename import rename_apart
 
 _NETTYPE = re.compile(r"`default_nettype\b")
@@ -102,10 +103,6 @@ def plan(contenders: Sequence[Contender], outputs: Sequence[str]) -> Plan | None
     return Plan(sources, main, wrong)
 
 
-def _range(width: int) -> str:
-    return f"[{width - 1}:0] " if width > 1 else ""
-
-
 def compose(plan: Plan, codes: Mapping[int, str], ports: Sequence[Port], top: str) -> str | None:
     """The composite's text: every used candidate renamed apart, then a ``top`` with ``ports``
     instantiating each and driving every output from its planned instance. None when the
@@ -132,10 +129,10 @@ def compose(plan: Plan, codes: Mapping[int, str], ports: Sequence[Port], top: st
                 net = p.name
             else:
                 net = f"c{cid}_{p.name}_unused"
-                unused.append(f"  wire {_range(p.width)}{net};")
+                unused.append(f"  wire {vector_range(p.width)}{net};")
             connections.append(f".{p.name}({net})")
         instances.append(f"  {renames[top]} c{cid} ({', '.join(connections)});")
-    header = ",\n".join(f"  {p.direction} {_range(p.width)}{p.name}" for p in ports)
+    header = ",\n".join(f"  {p.direction} {vector_range(p.width)}{p.name}" for p in ports)
     taken = ", ".join(f"{name} from candidate {cid}" for name, cid in plan.sources.items())
     wrapper = (f"// Anvil recombination: {taken}\n"
                f"module {top} (\n{header}\n);\n" + "\n".join(unused) + ("\n" if unused else "")
