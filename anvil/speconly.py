@@ -83,9 +83,7 @@ def asker(args: argparse.Namespace, clocked: bool) -> Ask:
 
 def keep_answers(path: Path, spec_name: str) -> Keep:
     def keep(answers: Answers) -> None:
-        tmp = path.with_name(f".{path.name}.anvil-tmp")
-        tmp.write_text(answers.text(spec_name), encoding="utf-8")
-        tmp.replace(path)  # a file of answers Anvil wrote (checked when it was read)
+        answers.write(path, spec_name)  # a file of answers Anvil wrote (checked when it was read)
         print(f"anvil: kept the answer in {path}", file=sys.stderr)
 
     return keep
@@ -93,15 +91,12 @@ def keep_answers(path: Path, spec_name: str) -> Keep:
 
 async def run_spec_only(args: argparse.Namespace, design: Design) -> int:
     from engine import SpecError
-    from engine.consensus import Answers, SpecOnlyError
-    from engine.difftb import Roles
+    from engine.consensus import SpecOnlyError
     from engine.ledger import LedgerError
     from engine.problem import read_spec
     from engine.providers import ProviderError
     from engine.run import Runtime
-    from engine.speconly import SpecOnlyProblem
-    from engine.specports import module_from_spec, ports_from_spec
-    from oracle import DEFAULT_TOP
+    from engine.speconly import answers_file, prepare
 
     from .progress import Progress
 
@@ -110,22 +105,10 @@ async def run_spec_only(args: argparse.Namespace, design: Design) -> int:
         raise UsageError("--questions must be 0 or more")
     try:
         spec = read_spec(design.spec)
-    except SpecError as exc:
+        setup = prepare(design.name, spec, args.answers_tb or answers_file(design.spec, design.name), top=design.top)
+    except (SpecError, SpecOnlyError) as exc:
         raise UsageError(str(exc)) from None
-    ports = ports_from_spec(spec)
-    top = design.top or module_from_spec(spec) or DEFAULT_TOP
-    kept = args.answers_tb or design.spec.with_name(f"{design.name}_questions_tb.sv")
-    try:
-        if not any(p.direction == "output" for p in ports):
-            raise SpecOnlyError(f"the spec lists no {'output ' if ports else ''}ports; without a testbench or a "
-                                "reference Anvil needs them (lines such as '- input clk', '- output [3:0] count'), "
-                                "or give --tb / --ref")
-        answers = Answers.read(kept, top, ports)
-        clocked = Roles.of(ports).clock is not None
-    except SpecOnlyError as exc:
-        raise UsageError(str(exc)) from None
-    except ValueError as exc:
-        raise UsageError(f"the spec's ports cannot be driven by a generated stimulus ({exc})") from None
+    kept, clocked = setup.kept, setup.clocked
     ask = asker(args, clocked)
     print(f"anvil: no testbench and no reference for {design.spec.name}: spec-only mode, the candidates judge each "
           "other and the answer is unverified (give --tb or --ref to verify it)", file=sys.stderr)
@@ -136,10 +119,10 @@ async def run_spec_only(args: argparse.Namespace, design: Design) -> int:
             runtime.provider  # noqa: B018
         except (ProviderError, LedgerError) as exc:
             raise UsageError(str(exc)) from None
-        problem = SpecOnlyProblem(design.name, spec, top, ports)
         try:
-            done = await runtime.spec_only(problem, answers, ask=ask, keep=keep_answers(kept, design.spec.name),
-                                           max_questions=args.questions, listeners=[Progress()])
+            done = await runtime.spec_only(setup.problem, setup.answers, ask=ask,
+                                           keep=keep_answers(kept, design.spec.name), max_questions=args.questions,
+                                           listeners=[Progress()])
         except SpecOnlyError as exc:  # an answer that is no value, or contradicts a kept one
             raise UsageError(str(exc)) from None
     result, best = done.result, done.answer

@@ -163,6 +163,13 @@ class Answers:
         self.answered.append(answer)
         return answer
 
+    def write(self, path: Path, spec_name: str) -> None:
+        """Keep the answers in ``path`` (a file of answers Anvil wrote: :meth:`read` refuses any
+        other), replaced whole so a reader never sees half of it."""
+        tmp = path.with_name(f".{path.name}.anvil-tmp")
+        tmp.write_text(self.text(spec_name), encoding="utf-8")
+        tmp.replace(path)
+
     def text(self, spec_name: str) -> str:
         roles = self.roles
         lines = [f"{HEADER} about {spec_name}: each drives a fresh {self.top} from time 0",

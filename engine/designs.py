@@ -74,6 +74,11 @@ class Design:
         return self.spec is not None and (self.testbench is not None or self.reference is not None)
 
     @property
+    def spec_only(self) -> bool:
+        """A spec with neither a testbench nor a reference: spec-only mode (unverified answers)."""
+        return self.spec is not None and self.testbench is None and self.reference is None
+
+    @property
     def by_reference(self) -> bool:
         """Judged by a reference, through a generated testbench, not by a testbench of its own."""
         return self.testbench is None and self.reference is not None

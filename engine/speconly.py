@@ -14,16 +14,19 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from oracle import Bench, Oracle, Port, SourceText, Status, Verdict
+from oracle import DEFAULT_TOP, Bench, Oracle, Port, SourceText, Status, Verdict
 from oracle.scratch import mkdtemp
 
 from . import events as ev
 from .activity import Activity
-from .consensus import Answers, Peers, Question
+from .consensus import Answers, Peers, Question, SpecOnlyError
+from .difftb import Roles
 from .extract import extract_verilog, normalise
 from .prompts import first_request
 from .providers.base import CompletionRequest, Provider, ProviderError
+from .specports import module_from_spec, ports_from_spec
 from .values import CallRecord, Candidate, Origin, Provenance, RunResult, RunStatus, Strategy
 from .version import __version__
 
@@ -45,6 +48,40 @@ class SpecOnlyProblem:
     spec: str
     top: str
     interface: tuple[Port, ...]
+
+
+@dataclass(frozen=True)
+class SpecOnlySetup:
+    """What a spec-only run starts from: the problem, the answers kept so far and their file."""
+
+    problem: SpecOnlyProblem
+    answers: Answers
+    #: the testbench of answers (``X_questions_tb.sv`` beside the spec unless given)
+    kept: Path
+    #: does the design have a clock (questions then speak of cycles)
+    clocked: bool
+
+
+def answers_file(spec: Path, name: str) -> Path:
+    """Where a spec's answers are kept by default: ``X_questions_tb.sv`` beside it."""
+    return spec.with_name(f"{name}_questions_tb.sv")
+
+
+def prepare(name: str, spec: str, kept: Path, *, top: str | None = None) -> SpecOnlySetup:
+    """The spec-only run of ``spec`` with the answers in ``kept``; SpecOnlyError (one line) when
+    the spec lists no output port, its ports cannot be driven, or ``kept`` is not Anvil's."""
+    ports = ports_from_spec(spec)
+    top = top or module_from_spec(spec) or DEFAULT_TOP
+    if not any(p.direction == "output" for p in ports):
+        raise SpecOnlyError(f"the spec lists no {'output ' if ports else ''}ports; without a testbench or a "
+                            "reference Anvil needs them (lines such as '- input clk', '- output [3:0] count'), "
+                            "or give a testbench or a reference")
+    try:
+        clocked = Roles.of(ports).clock is not None
+    except ValueError as exc:
+        raise SpecOnlyError(f"the spec's ports cannot be driven by a generated stimulus ({exc})") from None
+    answers = Answers.read(kept, top, ports)
+    return SpecOnlySetup(SpecOnlyProblem(name, spec, top, ports), answers, kept, clocked)
 
 
 @dataclass(frozen=True)
@@ -124,8 +161,12 @@ class SpecOnly:
         best = by_id[groups[0][0]] if groups else None
         if best is not None:
             status = RunStatus.UNVERIFIED
-            reason = f"unverified: {len(groups[0])} of {len(usable)} candidates agree" if len(groups[0]) > 1 or \
-                len(usable) == 1 else f"unverified: no two of {len(usable)} candidates agree (the first is given)"
+            if len(groups[0]) > 1 or len(usable) == 1:
+                reason = f"unverified: {len(groups[0])} of {len(usable)} candidates agree"
+            elif len(groups) == 1:  # the others gave another value than an answer
+                reason = f"unverified: 1 of {len(usable)} candidates, the only one that gives your answers"
+            else:
+                reason = f"unverified: no two of {len(usable)} candidates agree (the first is given)"
         elif usable and answers.answered:
             status, reason = RunStatus.UNSOLVED, "no candidate agrees with your answers"
         else:
@@ -203,4 +244,5 @@ class SpecOnly:
         return [cid for cid, v in zip(codes, verdicts) if v.passed]
 
 
-__all__ = ["MAX_QUESTIONS", "Ask", "Keep", "SpecOnly", "SpecOnlyProblem", "SpecOnlyResult"]
+__all__ = ["MAX_QUESTIONS", "Ask", "Keep", "SpecOnly", "SpecOnlyProblem", "SpecOnlyResult", "SpecOnlySetup",
+           "answers_file", "prepare"]

@@ -1,6 +1,8 @@
-"""The code action "Anvil: Insert passing RTL": a WorkspaceEdit that creates or replaces the output
-file, offered while the spec and testbench are as they were when the RTL passed (shown disabled
-with the reason otherwise), and its fallback command for clients that cannot create files."""
+"""Code actions. "Anvil: Insert passing RTL" (or spec-only mode's "Insert unverified RTL"): a
+WorkspaceEdit that creates or replaces the output file, offered while the spec and testbench are as
+they were when the RTL passed (shown disabled with the reason otherwise), and its fallback command
+for clients that cannot create files. While a spec-only run waits on a question, one quick fix per
+value (:mod:`lsp_server.questions`) and the command they send, ``anvil.answer``."""
 
 from __future__ import annotations
 
@@ -23,19 +25,21 @@ def code_actions(anvil: Anvil, params: lsp.CodeActionParams) -> list[lsp.CodeAct
         design = design_for(path, workspace=anvil.workspace_root)
     except DesignError:
         return []
-    if design is None or not design.complete or path not in (design.spec, design.testbench, design.reference):
+    if design is None or not (design.complete or design.spec_only) or \
+            path not in (design.spec, design.testbench, design.reference):
         return []
-    actions = [lsp.CodeAction(title="Anvil: Generate RTL from spec", kind=lsp.CodeActionKind.Source,
+    generate = lsp.CodeAction(title="Anvil: Generate RTL from spec", kind=lsp.CodeActionKind.Source,
                               command=lsp.Command(title="Anvil: Generate RTL from spec", command="anvil.generate",
-                                                  arguments=[{"uri": params.text_document.uri}]))]
+                                                  arguments=[{"uri": params.text_document.uri}]))
+    actions = [*anvil.questions.actions(design, params.text_document.uri), generate]
     passing = anvil.passing.get(design_key(design))
     if passing is None:
         return actions
-    title = f"Anvil: Insert passing RTL ({passing.evidence})"
+    title = f"Anvil: Insert {'passing' if passing.verified else 'unverified'} RTL ({passing.evidence})"
     changed = []
     if text_hash(anvil.text_of(design.spec_file) or "") != passing.spec_hash:
         changed.append("the spec")
-    if text_hash(anvil.text_of(design.judge_file) or "") != passing.tb_hash:
+    if design.complete and text_hash(anvil.text_of(design.judge_file) or "") != passing.tb_hash:
         changed.append("the reference" if design.by_reference else "the testbench")
     if changed:
         caps = anvil._caps().text_document
@@ -74,9 +78,10 @@ def _insert_action(anvil: Anvil, title: str, passing: Passing) -> lsp.CodeAction
 
 
 async def insert(anvil: Anvil, args: tuple[Any, ...]) -> dict[str, Any]:
-    """The fallback of the insert action: write the passing RTL (only on the user's action)."""
+    """The fallback of the insert action: write the passing (or spec-only mode's unverified) RTL,
+    only on the user's action."""
     try:
-        design = anvil.design_of(args)
+        design = anvil.design_of(args, spec_only=True)
     except DesignError as exc:
         return {"status": "error", "message": str(exc)}
     passing = anvil.passing.get(design_key(design))
@@ -97,3 +102,13 @@ def _whole_range(text: str) -> lsp.Range:
     lines = text.split("\n")
     return lsp.Range(start=lsp.Position(line=0, character=0),
                      end=lsp.Position(line=len(lines) - 1, character=len(lines[-1])))
+
+
+def answer(anvil: Anvil, args: tuple[Any, ...]) -> dict[str, Any]:
+    """``anvil.answer [{"uri": spec, "key": K, "value": V}]``: answer the question waiting on the
+    spec (the quick fixes send this); ``"value": null`` stops asking."""
+    try:
+        design = anvil.design_of(args, spec_only=True)
+    except DesignError as exc:
+        return {"status": "error", "message": str(exc)}
+    return anvil.questions.answer(design, args[0] if isinstance(args[0], dict) else {})

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import shutil
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,12 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from engine import DesignError, Problem, SpecError
 from engine import events as ev
+from engine.consensus import SpecOnlyError
 from engine.designs import Design, design_for
 from engine.reference import reference_bench
 from engine.run import Runtime, oracle_for
 from engine.settings import RunSettings
+from engine.speconly import answers_file, prepare
 from engine.values import Origin, call_budget
 from oracle import DEFAULT_TOP, Bench, Oracle, OracleError, SourceText, Verdict
 from oracle.scratch import mkdtemp
@@ -31,6 +34,7 @@ from oracle.scratch import mkdtemp
 from .convert import SOURCE, mismatch_message, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
 from .progress import Progress
+from .questions import Questions
 from .state import Passing, design_key, text_hash
 
 log = logging.getLogger("anvil.lsp")
@@ -50,6 +54,8 @@ class Anvil:
         self.workspace_root: Path | None = None
         #: what was wrong with the settings the client sent at initialize (shown once it is initialized)
         self.setting_problems: list[str] = []
+        #: spec-only runs and the questions they wait on
+        self.questions = Questions(self)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -81,7 +87,9 @@ class Anvil:
         except OSError:
             return None
 
-    def design_of(self, args: tuple[Any, ...]) -> Design:
+    def design_of(self, args: tuple[Any, ...], *, spec_only: bool = False) -> Design:
+        """The design of the uri in ``args`` (a spec-only design too when ``spec_only``), or
+        DesignError saying what is missing."""
         uri = None
         if args and isinstance(args[0], dict):
             uri = args[0].get("uri")
@@ -99,7 +107,7 @@ class Anvil:
         if design is None:
             raise DesignError(f"{path.name} is not part of a design: name it X.md / X_prompt.txt (spec) or "
                               "X_tb.sv / X_test.sv (testbench), or list it in anvil.toml")
-        return design.require_complete()
+        return design if spec_only and design.spec_only else design.require_complete()
 
     def publish(self, key: str, per_file: dict[Path, list[lsp.Diagnostic]]) -> None:
         """Publish for one design and role, clearing files published before but not now."""
@@ -116,29 +124,41 @@ class Anvil:
         """Generate from the design as the editor shows it: an unsaved spec or testbench is what
         the prompt and the bench use, and what the insert action later compares with."""
         snapshot = mkdtemp("snapshot-")
+        token = progress_token(args[0]) if args and isinstance(args[0], dict) else None
+        factory: Callable[[Job], Coroutine[Any, Any, dict[str, Any]]]
         try:
-            design = self.design_of(args)
+            design = self.design_of(args, spec_only=True)
             spec_text = self.text_of(design.spec_file)
             if spec_text is None:
                 raise SpecError(f"spec not found: {design.spec}")
             # reading the bench (parsing, preprocessing) happens off the event loop
-            if design.by_reference:
-                assert design.reference is not None  # by_reference says so
-                problem = await asyncio.to_thread(Problem.by_reference, design.name, spec_text,
-                                                  self._current(design.reference, snapshot), top=design.top)
+            if design.spec_only:  # neither a testbench nor a reference: the candidates judge each other
+                try:
+                    setup = await asyncio.to_thread(prepare, design.name, spec_text,
+                                                    answers_file(design.spec_file, design.name), top=design.top)
+                except SpecOnlyError as exc:  # the user may have meant a testbench: name both ways
+                    raise DesignError(f"no testbench ({design.name}_tb.sv) or reference ({design.name}_ref.sv) "
+                                      f"beside {design.spec_file.name}, and spec-only mode cannot run: {exc}") from None
+                factory = lambda job: self.questions.generate(job, design, setup, token)  # noqa: E731
             else:
-                problem = await asyncio.to_thread(Problem.from_design, design, oracle=self.oracle,
-                                                  spec_text=spec_text, bench=self._bench_snapshot(design, snapshot))
+                if design.by_reference:
+                    assert design.reference is not None  # by_reference says so
+                    problem = await asyncio.to_thread(Problem.by_reference, design.name, spec_text,
+                                                      self._current(design.reference, snapshot), top=design.top)
+                else:
+                    problem = await asyncio.to_thread(Problem.from_design, design, oracle=self.oracle,
+                                                      spec_text=spec_text, bench=self._bench_snapshot(design, snapshot))
+                for note in problem.notes:  # where the spec and the testbench disagree: the bench wins
+                    self.notify(f"Anvil: {design.name}: {note}", lsp.MessageType.Warning)
+                factory = lambda job: self._generate(job, design, problem, snapshot, token)  # noqa: E731
         except (DesignError, SpecError, OracleError) as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Error)
             return {"status": "error", "message": str(exc)}
-        for note in problem.notes:  # where the spec and the testbench disagree: the bench wins
-            self.notify(f"Anvil: {design.name}: {note}", lsp.MessageType.Warning)
-        token = progress_token(args[0]) if args and isinstance(args[0], dict) else None
+        if design.spec_only:
+            shutil.rmtree(snapshot, ignore_errors=True)
         try:
-            job = self.jobs.start("generate", design_key(design), design.name,
-                                  lambda job: self._generate(job, design, problem, snapshot, token))
+            job = self.jobs.start("generate", design_key(design), design.name, factory)
         except Busy as exc:
             shutil.rmtree(snapshot, ignore_errors=True)
             self.notify(f"Anvil: {exc}", lsp.MessageType.Warning)

@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from engine import events as ev
-from engine.values import RunResult
+from engine.values import RunResult, RunStatus
 
 from .jobs import Job
 
@@ -78,8 +78,8 @@ class Progress:
             self.patching = ""
         else:
             return
-        message = (f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates, best {self.best}"
-                   f"{self.patching}")
+        best = f", best {self.best}" if self.best != "-" else ""  # spec-only mode has no best
+        message = f"{self.calls}/{self.max_calls} model calls, {self.candidates} candidates{best}{self.patching}"
         if self.supported:
             pct = int(100 * self.calls / self.max_calls) if self.max_calls else None
             self.anvil.server.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
@@ -87,9 +87,18 @@ class Progress:
         else:
             self.anvil.logline(f"{self.title}: {message}")
 
+    def say(self, message: str) -> None:
+        """Report ``message`` (what the job waits for, say) in place of the counts."""
+        if self.supported:
+            self.anvil.server.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
+                message=message, cancellable=True))
+        else:
+            self.anvil.logline(f"{self.title}: {message}")
+
     def end(self, result: RunResult | None) -> None:
         text = "cancelled" if result is None else (
-            "passes" if result.solved else f"not solved ({result.reason})")
+            "passes" if result.solved else result.reason if result.status is RunStatus.UNVERIFIED else
+            f"not solved ({result.reason})")
         if self.supported:
             self.anvil.server.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=text))
             self.anvil.server.work_done_progress.tokens.pop(self.token, None)

@@ -26,7 +26,7 @@ from .protocol import AnvilProtocol
 from .transport import Transport
 
 log = logging.getLogger("anvil.lsp")
-COMMANDS = ("anvil.generate", "anvil.check", "anvil.cancel", "anvil.doctor", "anvil.insert")
+COMMANDS = ("anvil.generate", "anvil.check", "anvil.cancel", "anvil.doctor", "anvil.insert", "anvil.answer")
 WATCH_GLOBS = ("**/*.sv", "**/*.v", "**/*.md", "**/*_prompt.txt", "**/anvil.toml")
 
 
@@ -86,6 +86,14 @@ async def pull_configuration(ls: AnvilServer) -> None:
         ls.anvil.settings, problems = parse_settings(values[0], ls.anvil.settings)
         for problem in problems:
             ls.anvil.notify(f"Anvil: {problem}", lsp.MessageType.Warning)
+        log_settings(ls)
+
+
+def log_settings(ls: AnvilServer) -> None:
+    """What the next run will use, in the client's log (the user sees a change took effect)."""
+    s = ls.anvil.settings
+    ls.anvil.logline(f"Anvil: settings: provider {s.provider}, model {s.model or 'default'}, {s.samples} samples, "
+                     f"{s.rounds} rounds x {s.repair_width}, patch {s.patch}")
 
 
 async def watch_files(ls: AnvilServer) -> None:
@@ -117,6 +125,7 @@ async def on_configuration(ls: AnvilServer, params: lsp.DidChangeConfigurationPa
         ls.anvil.settings, problems = parse_settings(params.settings, ls.anvil.settings)
         for problem in problems:
             ls.anvil.notify(f"Anvil: {problem}", lsp.MessageType.Warning)
+        log_settings(ls)
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -169,6 +178,11 @@ async def cmd_doctor(ls: AnvilServer, *args: Any) -> dict[str, Any]:
 @server.command("anvil.insert")
 async def cmd_insert(ls: AnvilServer, *args: Any) -> dict[str, Any]:
     return await actions.insert(ls.anvil, args)
+
+
+@server.command("anvil.answer")
+def cmd_answer(ls: AnvilServer, *args: Any) -> dict[str, Any]:
+    return actions.answer(ls.anvil, args)
 
 
 @server.feature(lsp.SHUTDOWN)

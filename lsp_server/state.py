@@ -18,7 +18,7 @@ def design_key(design: Design) -> str:
 
 @dataclass(frozen=True)
 class Passing:
-    """A passing candidate, and what it was judged against."""
+    """A passing candidate (or spec-only mode's unverified answer), and what it was judged against."""
 
     design: Design
     code: str
@@ -26,3 +26,5 @@ class Passing:
     tb_hash: str
     evidence: str
     run_id: str
+    #: False for spec-only mode's answer: no testbench judged it (offered as "unverified")
+    verified: bool = True

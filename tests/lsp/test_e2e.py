@@ -216,6 +216,7 @@ async def test_unpaired_files_get_a_clear_message(client):
     lonely.write_text("A spec without a testbench.")
     result = await command(client, "anvil.generate", {"uri": uri(lonely)})
     assert result["status"] == "error" and "lonely_tb.sv" in result["message"]
+    assert "spec-only mode cannot run: the spec lists no ports" in result["message"]
     await until(lambda: any("lonely" in m.message for m in client.messages), what="a message")
     result = await command(client, "anvil.check", {"uri": uri(client.folder / "counter4.md")})
     assert result["status"] == "error" and "does not exist" in result["message"]
@@ -340,10 +341,7 @@ async def test_without_a_testbench_the_reference_beside_the_spec_judges(client):
     spec.write_text(SPEC)
     ref.write_text(OLD)
     async with FaultServer("ok", [fenced(WRONG_RESET), fenced(RIGHT)]) as endpoint:
-        client.set_configuration({"provider": "openai", "model": "scripted", "baseUrl": endpoint.url,
-                                  "samples": 2, "rounds": 0, "patch": "off"}, section="anvil")
-        client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
-        await asyncio.sleep(0.5)
+        await use_endpoint(client, endpoint, samples=2)
         result = await command(client, "anvil.generate", {"uri": uri(spec)})
     assert result["status"] == "pass" and result["verdict"]["samples"] > 1000, result
     for start in (spec, ref):
@@ -366,3 +364,102 @@ async def test_without_a_testbench_the_reference_beside_the_spec_judges(client):
     inserts = [a for a in actions if a.title.startswith("Anvil: Insert passing RTL")]
     assert all(a.disabled is not None and "reference changed" in a.disabled.reason for a in inserts)
     assert inserts or client.name == "neovim"
+
+
+async def use_endpoint(client, endpoint, samples: int) -> None:
+    """Point the server at a scripted endpoint: ``samples`` calls, no repair, no patch search."""
+    client.set_configuration({"provider": "openai", "model": "scripted", "baseUrl": endpoint.url,
+                              "samples": samples, "rounds": 0, "patch": "off"}, section="anvil")
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    await until(lambda: any(f"{samples} samples, 0 rounds" in m.message for m in client.log_messages[-3:]),
+                what="the server to use the endpoint")
+
+
+def waiting_question(client, spec) -> lsp.Diagnostic | None:
+    found = [d for d in client.diagnostics.get(uri(spec), []) if d.code == "anvil-question"]
+    return found[0] if found else None
+
+
+async def test_with_only_a_spec_the_questions_wait_on_it_and_each_answer_grows_a_testbench(client):
+    """Spec-only mode in the editor: gray.md alone. The question waits on the spec as a diagnostic
+    with one quick fix per value; each answer is kept in gray_questions_tb.sv and the run goes on;
+    the answer is offered as unverified RTL, never as a pass."""
+    from scripts.support.faults import FaultServer
+    from tests.engine.test_reference import OLD, RIGHT, WRONG_RESET
+    from tests.engine.test_speconly import FIVE, SPEC, behaves_like
+
+    folder = client.folder
+    spec, kept, out = folder / "gray.md", folder / "gray_questions_tb.sv", folder / "gray.sv"
+    spec.write_text(SPEC)
+    async with FaultServer("ok", [fenced(a) for a in FIVE]) as endpoint:
+        await use_endpoint(client, endpoint, samples=5)
+        running = asyncio.ensure_future(command(client, "anvil.generate", {"uri": uri(spec)}, timeout=300))
+        answered: list[str] = []
+        while True:
+            await until(lambda: running.done() or (waiting_question(client, spec) is not None and
+                                                   waiting_question(client, spec).data["key"] not in answered),
+                        timeout=200, what="a question on the spec or the end of the run")
+            if running.done():
+                break
+            question = waiting_question(client, spec)
+            key = question.data["key"]
+            assert question.severity == lsp.DiagnosticSeverity.Information and "gray.md" not in question.message
+            assert "code =" in question.message and "(3 candidates)" in question.message
+            if not answered:  # what a client could send wrongly is one clear answer each
+                bad = await command(client, "anvil.answer", {"uri": uri(spec), "key": key, "value": "maybe"})
+                assert bad["status"] == "error" and "is not a value" in bad["message"]
+                stale = await command(client, "anvil.answer", {"uri": uri(spec), "key": "0000000000", "value": "1"})
+                assert stale["status"] == "not_found"
+            actions = await code_actions(client, uri(spec))
+            answers = [a for a in actions if a.title.startswith("Anvil: answer code = ")]
+            assert len(answers) == 2 and any(a.title.startswith("Anvil: stop asking") for a in actions)
+            assert all(a.command.command == "anvil.answer" for a in answers)
+            right = next(a for a in answers if a.title.endswith("(3 candidates)"))  # the right design's value
+            await apply_action(client, right)
+            answered.append(key)
+            await until(lambda: kept.exists() and kept.read_text().count("// anvil-answer ") == len(answered),
+                        what="the answer kept beside the spec")
+        result = running.result()
+    assert result["status"] == "unverified" and result["agree"] == 3 and result["usable"] == 5, result
+    assert result["answers"] == len(answered) == 2 and [len(g) for g in result["groups"]] == [3]
+    assert result["answers_uri"] == uri(kept) and not out.exists()
+    assert waiting_question(client, spec) is None  # no question is left on the spec
+    messages = [m.message for m in client.messages]
+    assert any("unverified: 3 of 5 candidates agree" in m and "No testbench judged it" in m for m in messages), messages
+    assert not any("passes" in m for m in messages)
+
+    actions = await code_actions(client, uri(spec))
+    insert = [a for a in actions if a.title.startswith("Anvil: Insert unverified RTL (")]
+    assert insert and not any("passing" in a.title for a in actions)
+    await apply_action(client, insert[0])
+    assert await behaves_like(out.read_text(), OLD, folder)
+    # the answers are an ordinary testbench: the right design passes it, a wrong one fails it
+    assert anvil_check(out, kept).returncode == 0
+    (folder / "wrong.sv").write_text(WRONG_RESET)
+    assert anvil_check(folder / "wrong.sv", kept).returncode == 1 and RIGHT
+
+
+async def test_a_question_can_be_left_unanswered_or_the_run_cancelled_while_it_waits(client):
+    from scripts.support.faults import FaultServer
+    from tests.engine.test_speconly import FIVE, SPEC
+
+    folder = client.folder
+    spec, kept = folder / "gray.md", folder / "gray_questions_tb.sv"
+    spec.write_text(SPEC)
+    async with FaultServer("ok", [fenced(a) for a in FIVE]) as endpoint:
+        await use_endpoint(client, endpoint, samples=5)
+        running = asyncio.ensure_future(command(client, "anvil.generate", {"uri": uri(spec)}, timeout=300))
+        await until(lambda: waiting_question(client, spec), timeout=200, what="a question")
+        stop = next(a for a in await code_actions(client, uri(spec)) if a.title.startswith("Anvil: stop asking"))
+        await apply_action(client, stop)
+        result = await running
+        assert result["status"] == "unverified" and result["answers"] == 0 and result["agree"] == 3, result
+        assert not kept.exists() and waiting_question(client, spec) is None
+
+        running = asyncio.ensure_future(command(client, "anvil.generate", {"uri": uri(spec)}, timeout=300))
+        await until(lambda: waiting_question(client, spec), timeout=200, what="the question again")
+        assert (await command(client, "anvil.cancel"))["cancelled"]
+        result = await running
+    assert result["status"] == "cancelled" and result["llm_calls"] == 5
+    await until(lambda: waiting_question(client, spec) is None, what="the question to leave the spec")
+    assert not kept.exists() and not (folder / "gray.sv").exists()

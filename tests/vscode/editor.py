@@ -186,9 +186,13 @@ class Workbench:
     def status_bar(self) -> list[str]:
         return self.texts(".part.statusbar .statusbar-item")
 
-    def problems(self) -> list[str]:
+    def problems(self, only: str = "") -> list[str]:
+        """The Problems panel's rows (those the panel's filter box lets through for ``only``)."""
         if not self.page.locator(".markers-panel").first.is_visible():
             self.run("Problems: Focus on Problems View")
+        box = self.page.get_by_placeholder(re.compile(r"^Filter \(e\.g\.")).first
+        if box.input_value() != only:
+            box.fill(only)
         return self.texts(".markers-panel .monaco-list-row")
 
     def quick_fixes(self) -> list[str]:

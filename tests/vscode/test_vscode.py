@@ -9,9 +9,12 @@ ones the READMEs show).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -139,6 +142,66 @@ def test_failing_rtl_shows_its_failing_cycle_in_the_problems_panel(session):
                          lambda: [r for r in session.problems() if "cycle 42: count expected 4'he, got 4'h0" in r])
     assert rows, session.problems()
     session.shot("vscode-problems", clip=(350, 180, 930, 580))
+
+
+def configure(session, **anvil) -> None:
+    """Change the workspace's settings (.vscode/settings.json) as a user would, and wait for the
+    server to say it uses them."""
+    path = session.workspace / ".vscode" / "settings.json"
+    path.parent.mkdir(exist_ok=True)
+    settings = {f"anvil.{k}": v for k, v in anvil.items()}
+    path.write_text(json.dumps(settings, indent=1))
+    wanted = f"{anvil['samples']} samples, {anvil['rounds']} rounds"
+    session.until(f"the server to use {wanted}",
+                  lambda: wanted in session.code.output_log("Anvil").rsplit("Anvil: settings:", 1)[-1], timeout=30)
+
+
+def test_a_spec_alone_asks_its_question_as_a_quick_fix_and_offers_unverified_rtl(session):
+    """Spec-only mode: gray.md has neither a testbench nor a reference. Two of three candidates
+    agree; the question waits on the spec, the quick fix answers it, the answer is unverified."""
+    from tests.engine.test_reference import OLD, RIGHT, WRONG_RESET
+    from tests.engine.test_speconly import RIGHT2, SPEC, behaves_like
+
+    (session.workspace / "gray.md").write_text(SPEC)
+    served = session.endpoint.server.answers
+    session.endpoint.server.answers = [fenced(WRONG_RESET), fenced(RIGHT), fenced(RIGHT2)]
+    configure(session, samples=3, rounds=0)
+    try:
+        session.open("gray.md")
+        session.run("Anvil: Generate RTL from spec")
+        session.until("the question", lambda: [t for t in session.notifications() if "the candidates disagree" in t])
+        rows = session.until("the question in the Problems panel",
+                             lambda: [r for r in session.problems("Anvil question") if "Anvil question" in r])
+        assert "(2 candidates)" in rows[0] and "(1 candidate)" in rows[0], rows
+        session.open("gray.md")
+        fixes = session.quick_fixes()
+        answers = [f for f in fixes if f.startswith("Anvil: answer code = ")]
+        assert len(answers) == 2 and any(f.startswith("Anvil: stop asking") for f in fixes), fixes
+        session.shot("vscode-question", clip=(350, 0, 930, 420))
+        right = next(f for f in answers if f.endswith("(2 candidates)"))
+        session.page.locator(".action-widget .monaco-list-row", has_text=right).first.click()
+        said = session.until("the unverified answer", lambda: [t for t in session.notifications()
+                                                                if "unverified: 2 of 3 candidates agree" in t], timeout=90)
+        assert "No testbench judged it" in said[0] and not any("passes" in t for t in session.notifications())
+        kept = session.workspace / "gray_questions_tb.sv"
+        assert kept.exists() and not (session.workspace / "gray.sv").exists()
+        session.open("gray.md")
+        insert = [f for f in session.quick_fixes() if f.startswith("Anvil: Insert unverified RTL")]
+        assert insert and not any("Anvil question" in r for r in session.problems("Anvil question"))
+        session.problems("")
+        session.open("gray.md")
+        session.quick_fixes()
+        session.page.locator(".action-widget .monaco-list-row", has_text="Anvil: Insert unverified RTL").first.click()
+        out = session.workspace / "gray.sv"
+        session.until("the unverified RTL in gray.sv", lambda: out.exists() and "endmodule" in out.read_text())
+        truth = session.code.home / "truth"
+        truth.mkdir(exist_ok=True)
+        with ThreadPoolExecutor(1) as aside:  # Playwright's loop runs in this thread
+            assert aside.submit(asyncio.run, behaves_like(out.read_text(), OLD, truth)).result()
+        assert anvil_check(out, kept).returncode == 0  # the answers: an ordinary testbench
+    finally:
+        session.endpoint.server.answers = served
+        configure(session, samples=1, rounds=1)
 
 
 def generate_slowly(session) -> None:
