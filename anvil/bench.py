@@ -42,7 +42,9 @@ def register(sub: SubCommands) -> None:
     p.add_argument("--limit", type=positive_int, help="at most N problems")
     p.add_argument("--strategies", default=STRATEGIES,
                    help="comma-separated: single, sample, repair, repair-focus, repair-summary, repair-none, "
-                        "adaptive, each also with +patch (e.g. repair+patch) (default %(default)s)")
+                        "adaptive, each also with +patch (e.g. repair+patch) and @reference (judged by the "
+                        "problem's reference alone, its testbench hidden); spec-only, spec-only+1q, spec-only+3q "
+                        "(no testbench, 0/1/3 questions answered by the reference) (default %(default)s)")
     p.add_argument("--k", default="1", help="pass@k values for the sampling strategy, e.g. 1,4 (default 1)")
     p.add_argument("--concurrency", type=positive_int, default=1,
                    help="problems run at once by the local executor (default 1)")

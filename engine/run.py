@@ -96,15 +96,15 @@ class Runtime:
 
     async def spec_only(self, problem: SpecOnlyProblem, answers: Answers, *, ask: Ask | None = None,
                         keep: Keep | None = None, max_questions: int = MAX_QUESTIONS,
-                        listeners: Sequence[ev.Listener | None] = (),
+                        listeners: Sequence[ev.Listener | None] = (), samples: int | None = None,
                         tag: str | None = None) -> SpecOnlyResult:
-        """Spec-only mode on ``problem`` (its bench unused): the budget's calls as samples,
-        grouped by behaviour, questions asked through ``ask``; recorded like :meth:`run`."""
+        """Spec-only mode on ``problem``: ``samples`` calls (default the budget's), grouped by
+        behaviour, questions asked through ``ask``; recorded like :meth:`run`."""
         if self.record and self._ledger is None:
             await asyncio.to_thread(lambda: self.ledger)
         strategy = self.settings.strategy()
         runner = SpecOnly(self.provider, self.oracle, strategy=strategy,
-                          samples=call_budget(strategy, self.settings.budget_limits()),
+                          samples=samples or call_budget(strategy, self.settings.budget_limits()),
                           listener=ev.fan_out(self.ledger.listener(tag=tag) if self.record else None, *listeners))
         done = await runner.run(problem, answers, ask=ask, keep=keep, max_questions=max_questions)
         if self.record and self._ledger is not None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 import time
 from collections import Counter
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.consensus import Answers, Question  # noqa: E402
+from engine.consensus import Answers  # noqa: E402
 from engine.extract import extract_verilog  # noqa: E402
 from engine.problem import Problem, read_spec  # noqa: E402
 from engine.prompts import first_request  # noqa: E402
@@ -44,30 +43,11 @@ from engine.specports import module_from_spec, ports_from_spec  # noqa: E402
 from engine.values import Strategy  # noqa: E402
 from oracle import DEFAULT_TOP, Bench, Oracle, SourceText  # noqa: E402
 from oracle.bench import rename_module  # noqa: E402
-from oracle.scratch import mkdtemp  # noqa: E402
 from sweeps.benchmark import read_dataset  # noqa: E402
+from sweeps.judges import reference_answers  # noqa: E402
 
 DATASET = ROOT.parent / "shared" / "verilog-eval" / "dataset_spec-to-rtl"
 QUESTIONS = (0, 1, 3)
-
-
-def answerer(oracle: Oracle, reference: str, top: str, ports, name: str):
-    """Answers a question with the value the reference design gives there."""
-    async def ask(question: Question) -> str | None:
-        said = None
-        for value, _ in question.choices:
-            answers = Answers(top, ports)
-            answers.add(question, value)
-            folder = mkdtemp("answer-")
-            (folder / "q_tb.sv").write_text(answers.text(name))
-            verdict = await oracle.simulate(SourceText("ref.sv", reference), Bench(folder / "q_tb.sv", top=top,
-                                                                                   reference=None))
-            if verdict.passed:
-                return value
-            said = re.search(rf"ERROR question 1: {re.escape(question.signal)} = (\S+),", verdict.log_tail)
-        return f"{question.width}'h{said.group(1)}" if said else None
-
-    return ask
 
 
 async def one(item, recording: Path, samples: int, oracle: Oracle, strategy: Strategy) -> dict[str, object]:
@@ -111,7 +91,7 @@ async def one(item, recording: Path, samples: int, oracle: Oracle, strategy: Str
         runner = SpecOnly(ReplayProvider(recording), oracle, strategy=strategy, samples=samples)
         try:
             done = await runner.run(SpecOnlyProblem(item.name, spec, top, ports), Answers(top, ports),
-                                    ask=answerer(oracle, reference, top, ports, item.name) if q else None,
+                                    ask=reference_answers(oracle, reference, top, ports, item.name) if q else None,
                                     max_questions=q)
         except ReplayMiss:
             row[f"spec{q}"] = None

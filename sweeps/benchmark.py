@@ -7,7 +7,11 @@ A strategy is a named :class:`Strategy` plus its call budget. With budget N:
 - ``repair``: N/2 samples, then repair rounds of width 2 with failing vectors;
 - ``repair-summary`` / ``repair-none``: the same with summary or no feedback (ablation);
 - ``X+patch`` (any of the above): the same, with the patch search after each round (no model
-  calls; its simulations and time are reported).
+  calls; its simulations and time are reported);
+- ``X@reference`` (any of the above): reference mode, judged by the problem's reference alone;
+  ``spec-only``, ``spec-only+1q``, ``spec-only+3q``: spec-only mode, 0, 1 or 3 questions answered
+  by the reference. The golden testbench, hidden from them, only scores their answers
+  (:mod:`sweeps.judges`).
 
 Each run stops at its first pass, so a solved problem may use fewer than N calls.
 """
@@ -21,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from engine import DesignError
 from engine import events as ev
 from engine.problem import Problem, ports_from_spec, read_spec
 from engine.prompts import Feedback
@@ -30,6 +35,7 @@ from engine.values import Budget, Origin, Policy, RunResult, RunStatus, Strategy
 from oracle import DEFAULT_TOP, Bench, Oracle
 
 from .difftest import Held, holds
+from .judges import REFERENCE, SPEC_ONLY, nothing, passes_golden, run_spec_only
 from .outcomes import Outcome, OutcomeStore
 
 
@@ -38,6 +44,9 @@ class Arm:
     name: str
     strategy: Strategy
     calls: int
+    #: what judges the runs: the golden testbench, the reference (reference mode) or nothing
+    #: (spec-only mode); see sweeps.judges
+    judge: str = "testbench"
 
 
 def arms(settings: RunSettings, names: Sequence[str]) -> list[Arm]:
@@ -63,12 +72,18 @@ def arms(settings: RunSettings, names: Sequence[str]) -> list[Arm]:
     patch = replace(settings, patch="on").patch_budget()
     out = []
     for name in names:
-        plain, patched = (name[:-len("+patch")], True) if name.endswith("+patch") else (name, settings.patch == "on")
+        if name in SPEC_ONLY:  # sampling only: no failing vectors to repair from
+            out.append(Arm(name, replace(base, samples=budget, rounds=0, patch=None), budget, judge="spec-only"))
+            continue
+        schedule, judge = (name[:-len(REFERENCE)], "reference") if name.endswith(REFERENCE) else (name, "testbench")
+        plain, patched = (schedule[:-len("+patch")], True) if schedule.endswith("+patch") else \
+            (schedule, settings.patch == "on")
         if plain not in schedules:
             choices = ", ".join([*schedules, *(f"{n}+patch" for n in schedules)])
-            raise ValueError(f"unknown strategy {name}; choose from {choices}")
+            raise ValueError(f"unknown strategy {name}; choose from {choices}, each also with @reference "
+                             f"(judged by the reference alone), or {', '.join(SPEC_ONLY)}")
         strategy, calls = schedules[plain]
-        out.append(Arm(name, replace(strategy, patch=patch if patched else None), calls))
+        out.append(Arm(name, replace(strategy, patch=patch if patched else None), calls, judge=judge))
     return out
 
 
@@ -126,9 +141,10 @@ def outcome_of(problem: str, arm: Arm, result: RunResult, *, held: Held | None =
 
 
 async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Sequence[ev.Listener | None] = (),
-                  tag: str | None = None, reference: Path | None = None) -> Outcome:
+                  tag: str | None = None, reference: Path | None = None, golden: Bench | None = None) -> Outcome:
     """One arm on one problem; a solved design is also judged on the longer test when the
-    problem's ``reference`` file is given."""
+    problem's ``reference`` file is given. With ``golden`` (a problem judged by something else,
+    reference mode), the run counts as solved only when its answer also passes that testbench."""
     simulations: list[int] = []
     scores: dict[int, float] = {}
     near = [0, 0]
@@ -149,7 +165,15 @@ async def run_arm(problem: Problem, arm: Arm, runtime: Runtime, *, listeners: Se
         report = await runtime.oracle.check_bench(problem.bench)
         held = await holds(runtime.oracle, result.best.code, reference, problem.interface,
                            original_samples=report.samples)
-    return outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations), near=(near[0], near[1]))
+    outcome = outcome_of(problem.name, arm, result, held=held, patch_simulations=sum(simulations),
+                         near=(near[0], near[1]))
+    if golden is None:
+        return replace(outcome, given=result.solved)
+    right = result.solved and await passes_golden(runtime.oracle, result.best.code if result.best else None, golden)
+    reason = outcome.reason if not result.solved else \
+        f"passes the {arm.judge}'s bench; {'passes' if right else 'fails'} the hidden testbench"
+    return replace(outcome, status=RunStatus.SOLVED.value if right else RunStatus.UNSOLVED.value, reason=reason,
+                   judge=arm.judge, given=result.solved)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -184,6 +208,8 @@ def summarise(outcomes: Sequence[Outcome], ks: Sequence[int] = (1,)) -> list[dic
                "patched": sum(o.patched for o in solved), "recombined": sum(o.recombined for o in solved),
                "patch_sims": sum(o.patch_simulations for o in mine),
                "near_misses": f"{sum(o.near_misses_passed for o in mine)}/{sum(o.near_misses for o in mine)}",
+               "right/given": f"{len(solved)}/{sum(o.given for o in mine)}",
+               "questions": sum(o.questions for o in mine),
                "wall_s": round(sum(o.wall_s for o in mine), 1),
                "overhead_s": round(sum(o.overhead_s for o in mine), 3)}
         for k in ks:
@@ -205,6 +231,28 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+async def judged_by(item: DatasetProblem, arm: Arm, runtime: Runtime, *, tag: str,
+                    listeners: Sequence[ev.Listener | None] = ()) -> Outcome:
+    """One arm on one dataset problem, judged as the arm says; the golden testbench hidden from
+    reference and spec-only arms (it only scores their answers)."""
+    if arm.judge == "testbench":
+        return await run_arm(item.problem(runtime.oracle), arm, runtime, tag=tag, reference=item.reference,
+                             listeners=listeners)
+    golden = Bench.for_testbench(item.testbench, [item.reference])
+    if not (await runtime.oracle.check_bench(golden)).usable:
+        return replace(nothing(item.name, arm.name, arm.judge, "the reference fails its own testbench"),
+                       status=RunStatus.BROKEN.value)
+    spec = read_spec(item.prompt)
+    if arm.judge == "spec-only":
+        return await run_spec_only(item.name, spec, item.reference, golden, runtime, arm.name, arm.calls, tag,
+                                   listeners)
+    try:
+        problem = Problem.by_reference(item.name, spec, item.reference)
+    except DesignError as exc:
+        return nothing(item.name, arm.name, arm.judge, f"reference mode cannot run: {exc}")
+    return await run_arm(problem, arm, runtime, tag=tag, golden=golden, listeners=listeners)
+
+
 async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runtime: Runtime, *,
                 store: OutcomeStore, concurrency: int = 1, name: str = "",
                 on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
@@ -216,9 +264,7 @@ async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runt
 
     async def one(item: DatasetProblem, arm: Arm) -> None:
         async with gate:
-            problem = item.problem(runtime.oracle)
-            outcome = await run_arm(problem, arm, runtime, tag=f"{name}:{item.name}:{arm.name}",
-                                    reference=item.reference)
+            outcome = await judged_by(item, arm, runtime, tag=f"{name}:{item.name}:{arm.name}")
             outcomes.append(outcome)
             store.add(outcome)
             if on_outcome:
@@ -229,5 +275,5 @@ async def sweep(dataset: Sequence[DatasetProblem], arm_list: Sequence[Arm], runt
     return outcomes
 
 
-__all__ = ["Arm", "DatasetProblem", "arms", "by_arm", "pass_at_k", "read_dataset", "run_arm", "summarise", "sweep",
-           "table"]
+__all__ = ["Arm", "DatasetProblem", "arms", "by_arm", "judged_by", "pass_at_k", "read_dataset", "run_arm", "summarise",
+           "sweep", "table"]

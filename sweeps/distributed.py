@@ -35,7 +35,7 @@ from engine.settings import RunSettings
 from oracle import Oracle
 from oracle.scratch import process_dir
 
-from .benchmark import Arm, DatasetProblem, run_arm
+from .benchmark import Arm, DatasetProblem, judged_by
 from .outcomes import Outcome, OutcomeStore
 
 
@@ -122,8 +122,7 @@ class SweepWorker:
             by_end = {end: next(p for p in paths if p.name.endswith(end))
                       for end in ("_prompt.txt", "_test.sv", "_ref.sv")}
             item = DatasetProblem(spec.problem, by_end["_prompt.txt"], by_end["_test.sv"], by_end["_ref.sv"])
-            outcome = await run_arm(item.problem(runtime.oracle), spec.arm, runtime, listeners=[events.append],
-                                    tag=spec.tag, reference=item.reference)
+            outcome = await judged_by(item, spec.arm, runtime, listeners=[events.append], tag=spec.tag)
         return TaskDone(outcome, events, node_name())
 
     async def close(self) -> None:

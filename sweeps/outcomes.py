@@ -46,6 +46,14 @@ class Outcome:
     #: near misses (a patched candidate matched >= 90% of the samples) and how many became passes
     near_misses: int = 0
     near_misses_passed: int = 0
+    #: what judged the run (the hidden golden testbench only scores it unless this is "testbench"):
+    #: testbench | reference | spec-only
+    judge: str = "testbench"
+    #: the mode gave an answer (reference mode: a pass of its bench; spec-only: an unverified
+    #: answer); ``status`` is solved when that answer passes the golden testbench
+    given: bool = False
+    #: spec-only mode: questions answered (by the reference, playing the user)
+    questions: int = 0
 
 
 class OutcomeStore(Protocol):

@@ -189,3 +189,39 @@ def test_arms_are_built_from_the_run_settings_and_honour_every_one():
     assert plain[0].strategy.patch is None and plain[1].strategy.patch is not None
     with pytest.raises(ValueError, match="unknown strategy"):
         arms(settings, ["nope"])
+
+
+def test_judge_arms_are_named_after_their_schedule_or_their_questions():
+    built = {a.name: a for a in arms(RunSettings(budget=4, patch="off"),
+                                     ["repair@reference", "sample+patch@reference", "spec-only", "spec-only+3q"])}
+    assert built["repair@reference"].judge == "reference" and built["repair@reference"].strategy.rounds > 0
+    assert built["sample+patch@reference"].strategy.patch is not None
+    assert built["spec-only+3q"].judge == "spec-only" and built["spec-only+3q"].calls == 4
+    with pytest.raises(ValueError, match="spec-only"):
+        arms(RunSettings(budget=4), ["spec-only+2q"])
+
+
+async def test_judge_arms_hide_the_testbench_and_score_the_answer_by_it(data):
+    """Reference mode judged by the reference alone; spec-only mode with and without a question
+    answered by the reference; the golden testbench only says whether the answer is right."""
+    from sweeps.benchmark import judged_by
+
+    item = read_dataset(data)[0]
+    settings = RunSettings(budget=3, patch="off")
+    built = {a.name: a for a in arms(settings, ["repair@reference", "spec-only", "spec-only+1q"])}
+
+    def scripted(answers):
+        return runtime(ScriptedProvider(lambda request, i: fenced(answers[i % len(answers)])))
+
+    async with scripted([WRAP, GOOD]) as rt:  # the reference passes GOOD, and so does the golden testbench
+        by_ref = await judged_by(item, built["repair@reference"], rt, tag="t")
+    assert (by_ref.status, by_ref.judge, by_ref.given) == ("solved", "reference", True), by_ref
+    async with scripted([WRAP, WRAP, GOOD]) as rt:  # most candidates are wrong alike
+        alone = await judged_by(item, built["spec-only"], rt, tag="t")
+    assert (alone.status, alone.given, alone.questions, alone.calls) == ("unsolved", True, 0, 3), alone
+    assert "wrong by the hidden testbench" in alone.reason
+    async with scripted([WRAP, WRAP, GOOD]) as rt:  # the reference's answer to one question rules them out
+        asked = await judged_by(item, built["spec-only+1q"], rt, tag="t")
+    assert (asked.status, asked.given, asked.questions) == ("solved", True, 1), asked
+    rows = {r["strategy"]: r for r in summarise([by_ref, alone, asked])}
+    assert rows["spec-only"]["right/given"] == "0/1" and rows["spec-only+1q"]["right/given"] == "1/1"
