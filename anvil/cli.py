@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-mismatches", type=int, default=8, metavar="K",
                        help="failing samples to report (default 8)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="more detail: each synthesis and lint finding on its line; more logging")
 
     generate.register(sub)
     bench.register(sub)
@@ -173,9 +175,11 @@ def note_data(extra: Sequence[Path], bench: Bench) -> None:
 
 
 async def run_check(args: argparse.Namespace) -> int:
-    from oracle import Bench, Oracle, SourceText
+    from dataclasses import replace
 
-    from .render import render_verdict
+    from oracle import DEFAULT_TOP, Bench, Oracle, SourceText
+
+    from .render import render_synthesis, render_verdict
 
     design: list[Path | SourceText] = []
     for rtl in args.rtl:
@@ -193,11 +197,16 @@ async def run_check(args: argparse.Namespace) -> int:
     note_data(args.extra, bench)
     oracle = Oracle(timeout_s=args.timeout, max_mismatches=args.max_mismatches)
     verdict = await oracle.simulate(design, bench)
+    if args.synth == "on" and verdict.status.value != "error":
+        top = args.top or oracle.top_of(bench) or DEFAULT_TOP
+        verdict = replace(verdict, synthesis=await oracle.synthesise(design, top))
     if args.json:
         print(json.dumps(verdict.to_dict(), indent=2))
     else:
         inputs = [str(p) for p in (*args.rtl, args.tb, *args.extra, *bench.extra) if str(p) != "-"]
         print(render_verdict(verdict, readable=inputs))
+        if verdict.synthesis is not None:
+            print(render_synthesis(verdict.synthesis, details=args.verbose > 0))
     if verdict.status.value == "error":
         print(f"anvil: {verdict.reason}", file=sys.stderr)
         return EXIT_ERROR

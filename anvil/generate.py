@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 def register(sub: SubCommands) -> None:
     p = sub.add_parser("generate", help="generate RTL from a spec until it passes the testbench")
     p.add_argument("spec", type=Path, help="the spec (X.md, X.spec.md, X_prompt.txt)")
+    p.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                   help="more detail: each synthesis and lint finding on its line; more logging")
     p.add_argument("--tb", type=Path, help="the testbench (default: found beside the spec or in anvil.toml)")
     p.add_argument("--ref", type=Path, metavar="OLD.sv",
                    help="no testbench: an existing design judges the new one, on a generated testbench that "
@@ -181,7 +183,7 @@ async def run_generate(args: argparse.Namespace) -> int:
     from oracle import BenchError
 
     from .progress import Progress
-    from .render import render_verdict
+    from .render import render_synthesis, render_verdict
 
     design = resolve_design(args)
     check_output(design, force=args.force)
@@ -237,6 +239,8 @@ async def run_generate(args: argparse.Namespace) -> int:
             how = f"candidate {solution.id}, {solution.origin} in round {solution.round}"
         print(f"PASS  {design.output}  ({how}; {v.samples} samples; {result.calls} calls, {result.tokens} tokens, "
               f"{result.timings.wall_s:.0f} s)")
+        if v.synthesis is not None:
+            print(render_synthesis(v.synthesis, details=args.verbose > 0))
         if solution.origin.model_free:
             print("edits made without the model (see them again with: anvil runs show " + result.run_id + "):")
             for edit in solution.edits:

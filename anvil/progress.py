@@ -59,6 +59,8 @@ class Progress:
             if not self.live:
                 dup = f" (same as #{c.duplicate_of})" if c.duplicate_of else ""
                 self._line(f"  candidate {c.id} [{c.origin}, round {c.round}]: {_best(c, self.spec_only)}{dup}")
+        elif isinstance(event, ev.Synthesised) and event.candidate.verdict.synthesis is not None:
+            self._line(f"  candidate {event.candidate.id}: {event.candidate.verdict.synthesis.summary()}")
         elif isinstance(event, ev.BudgetSpent):
             self._line(f"  {event.reason}")
         elif isinstance(event, ev.PatchStarted):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from oracle import Verdict
+from oracle import Synthesis, Verdict
 
 _LABEL = {
     "pass": "PASS",
@@ -63,3 +63,17 @@ def render_verdict(verdict: Verdict, *, readable: Collection[str] = ()) -> str:
         if src:
             out.append(f"      | {src}")
     return "\n".join(out)
+
+
+def render_synthesis(synthesis: Synthesis, *, details: bool = False) -> str:
+    """One line ("synthesis: 23 cells, 4 flip-flops, no latch, no loop, 0 lint warnings (Yosys 0.23,
+    Verilator 5.006)"), then with ``details`` each latch, loop, dropped construct and lint warning
+    on its line of the design."""
+    tools = f" ({synthesis.tools})" if synthesis.tools else ""
+    lines = [f"synthesis: {synthesis.summary()}{tools}"]
+    found = (*synthesis.latches, *synthesis.loops, *synthesis.warnings, *synthesis.lint)
+    if details:
+        lines += [f"  {f.where() or '-'}: {f.kind}{f'-{f.code}' if f.code else ''}: {f.message}" for f in found]
+    elif found:
+        lines.append("  (each on its line with -v)")
+    return "\n".join(lines)

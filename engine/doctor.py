@@ -22,7 +22,7 @@ def checks() -> list[Check]:
     """Everything, required components first."""
     found = simulator_checks() + python_checks()
     if found[0].ok:
-        found += sandbox_checks() + cocotb_checks()
+        found += sandbox_checks() + cocotb_checks() + synthesis_checks()
     return found + model_checks()
 
 
@@ -59,6 +59,24 @@ def sandbox_checks() -> list[Check]:
                                     "elaborated alone and judged by what Icarus compiled (no file access, no reach "
                                     "into the bench), but the machine's files are not hidden from the tools",
                   fix, required=False)]
+
+
+def synthesis_checks() -> list[Check]:
+    """Yosys and Verilator: --synth and --prefer area (optional: without them, what was skipped is said)."""
+    import shutil
+
+    from oracle.synth import tool_versions
+
+    versions = tool_versions()
+    out = []
+    for tool, name, use in (("yosys", "Yosys", "--synth and --prefer area synthesise with it"),
+                            ("verilator", "Verilator", "--synth lints with it")):
+        found = shutil.which(tool)
+        version = next((v for v in versions.split(", ") if v.startswith(name)), name)
+        out.append(Check(tool, found is not None, f"{version}: {use}" if found else
+                         f"not installed ({use}; without it that part is skipped and said so)",
+                         f"sudo apt-get install {tool} (scripts/setup.sh does it)", required=False))
+    return out
 
 
 def cocotb_checks() -> list[Check]:

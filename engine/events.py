@@ -42,6 +42,14 @@ class CandidateJudged:
 
 
 @dataclass(frozen=True)
+class Synthesised:
+    """A passing candidate's synthesis figures (``--prefer area``), in its verdict."""
+
+    run_id: str
+    candidate: Candidate
+
+
+@dataclass(frozen=True)
 class Solved:
     run_id: str
     candidate: Candidate
@@ -80,8 +88,8 @@ class RunFinished:
     result: RunResult
 
 
-Event = (RunStarted | RoundStarted | CallFinished | CandidateJudged | Solved | BudgetSpent | PatchStarted
-         | PatchFinished | RunFinished)
+Event = (RunStarted | RoundStarted | CallFinished | CandidateJudged | Synthesised | Solved | BudgetSpent
+         | PatchStarted | PatchFinished | RunFinished)
 Listener = Callable[[Event], None]
 
 

@@ -193,7 +193,7 @@ class Ledger:
             self.db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (event.run_id, call.id, call.purpose.value, call.round, call.prompt_tokens,
                              call.completion_tokens, call.latency_s, call.model, call.error))
-        elif isinstance(event, ev.CandidateJudged):
+        elif isinstance(event, (ev.CandidateJudged, ev.Synthesised)):  # the figures: the same row, again
             c = event.candidate
             v = c.verdict
             made = c.provenance

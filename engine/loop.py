@@ -24,6 +24,7 @@ from oracle import CompileError, Oracle, OracleError, SourceText, Status, Verdic
 
 from . import events as ev
 from .activity import Activity
+from .area import smallest, synthesised
 from .extract import extract_verilog, normalise
 from .patch.recombine import Contender, compose, plan
 from .patch.search import PatchSearch, unified_diff
@@ -93,13 +94,15 @@ class RunState:
 
 class Engine:
     def __init__(self, provider: Provider, oracle: Oracle, *, strategy: Strategy = Strategy(),
-                 budget: Budget = Budget(), listener: ev.Listener | None = None) -> None:
+                 budget: Budget = Budget(), listener: ev.Listener | None = None, synth: bool = False) -> None:
         self.provider = provider
         self.oracle = oracle
         self.strategy = strategy
         self.max_calls = call_budget(strategy, budget)
         self.budget = budget
         self.emit = listener or (lambda event: None)
+        #: synthesise the answer (figures in its verdict); --prefer area does for every pass
+        self.synth = synth
 
     # -- public --------------------------------------------------------------------------
 
@@ -133,8 +136,11 @@ class Engine:
         except Exception as exc:  # a fault of ours: the run ends, recorded, with its cause
             log.exception("run %s failed", state.run_id)
             status, reason = RunStatus.ERROR, f"internal error: {type(exc).__name__}: {exc}"
+        if (self.strategy.prefer_area or self.synth) and self._passing(state) and status is not RunStatus.ERROR:
+            await self._smallest(problem, state)
         if state.best is not None and state.best.passed:
-            status, reason = RunStatus.SOLVED, f"candidate {state.best.id} passes"
+            status, reason = RunStatus.SOLVED, f"candidate {state.best.id} passes" + (
+                f" ({state.best.verdict.synthesis.summary()})" if state.best.verdict.synthesis else "")
         elif status is RunStatus.UNSOLVED and state.answered == 0 and state.failures:
             tries = state.failures[-1].tries
             status = RunStatus.ERROR
@@ -143,6 +149,23 @@ class Engine:
         elif status is not RunStatus.ERROR and not reason:
             reason = "no candidate passes"
         return self._finish(state, status, reason, rounds)
+
+    @staticmethod
+    def _passing(state: RunState) -> bool:
+        return state.best is not None and state.best.passed
+
+    async def _smallest(self, problem: Problem, state: RunState) -> None:
+        """``--prefer area``: synthesise the distinct passing candidates, record their figures,
+        and make the smallest the answer (engine.area); else (``synth``) only the answer."""
+        passing = [c for c in state.candidates if c.passed and c.duplicate_of is None] \
+            if self.strategy.prefer_area else [c for c in (state.best,) if c is not None]
+        with self.activity.span("sim"):
+            figured = await synthesised(self.oracle, passing, problem.top)
+        by_id = {c.id: c for c in figured}
+        state.candidates = [by_id.get(c.id, c) for c in state.candidates]
+        for c in figured:
+            self.emit(ev.Synthesised(state.run_id, c))
+        state.best = smallest(figured) or state.best
 
     def _finish(self, state: RunState, status: RunStatus, reason: str, rounds: int) -> RunResult:
         result = self._result(state, status, reason, rounds)
@@ -182,17 +205,19 @@ class Engine:
         jobs = [self._attempt(problem, state, first, 0, Origin.SAMPLE, None, s.temperature, s.seed + i)
                 for i in range(s.samples)]
         await self._race(jobs)
-        if state.best is not None and state.best.passed:
-            raise _Solved(state.best)
-        await self._recombine(problem, state, 0)
-        await self._patch(problem, state, 0)
+        if self._passing(state) and not s.prefer_area:
+            raise _Solved(state.best)  # type: ignore[arg-type]  # _passing says it is there
+        if not self._passing(state):
+            await self._recombine(problem, state, 0)
+            await self._patch(problem, state, 0)
         # a recombination is not repaired: the model would be shown several designs side by side
         heads = [c for c in self._distinct(state.candidates) if c.origin is not Origin.RECOMBINE]
         for round_no in range(1, s.rounds + 1):
             if self._spent(state):
                 self.emit(ev.BudgetSpent(state.run_id, self._spent(state)))
                 return round_no - 1
-            far = s.policy is Policy.ADAPTIVE and self._far(state)
+            # --prefer area after a pass: fresh samples, for other passing designs
+            far = (s.policy is Policy.ADAPTIVE and self._far(state)) or self._passing(state)
             parents = [] if far else self._distinct(heads)[: s.repair_width]
             width = min(s.repair_width, self.max_calls - state.calls)
             self.emit(ev.RoundStarted(state.run_id, round_no, Origin.SAMPLE if far else Origin.REPAIR, width))
@@ -219,8 +244,9 @@ class Engine:
                                               seed))
             children = await self._race(jobs)
             heads = self._advance(heads, children, state)
-            await self._recombine(problem, state, round_no)
-            heads = self._advance(heads, await self._patch(problem, state, round_no), state)
+            if not self._passing(state):
+                await self._recombine(problem, state, round_no)
+                heads = self._advance(heads, await self._patch(problem, state, round_no), state)
         return s.rounds
 
     async def _race(self, jobs: Sequence[Awaitable[Candidate | None]]) -> list[Candidate]:
@@ -233,7 +259,7 @@ class Engine:
                 if candidate is None:
                     continue
                 done.append(candidate)
-                if candidate.passed and self.strategy.stop_at_pass:
+                if candidate.passed and self.strategy.stop_at_pass and not self.strategy.prefer_area:
                     raise _Solved(candidate)
         finally:
             for task in tasks:

@@ -79,7 +79,7 @@ class Runtime:
     def engine(self, *, strategy: Strategy | None = None, budget: Budget | None = None,
                listeners: Sequence[ev.Listener | None] = (), tag: str | None = None) -> Engine:
         return Engine(self.provider, self.oracle, strategy=strategy or self.settings.strategy(),
-                      budget=budget or self.settings.budget_limits(),
+                      budget=budget or self.settings.budget_limits(), synth=self.settings.synth == "on",
                       listener=ev.fan_out(self.ledger.listener(tag=tag) if self.record else None, *listeners))
 
     async def run(self, problem: Problem, *, strategy: Strategy | None = None, budget: Budget | None = None,

@@ -71,6 +71,12 @@ class RunSettings:
     policy: str = _setting("fixed", group=STRATEGY, choices=tuple(p.value for p in Policy), help=(
         "How repair rounds spend calls: repair the best candidates (fixed), or sample more while the best is far "
         "from passing and repair once it is near (adaptive)."))
+    prefer: str = _setting("pass", group=STRATEGY, choices=("pass", "area"), help=(
+        "Which passing design to answer: the first (pass), or, sampling on within the budget after a pass, the "
+        "one with the fewest cells after synthesis, latch- and loop-free ones first (area; needs yosys)."))
+    synth: str = _setting("off", group=SIMULATION, choices=("on", "off"), help=(
+        "After a pass, synthesise the design with yosys (cells, flip-flops, latches, loops, what synthesis "
+        "drops) and lint it with Verilator; reported beside the verdict, never changing it."))
     patch: str = _setting("on", group=PATCH, choices=("on", "off"), help=(
         "After each round, edit the best failing candidates mechanically (literals, operators, conditions, "
         "resets...) and keep what the simulator says is better, before another model call is spent."))
@@ -97,7 +103,7 @@ class RunSettings:
                         temperature=self.temperature, repair_temperature=self.repair_temperature, seed=self.seed,
                         feedback=Feedback(self.feedback),
                         max_tokens=self.max_tokens, patch=self.patch_budget(), patch_width=self.patch_width,
-                        policy=Policy(self.policy))
+                        policy=Policy(self.policy), prefer=self.prefer)
 
     def patch_budget(self) -> PatchBudget | None:
         if self.patch != "on":
@@ -213,6 +219,8 @@ def add_arguments(parser: argparse.ArgumentParser, *, groups: tuple[str, ...] = 
         kwargs: dict[str, Any] = dict(dest=f.name, default=default, help=meta["help"].rstrip(".") + shown)
         if meta["choices"]:
             kwargs["choices"] = meta["choices"]
+            if meta["choices"] == ("on", "off"):  # --patch alone: on
+                kwargs.update(nargs="?", const="on")
         else:
             kwargs["type"] = _parser_type(f)
         if meta["metavar"]:

@@ -42,13 +42,21 @@ class Strategy:
     patch: PatchBudget | None = None
     patch_width: int = 2
     policy: Policy = Policy.FIXED
+    #: "area": after a pass, keep sampling within the budget and answer the passing candidate
+    #: with the fewest cells, latch- and loop-free ones first (engine.area); "pass": the first pass
+    prefer: str = "pass"
+
+    @property
+    def prefer_area(self) -> bool:
+        return self.prefer == "area"
 
     def to_dict(self) -> dict[str, Any]:
         return {"samples": self.samples, "rounds": self.rounds, "repair_width": self.repair_width,
                 "temperature": self.temperature, "repair_temperature": self.repair_temperature,
                 "seed": self.seed, "feedback": self.feedback.value, "max_tokens": self.max_tokens,
                 "stop_at_pass": self.stop_at_pass, "policy": self.policy.value,
-                "patch": None if self.patch is None else {**self.patch.__dict__, "width": self.patch_width}}
+                "patch": None if self.patch is None else {**self.patch.__dict__, "width": self.patch_width},
+                **({"prefer": self.prefer} if self.prefer != "pass" else {})}
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,14 @@ from .core import DEFAULT_MAX_MISMATCHES, DEFAULT_TIMEOUT_S, BenchReport, Oracle
 from .errors import BenchError, OracleError, SimulatorNotFound
 from .icarus import Tools, find_tools
 from .syntax import Port, SourceText
+from .synthesis import Finding, Synthesis
 from .toolchain import Toolchain
 from .variants import Selector
 from .verdict import CompileError, Mismatch, Status, TraceRow, Verdict
 
 __all__ = [
+    "Finding",
+    "Synthesis",
     "DEFAULT_MAX_MISMATCHES", "DEFAULT_REFERENCE", "DEFAULT_TIMEOUT_S", "DEFAULT_TOP", "Bench", "BenchError",
     "BenchReport", "CompileError", "Mismatch", "Oracle", "OracleError", "Port", "Selector", "SimulatorNotFound",
     "SourceText", "Status", "Toolchain", "Tools", "TraceRow", "Verdict", "companion_reference", "find_tools",

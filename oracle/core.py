@@ -32,6 +32,8 @@ from .client import RunnerClient, RunnerDied, runner_for
 from .errors import BenchError
 from .lexical import check_sources, without_bom
 from .syntax import Port, SourceText
+from .synth import synthesise
+from .synthesis import Synthesis
 from .toolchain import Toolchain
 from .variants import MAX_VARIANTS, Selector
 from .verdict import CompileError, Status, Verdict
@@ -287,6 +289,16 @@ class Oracle:
         start = time.perf_counter()
         verdict, _ = await self._candidate(design, bench, timeout_s, max_mismatches, interface, exact, agreement)
         return replace(verdict, elapsed_s=round(time.perf_counter() - start, 3))
+
+    async def synthesise(self, design: Design, top: str, *, lint: bool = True,
+                         timeout_s: float | None = None) -> Synthesis:
+        """What Yosys and Verilator say of ``design`` alone (:mod:`oracle.synth`): never a verdict
+        of its own, and never raises for what the design does."""
+        items = [SourceText("design.sv", design) if isinstance(design, str) else design] \
+            if isinstance(design, (str, Path, SourceText)) else list(design)
+        sources = [item if isinstance(item, SourceText) else
+                   SourceText(str(item), read_text(Path(item), "design")) for item in items]
+        return await synthesise(sources, top, timeout_s=timeout_s or max(self.timeout_s, 30.0), lint=lint)
 
     async def simulate_variants(
         self,

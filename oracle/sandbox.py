@@ -77,9 +77,9 @@ def _ro(path: str) -> list[str]:
 
 
 def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, command: Sequence[str],
-                 binds: Sequence[tuple[str, str]] = ()) -> list[str]:
+                 binds: Sequence[tuple[str, str]] = (), options: Sequence[str] = ()) -> list[str]:
     """The bubblewrap command line around ``command`` (pure); ``binds``: (host folder, where it
-    is seen inside), read-only."""
+    is seen inside), read-only; ``options``: more of bubblewrap's, after the mounts."""
     exe, prefix = python_paths()
     argv = [bwrap_path, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -96,7 +96,7 @@ def sandbox_argv(bwrap_path: str, *, tool_prefixes: Sequence[str], root: str, co
         argv += ["--ro-bind", package_dir(name), f"/anvil/{name}"]
     for host, inside in binds:
         argv += ["--ro-bind", host, inside]
-    argv += ["--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+    argv += ["--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", *options]
     argv += ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
              "--setenv", "PYTHONPATH", "/anvil", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
              "--chdir", "/tmp", "--"]

@@ -9,6 +9,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from .synthesis import Synthesis
+
 
 class Status(str, enum.Enum):
     PASS = "pass"
@@ -153,6 +155,8 @@ class Verdict:
     drivers: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: when asked for: how close the run came, over all samples (oracle.vcd.agreement; not in the JSON)
     agreement: Agreement | None = None
+    #: when asked for (--synth, --prefer area): what synthesis and lint say (oracle.synth)
+    synthesis: Synthesis | None = None
 
     @property
     def passed(self) -> bool:
@@ -171,6 +175,7 @@ class Verdict:
             "compile_errors": [e.to_dict() for e in self.compile_errors],
             "simulator": self.simulator,
             "elapsed_s": self.elapsed_s,
+            **({"synthesis": self.synthesis.to_dict()} if self.synthesis is not None else {}),
         }
 
 

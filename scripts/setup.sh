@@ -11,6 +11,8 @@ missing=()
 command -v iverilog >/dev/null || missing+=(iverilog)
 command -v bwrap >/dev/null || missing+=(bubblewrap)  # the sandbox around simulations
 command -v nvim >/dev/null || missing+=(neovim)
+command -v yosys >/dev/null || missing+=(yosys)  # synthesis after simulation (--synth)
+command -v verilator >/dev/null || missing+=(verilator)  # lint, a second opinion
 command -v unzip >/dev/null || missing+=(unzip)
 if [ "${ANVIL_SKIP_NODE:-0}" != 1 ]; then
   command -v node >/dev/null || missing+=(nodejs)
@@ -22,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq >/dev/null || true
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for tool in iverilog vvp nvim bwrap; do  # the simulator, its sandbox and the Neovim test client
+for tool in iverilog vvp nvim bwrap yosys verilator; do  # the simulator, its sandbox, the Neovim test client, synthesis and lint
   command -v "$tool" >/dev/null || { echo "setup: $tool is still missing after apt-get install" >&2; exit 1; }
 done
 
