@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from oracle import DEFAULT_TOP, Mismatch, Verdict
+from oracle import DEFAULT_TOP, Mismatch, Synthesis, Verdict
 
 from .locate import driver_lines, module_line
 
@@ -59,6 +59,20 @@ def verdict_diagnostics(verdict: Verdict, *, rtl_path: Path, rtl_text: str,
     elif status == "timeout":
         out[rtl_path].append(lsp.Diagnostic(range=_line_range(rtl_text, header[0]), message=verdict.reason,
                                             severity=lsp.DiagnosticSeverity.Error, code="timeout", source=SOURCE))
+    return out
+
+
+def synthesis_diagnostics(synthesis: Synthesis, *, rtl_text: str) -> list[lsp.Diagnostic]:
+    """Latches, loops and lint warnings as warnings on their lines of the RTL; what synthesis
+    drops as information (the verdict is unchanged: none is an error)."""
+    out = []
+    for finding in (*synthesis.latches, *synthesis.loops, *synthesis.lint, *synthesis.warnings):
+        severity = lsp.DiagnosticSeverity.Information if finding.kind in ("dropped", "synthesis") else \
+            lsp.DiagnosticSeverity.Warning
+        code = f"lint-{finding.code}" if finding.kind == "lint" and finding.code else finding.kind
+        line = (finding.line - 1) if finding.line else 0
+        out.append(lsp.Diagnostic(range=_line_range(rtl_text, line), message=finding.message, severity=severity,
+                                  code=code, source=SOURCE))
     return out
 
 

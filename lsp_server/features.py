@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 from collections.abc import Callable, Coroutine
+from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,10 @@ from engine.run import Runtime, oracle_for
 from engine.settings import RunSettings
 from engine.speconly import answers_file, prepare
 from engine.values import Origin, call_budget
-from oracle import DEFAULT_TOP, Bench, Oracle, OracleError, SourceText, Verdict
+from oracle import DEFAULT_TOP, Bench, Oracle, OracleError, SourceText, Synthesis, Verdict
 from oracle.scratch import mkdtemp
 
-from .convert import SOURCE, mismatch_message, verdict_diagnostics
+from .convert import SOURCE, mismatch_message, synthesis_diagnostics, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
 from .progress import Progress
 from .questions import Questions
@@ -207,7 +208,7 @@ class Anvil:
         if best is not None and best.code is not None:
             v = best.verdict
             evidence = (f"{v.samples}/{v.samples} samples" if v.samples else "testbench PASS") + \
-                       f", round {best.round}, {model}"
+                       f", round {best.round}, {model}" + (f", {_figures(v.synthesis)}" if v.synthesis else "")
             if best.origin.model_free and best.edits:
                 more = f" +{len(best.edits) - 1} more" if len(best.edits) > 1 else ""
                 evidence += f", {'recombined' if best.origin is Origin.RECOMBINE else 'patched'}: {best.edits[0]}{more}"
@@ -290,8 +291,13 @@ class Anvil:
         verdict = _unsnapshot(verdict, snapshot, design)
         if verdict.status.value == "error":
             self.notify(f"Anvil: {design.name}: {verdict.reason}", lsp.MessageType.Error)
-        self.publish(design_key(design) + "|rtl", verdict_diagnostics(verdict, rtl_path=design.output, rtl_text=rtl,
-                                                                      top=top))
+        diagnostics = verdict_diagnostics(verdict, rtl_path=design.output, rtl_text=rtl, top=top)
+        if self.settings.synth == "on" and verdict.status.value != "error":  # latches, loops, lint: warnings
+            verdict = dc_replace(verdict, synthesis=await self.oracle.synthesise(SourceText(str(design.output), rtl),
+                                                                                 top))
+            assert verdict.synthesis is not None  # just made
+            diagnostics[design.output] += synthesis_diagnostics(verdict.synthesis, rtl_text=rtl)
+        self.publish(design_key(design) + "|rtl", diagnostics)
         return {"status": verdict.status.value, "uri": from_fs_path(str(design.output)), "verdict": verdict.to_dict()}
 
     def _current(self, path: Path, folder: Path) -> Path:
@@ -391,6 +397,14 @@ def progress_token(arg: dict[str, Any]) -> str | int | None:
     return token if not isinstance(token, str) or 0 < len(token) <= 200 else None
 
 
+def _figures(synthesis: Synthesis) -> str:
+    """"23 cells, no latch" for the insert action's title."""
+    if synthesis.status != "ok":
+        return f"synthesis {synthesis.status}"
+    latch = "no latch" if not synthesis.latches else f"{len(synthesis.latches)} LATCH"
+    return f"{synthesis.cells} cells, {latch}" + (", a LOOP" if synthesis.loops else "")
+
+
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("background task failed", exc_info=task.exception())
@@ -398,8 +412,6 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
 
 def _unsnapshot(verdict: Verdict, folder: Path, design: Design) -> Verdict:
     """Point compile errors in snapshot copies back at the user's files."""
-    from dataclasses import replace as dc_replace
-
     real = {str(folder / p.name): str(p) for p in (design.testbench, *design.extra) if p is not None}
     if not any(e.file in real for e in verdict.compile_errors):
         return verdict

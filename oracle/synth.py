@@ -145,6 +145,8 @@ async def _tool(argv: list[str], folder: Path, sandboxed: bool, limits: Limits) 
 
 
 _LATCH = re.compile(r"Latch inferred for signal `\\\S+?\.\\?(\S+?)' from process `\S*?\$proc\$([^:$]+):(\d+)\$")
+_COMB_LATCH = re.compile(r"Latch inferred for signal `\\\S+?\.\\?(\S+?)' from always_comb process "
+                         r"`\S*?\$proc\$([^:$]+):(\d+)\$")
 _SRC = re.compile(r"\$(?:[\w.]*?/)?(f\d+\.sv):(\d+)")
 _FLOP = re.compile(r"DFF|SDFF|ADFF|ALDFF|DFFSR", re.IGNORECASE)
 _LATCH_CELL = re.compile(r"DLATCH|SR_", re.IGNORECASE)
@@ -154,8 +156,15 @@ def _yosys(run: ProcessResult, where: str, names: dict[str, str]) -> Synthesis:
     log = run.output.replace(where + "/", "")
     if run.timed_out:
         return Synthesis("timeout", reason=f"yosys did not finish within {run.elapsed_s:.0f} s")
-    error = next((ln for ln in log.splitlines() if ln.startswith("ERROR:")), None)
+    error = next((ln for ln in log.splitlines() if re.match(r"(?:\S+:\d+: )?ERROR: ", ln)), None)
     if error is not None or run.returncode != 0:
+        comb = _COMB_LATCH.search(error or "")
+        if comb:  # a latch in always_comb: yosys stops there
+            file, line = names.get(comb.group(2), comb.group(2)), int(comb.group(3)) or None
+            latch = Finding("latch", f"latch inferred for {comb.group(1)} in an always_comb block (yosys rejects it)",
+                            file, line, comb.group(1))
+            return Synthesis("error", latches=(latch,), reason=f"yosys rejects a latch on {comb.group(1)} in "
+                                                               "always_comb", warnings=tuple(_warnings(log, names)))
         return Synthesis("error", reason=_rename(error or f"yosys exited with {run.returncode}", names)[:300],
                          warnings=tuple(_warnings(log, names)))
     latches = {}

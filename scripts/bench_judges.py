@@ -33,16 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.consensus import Answers  # noqa: E402
-from engine.extract import extract_verilog  # noqa: E402
 from engine.problem import Problem, read_spec  # noqa: E402
-from engine.prompts import first_request  # noqa: E402
-from engine.providers.base import CompletionRequest, ReplayMiss  # noqa: E402
+from engine.providers.base import ReplayMiss  # noqa: E402
 from engine.providers.replay import ReplayProvider  # noqa: E402
 from engine.speconly import SpecOnly, SpecOnlyProblem  # noqa: E402
 from engine.specports import module_from_spec, ports_from_spec  # noqa: E402
 from engine.values import Strategy  # noqa: E402
 from oracle import DEFAULT_TOP, Bench, Oracle, SourceText  # noqa: E402
 from oracle.bench import rename_module  # noqa: E402
+from scripts.support.replayed import recorded_samples  # noqa: E402
 from sweeps.benchmark import read_dataset  # noqa: E402
 from sweeps.judges import reference_answers  # noqa: E402
 
@@ -54,16 +53,7 @@ async def one(item, recording: Path, samples: int, oracle: Oracle, strategy: Str
     golden = Bench.for_testbench(item.testbench, [item.reference])
     spec = read_spec(item.prompt)
     problem = item.problem(oracle)
-    provider = ReplayProvider(recording)
-    codes = []
-    for i in range(samples):
-        request = CompletionRequest(first_request(spec, top=problem.top, ports=problem.interface),
-                                    temperature=strategy.temperature, max_tokens=strategy.max_tokens,
-                                    seed=strategy.seed + i)
-        try:
-            codes.append(extract_verilog((await provider.complete(request)).text, problem.top))
-        except ReplayMiss:
-            codes.append(None)
+    codes = await recorded_samples(problem, recording, samples, strategy)
 
     async def passes(code: str | None, bench: Bench) -> bool:
         return code is not None and (await oracle.simulate(SourceText("TopModule.sv", code), bench)).passed

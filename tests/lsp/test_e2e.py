@@ -463,3 +463,34 @@ async def test_a_question_can_be_left_unanswered_or_the_run_cancelled_while_it_w
     assert result["status"] == "cancelled" and result["llm_calls"] == 5
     await until(lambda: waiting_question(client, spec) is None, what="the question to leave the spec")
     assert not kept.exists() and not (folder / "gray.sv").exists()
+
+
+LATCHED = GOOD.replace("  always @(posedge clk) begin", """  reg [3:0] next;
+  always @(*) begin
+    if (en)
+      next = count + 4'd1;
+  end
+  always @(posedge clk) begin""").replace("count <= count + 4'd1;", "count <= next;")
+
+
+async def test_with_synth_on_the_figures_are_in_the_title_and_a_latch_is_a_warning_on_its_line(client):
+    folder = client.folder
+    spec, out = folder / "counter4.md", folder / "counter4.sv"
+    client.set_configuration({**settings_for(client.recording), "synth": "on"}, section="anvil")
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    await until(lambda: any("1 samples" in m.message for m in client.log_messages), what="the settings")
+    result = await command(client, "anvil.generate", {"uri": uri(spec)})
+    synthesis = result["verdict"]["synthesis"]
+    assert result["status"] == "pass" and synthesis["flops"] == 4 and synthesis["latches"] == [], synthesis
+    titles = [a.title for a in await code_actions(client, uri(spec))]
+    assert any(t.startswith("Anvil: Insert passing RTL (") and f"{synthesis['cells']} cells, no latch)" in t
+               for t in titles), titles
+
+    out.write_text(LATCHED)  # passes its testbench, with a latch on `next`
+    checked = await command(client, "anvil.check", {"uri": uri(spec)})
+    assert checked["status"] == "pass" and checked["verdict"]["synthesis"]["latches"][0]["signal"] == "next"
+    diags = client.diagnostics[uri(out)]
+    latch = [d for d in diags if d.code == "latch"]
+    assert latch and latch[0].severity == lsp.DiagnosticSeverity.Warning
+    assert LATCHED.splitlines()[latch[0].range.start.line].strip() == "always @(*) begin"
+    assert any(d.code == "lint-LATCH" for d in diags) and not any(d.code == "mismatch" for d in diags)

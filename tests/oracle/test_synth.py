@@ -82,6 +82,8 @@ def test_an_incomplete_if_is_a_latch_with_its_signal_and_line():
     assert (latch.signal, latch.line, latch.file) == ("q", 3, "design.sv"), latch
     assert any(f.code == "LATCH" and f.line == 3 for f in found.lint)  # Verilator agrees
     assert "1 latch (q line 3)" in found.summary()
+    comb = synth(LATCH.replace("always @(*)", "always_comb"))  # yosys refuses to build it: said as a latch
+    assert comb.status == "error" and [f.signal for f in comb.latches] == ["q"] and "latch on q" in comb.reason
 
 
 def test_a_combinational_loop_and_what_only_a_simulator_honours():
