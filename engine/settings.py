@@ -80,7 +80,7 @@ class RunSettings:
     patch: str = _setting("on", group=PATCH, choices=("on", "off"), help=(
         "After each round, edit the best failing candidates mechanically (literals, operators, conditions, "
         "resets...) and keep what the simulator says is better, before another model call is spent."))
-    patch_simulations: int = _setting(300, group=PATCH, minimum=0, metavar="N",
+    patch_simulations: int = _setting(1000, group=PATCH, minimum=0, metavar="N",
                                       help="Most simulations per patched candidate.")
     patch_seconds: float = _setting(20.0, group=PATCH, minimum=0, metavar="S",
                                     help="Most wall time per patched candidate, in seconds.")

@@ -1,6 +1,6 @@
 """Simulator-guided patch search: turn a near miss into a pass without the model.
 
-    report = await PatchSearch(oracle, problem, PatchBudget(simulations=300, seconds=20)).run(code, verdict)
+    report = await PatchSearch(oracle, problem, PatchBudget(simulations=1000, seconds=20)).run(code, verdict)
 
 Locate (:mod:`.source`: the assignments in the failing outputs' cone), edit (:mod:`.edits`
 templates, :mod:`.fixes` for compile errors), judge (the oracle, with its agreement figures,

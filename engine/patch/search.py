@@ -31,7 +31,7 @@ from .source import Source, parse
 
 @dataclass(frozen=True)
 class PatchBudget:
-    simulations: int = 300
+    simulations: int = 1000
     seconds: float = 20.0
     depth: int = 3  # edits on top of each other
     beam: int = 4  # children kept for expanding, per node
