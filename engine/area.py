@@ -20,10 +20,16 @@ from .values import Candidate
 
 async def synthesised(oracle: Oracle, candidates: Sequence[Candidate], top: str) -> list[Candidate]:
     """``candidates`` with the synthesis figures in their verdicts (twins synthesised once)."""
+    gate = asyncio.Semaphore(max(1, oracle.workers))  # Yosys is one process per design: as many as simulations
+
+    async def one(c: Candidate, code: str) -> Synthesis:
+        async with gate:
+            return await oracle.synthesise(SourceText(f"candidate{c.id}.sv", code), top)
+
     by_code: dict[str, asyncio.Task[Synthesis]] = {}
     for c in candidates:
         if c.code is not None and c.code not in by_code:
-            by_code[c.code] = asyncio.ensure_future(oracle.synthesise(SourceText(f"candidate{c.id}.sv", c.code), top))
+            by_code[c.code] = asyncio.ensure_future(one(c, c.code))
     await asyncio.gather(*by_code.values())
     out = []
     for c in candidates:

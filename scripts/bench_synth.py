@@ -72,8 +72,13 @@ async def main() -> None:
     passing: list[tuple[str, str]] = []
     for item in usable:
         passing += [(item.name, code) for code in await passing_samples(item, args.recording, args.samples, oracle)]
-    figures = await asyncio.gather(*(oracle.synthesise(SourceText("TopModule.sv", code), "TopModule")
-                                     for _, code in passing))
+    gate = asyncio.Semaphore(oracle.workers)
+
+    async def figures_of(code: str):
+        async with gate:
+            return await oracle.synthesise(SourceText("TopModule.sv", code), "TopModule")
+
+    figures = await asyncio.gather(*(figures_of(code) for _, code in passing))
     n = len(passing)
     latch = [name for (name, _), f in zip(passing, figures) if f.latches]
     loop = [name for (name, _), f in zip(passing, figures) if f.loops]
