@@ -83,7 +83,7 @@ async def run_spec_only(name: str, spec: str, reference: Path, golden: Bench, ru
     return Outcome(name, arm_name, RunStatus.SOLVED.value if right else (
         RunStatus.ERROR.value if result.status.fault else RunStatus.UNSOLVED.value),
         result.calls, result.tokens, t.wall_s, t.model_s, t.sim_s, t.overhead_s,
-        done.answer.verdict.status.value if done.answer else None, None, result.calls if right else None, 0,
+        "unverified" if answer else None, None, result.calls if right else None, 0,
         len(result.candidates),
         f"{result.reason}; {'right' if right else 'wrong' if answer else 'no answer'} by the hidden testbench",
         result.run_id, judge="spec-only", given=answer is not None, questions=len(done.asked))
