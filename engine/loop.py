@@ -205,8 +205,8 @@ class Engine:
         jobs = [self._attempt(problem, state, first, 0, Origin.SAMPLE, None, s.temperature, s.seed + i)
                 for i in range(s.samples)]
         await self._race(jobs)
-        if self._passing(state) and not s.prefer_area:
-            raise _Solved(state.best)  # type: ignore[arg-type]  # _passing says it is there
+        if state.best is not None and state.best.passed and not s.prefer_area:
+            raise _Solved(state.best)
         if not self._passing(state):
             await self._recombine(problem, state, 0)
             await self._patch(problem, state, 0)

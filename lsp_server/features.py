@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import shutil
 from collections.abc import Callable, Coroutine
 from dataclasses import replace as dc_replace
@@ -34,6 +33,7 @@ from oracle.scratch import mkdtemp
 
 from .convert import SOURCE, mismatch_message, synthesis_diagnostics, verdict_diagnostics
 from .jobs import Busy, Job, Jobs
+from .locate import spec_line
 from .progress import Progress
 from .questions import Questions
 from .state import Passing, design_key, text_hash
@@ -198,7 +198,7 @@ class Anvil:
             result = None
             try:
                 result = await runtime.run(problem, listeners=[progress.on_event,
-                                                               lambda e: self._on_engine_event(job, design, e)])
+                                                               lambda e: self._on_engine_event(design, e)])
             finally:
                 progress.end(result)
         output_uri = from_fs_path(str(design.output))
@@ -225,9 +225,7 @@ class Anvil:
                     "candidate's failures are shown on the spec.", lsp.MessageType.Warning)
         return {"status": "fail", **base, "verdict": result.best.verdict.to_dict() if result.best else None}
 
-    def _on_engine_event(self, job: Job, design: Design, event: ev.Event) -> None:
-        if isinstance(event, ev.CallFinished):
-            job.info["calls"] = job.info.get("calls", 0) + 1
+    def _on_engine_event(self, design: Design, event: ev.Event) -> None:
         if isinstance(event, ev.CandidateJudged) and event.best is not None and event.best is event.candidate:
             best = event.best
             if best.passed:
@@ -236,7 +234,7 @@ class Anvil:
                 design, best.verdict, best.id)})
 
     def _spec_diagnostics(self, design: Design, verdict: Verdict, candidate: int) -> list[lsp.Diagnostic]:
-        """The best candidate's failures, on the spec line that names the failing signal."""
+        """The best candidate's failures, on the spec line about the failing signal (locate.spec_line)."""
         text = self.text_of(design.spec_file) or ""
         lines = text.splitlines() or [""]
         out = []
@@ -248,7 +246,7 @@ class Anvil:
         for signal, message, code in items:
             line = 0
             if signal:
-                line = next((i for i, ln in enumerate(lines) if re.search(rf"\b{re.escape(signal)}\b", ln)), 0)
+                line = spec_line(lines, signal)
             out.append(lsp.Diagnostic(
                 range=lsp.Range(start=lsp.Position(line=line, character=0),
                                 end=lsp.Position(line=line, character=len(lines[line]) if line < len(lines) else 0)),

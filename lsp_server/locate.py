@@ -12,6 +12,15 @@ import re
 from oracle import DEFAULT_TOP, Verdict
 
 
+def spec_line(lines: list[str], signal: str) -> int:
+    """0-based line of a spec about ``signal``: the port list's line that declares it, else the
+    first line that names it, else 0 ("Gray-code" in a title does not name the port ``code``)."""
+    named = re.compile(rf"\b{re.escape(signal)}\b")
+    port = re.compile(rf"\b(?:output|input)\b.*\b{re.escape(signal)}\b")
+    return next((i for i, ln in enumerate(lines) if port.search(ln)),
+                next((i for i, ln in enumerate(lines) if named.search(ln)), 0))
+
+
 def driver_lines(verdict: Verdict, text: str, signal: str, top: str = DEFAULT_TOP) -> list[int]:
     """0-based lines that assign ``signal``, in order; else its declaration, else the header."""
     lines = verdict.drivers.get(signal)

@@ -65,6 +65,7 @@ class Progress:
     def on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.CallFinished):
             self.calls += 1
+            self.job.info["calls"] = self.calls  # what a cancelled generate reports
         elif isinstance(event, ev.CandidateJudged):
             self.candidates += 1
             v = event.best.verdict if event.best else None

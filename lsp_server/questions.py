@@ -10,15 +10,14 @@ on. The answer is offered as "Insert unverified RTL": never called a pass.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
-from engine import events as ev
 from engine.consensus import Question, SpecOnlyError, literal
 from engine.designs import Design
 from engine.run import Runtime
@@ -29,16 +28,12 @@ from oracle import Oracle
 
 from .convert import SOURCE
 from .jobs import Job
+from .locate import spec_line
 from .progress import Progress
 from .state import Passing, design_key, text_hash
 
 #: the diagnostic code of a question waiting for an answer
 QUESTION = "anvil-question"
-
-
-def _count_call(job: Job, event: ev.Event) -> None:
-    if isinstance(event, ev.CallFinished):  # what a cancelled generate reports
-        job.info["calls"] = job.info.get("calls", 0) + 1
 
 
 class Host(Protocol):
@@ -60,9 +55,9 @@ class Host(Protocol):
 
     def logline(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None: ...
 
-    def text_of(self, path: Any) -> str | None: ...
+    def text_of(self, path: Path) -> str | None: ...
 
-    def publish(self, key: str, per_file: dict[Any, list[lsp.Diagnostic]]) -> None: ...
+    def publish(self, key: str, per_file: dict[Path, list[lsp.Diagnostic]]) -> None: ...
 
 
 @dataclass
@@ -98,7 +93,7 @@ class Questions:
             try:
                 done = await runtime.spec_only(setup.problem, setup.answers, ask=self._asker(design, setup, progress),
                                                keep=lambda answers: answers.write(setup.kept, spec_name),
-                                               listeners=[progress.on_event, lambda e: _count_call(job, e)])
+                                               listeners=[progress.on_event])
             except SpecOnlyError as exc:  # the kept answers and a new one contradict each other
                 host.notify(f"Anvil: {design.name}: {exc}", lsp.MessageType.Error)
                 return {"status": "error", "job": job.id, "message": str(exc)}
@@ -154,13 +149,9 @@ class Questions:
         return ask
 
     def _diagnostic(self, design: Design, question: Question, text: str) -> lsp.Diagnostic:
-        """The question, on the spec line that declares the signal it asks about (else the first that
-        names it)."""
+        """The question, on the spec line about the signal it asks about (locate.spec_line)."""
         lines = (self.host.text_of(design.spec_file) or "").splitlines() or [""]
-        named = re.compile(rf"\b{re.escape(question.signal)}\b")
-        port = re.compile(rf"\b(?:output|input)\b.*\b{re.escape(question.signal)}\b")
-        line = next((i for i, ln in enumerate(lines) if port.search(ln)),
-                    next((i for i, ln in enumerate(lines) if named.search(ln)), 0))
+        line = spec_line(lines, question.signal)
         return lsp.Diagnostic(
             range=lsp.Range(start=lsp.Position(line=line, character=0),
                             end=lsp.Position(line=line, character=len(lines[line]))),

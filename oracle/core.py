@@ -109,6 +109,12 @@ def _as_sources(design: Design) -> list[Path | SourceText]:
     return list(design)
 
 
+def _texts(design: Design) -> list[SourceText]:
+    """The design's files as text (read from disk where given as paths), without a byte order mark."""
+    return [SourceText(s.name, without_bom(s.text)) if isinstance(s, SourceText)
+            else SourceText(str(s), without_bom(read_text(s, "design file"))) for s in _as_sources(design)]
+
+
 def _file_name(index: int, shown: str) -> str:
     """The name a design file gets in the run directory (what the tools report)."""
     base = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(shown).name)[:60] or "design.sv"
@@ -294,11 +300,7 @@ class Oracle:
                          timeout_s: float | None = None) -> Synthesis:
         """What Yosys and Verilator say of ``design`` alone (:mod:`oracle.synth`): never a verdict
         of its own, and never raises for what the design does."""
-        items = [SourceText("design.sv", design) if isinstance(design, str) else design] \
-            if isinstance(design, (str, Path, SourceText)) else list(design)
-        sources = [item if isinstance(item, SourceText) else
-                   SourceText(str(item), read_text(Path(item), "design")) for item in items]
-        return await synthesise(sources, top, timeout_s=timeout_s or max(self.timeout_s, 30.0), lint=lint)
+        return await synthesise(_texts(design), top, timeout_s=timeout_s or max(self.timeout_s, 30.0), lint=lint)
 
     async def simulate_variants(
         self,
@@ -331,8 +333,7 @@ class Oracle:
         timeout_s = timeout_s or self.timeout_s
         limit = self.max_mismatches if max_mismatches is None else max_mismatches
         prepared = await self.prepare(bench)
-        texts = [SourceText(s.name, without_bom(s.text)) if isinstance(s, SourceText)
-                 else SourceText(str(s), without_bom(read_text(s, "design file"))) for s in _as_sources(design)]
+        texts = _texts(design)
         raw = check_sources([(t.name, t.text) for t in texts])
         if raw:
             return Verdict(Status.COMPILE_ERROR, compile_errors=raw, simulator=self.tools.version,

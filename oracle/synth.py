@@ -24,11 +24,12 @@ import re
 import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .lexical import raw_problems
+from .lexical import check_sources
 from .process import Limits, ProcessResult, run_bounded
 from .sandbox import bwrap, mode_from_env, sandbox_argv
 from .scratch import mkdtemp
@@ -93,9 +94,9 @@ async def synthesise(sources: Sequence[SourceText], top: str, *, timeout_s: floa
     started = time.perf_counter()
     if not _IDENT.fullmatch(top):
         return Synthesis("skipped", reason=f"the top module name {top[:40]!r} is not a plain identifier")
-    problems = [p for s in sources for p in raw_problems(s.name, s.text)]
+    problems = check_sources([(s.name, s.text) for s in sources])
     if problems:  # `include, `line...: no tool reads the design
-        return Synthesis("error", reason=problems[0].message, tools=tool_versions())
+        return Synthesis("error", reason=problems[0].message, tools=await asyncio.to_thread(tool_versions))
     if shutil.which("yosys") is None:
         return Synthesis("skipped", reason="yosys is not installed (scripts/setup.sh installs it)")
     mode = mode_from_env()
@@ -122,14 +123,14 @@ async def synthesise(sources: Sequence[SourceText], top: str, *, timeout_s: floa
         done = await asyncio.gather(*runs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    elapsed = round(time.perf_counter() - started, 3)
-    lint_found = _lint(done[1].output, where, names) if len(done) > 1 else None
     result = _yosys(done[0], where, names)
-    return Synthesis(result.status, result.cells, result.flops, result.latches, result.loops,
-                     (*dropped(sources), *result.warnings),
-                     tuple(lint_found) if lint_found is not None else (), result.cell_types, tool_versions(), elapsed,
-                     result.reason if lint_found is not None or result.status != "ok" else
-                     "verilator is not installed: no lint (scripts/setup.sh installs it)")
+    reason = result.reason
+    if lint and len(done) == 1 and result.status == "ok":
+        reason = "verilator is not installed: no lint (scripts/setup.sh installs it)"
+    return replace(result, warnings=(*dropped(sources), *result.warnings),
+                   lint=tuple(_lint(done[1].output, where, names)) if len(done) > 1 else (),
+                   tools=await asyncio.to_thread(tool_versions), elapsed_s=round(time.perf_counter() - started, 3),
+                   reason=reason)
 
 
 async def _tool(argv: list[str], folder: Path, sandboxed: bool, limits: Limits) -> ProcessResult:
@@ -144,9 +145,9 @@ async def _tool(argv: list[str], folder: Path, sandboxed: bool, limits: Limits) 
     return await run_bounded(wrapped, cwd=folder, limits=limits, env={})
 
 
-_LATCH = re.compile(r"Latch inferred for signal `\\\S+?\.\\?(\S+?)' from process `\S*?\$proc\$([^:$]+):(\d+)\$")
-_COMB_LATCH = re.compile(r"Latch inferred for signal `\\\S+?\.\\?(\S+?)' from always_comb process "
-                         r"`\S*?\$proc\$([^:$]+):(\d+)\$")
+#: Yosys's latch message; for an always_comb block it is an ERROR, and the run stops there
+_LATCH = re.compile(r"Latch inferred for signal `\\\S+?\.\\?(\S+?)' from (always_comb )?process "
+                    r"`\S*?\$proc\$([^:$]+):(\d+)\$")
 _SRC = re.compile(r"\$(?:[\w.]*?/)?(f\d+\.sv):(\d+)")
 _FLOP = re.compile(r"DFF|SDFF|ADFF|ALDFF|DFFSR", re.IGNORECASE)
 _LATCH_CELL = re.compile(r"DLATCH|SR_", re.IGNORECASE)
@@ -158,9 +159,9 @@ def _yosys(run: ProcessResult, where: str, names: dict[str, str]) -> Synthesis:
         return Synthesis("timeout", reason=f"yosys did not finish within {run.elapsed_s:.0f} s")
     error = next((ln for ln in log.splitlines() if re.match(r"(?:\S+:\d+: )?ERROR: ", ln)), None)
     if error is not None or run.returncode != 0:
-        comb = _COMB_LATCH.search(error or "")
+        comb = _LATCH.search(error or "")
         if comb:  # a latch in always_comb: yosys stops there
-            file, line = names.get(comb.group(2), comb.group(2)), int(comb.group(3)) or None
+            file, line = names.get(comb.group(3), comb.group(3)), int(comb.group(4)) or None
             latch = Finding("latch", f"latch inferred for {comb.group(1)} in an always_comb block (yosys rejects it)",
                             file, line, comb.group(1))
             return Synthesis("error", latches=(latch,), reason=f"yosys rejects a latch on {comb.group(1)} in "
@@ -169,9 +170,9 @@ def _yosys(run: ProcessResult, where: str, names: dict[str, str]) -> Synthesis:
                          warnings=tuple(_warnings(log, names)))
     latches = {}
     for m in _LATCH.finditer(log):
-        key = (m.group(1), m.group(2), int(m.group(3)))
+        key = (m.group(1), m.group(3), int(m.group(4)))
         latches[key] = Finding("latch", f"latch inferred for {m.group(1)} (not every path of the combinational "
-                                        "block assigns it)", names.get(m.group(2), m.group(2)), key[2], m.group(1))
+                                        "block assigns it)", names.get(m.group(3), m.group(3)), key[2], m.group(1))
     loops = {}
     for block in re.finditer(r"Warning: found logic loop in module \S+:\n((?:    .*\n?)+)", log):
         lines = sorted({(f, int(n)) for f, n in _SRC.findall(block.group(1))})

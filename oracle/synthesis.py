@@ -63,8 +63,8 @@ class Synthesis:
         parts = [f"{self.cells} cells", f"{self.flops} flip-flop{'s' if self.flops != 1 else ''}", latch, loop]
         if self.warnings:
             parts.append(f"{len(self.warnings)} synthesis warning(s)")
-        parts.append(f"{len(self.lint)} lint warning{'s' if len(self.lint) != 1 else ''}" if self.lint is not None
-                     else "no lint")
+        parts.append(f"{len(self.lint)} lint warning{'s' if len(self.lint) != 1 else ''}" if "Verilator" in self.tools
+                     else "no lint (Verilator is not installed)")
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:

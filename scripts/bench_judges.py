@@ -50,7 +50,7 @@ QUESTIONS = (0, 1, 3)
 
 
 async def one(item, recording: Path, samples: int, oracle: Oracle, strategy: Strategy) -> dict[str, object]:
-    golden = Bench.for_testbench(item.testbench, [item.reference])
+    golden = item.bench()
     spec = read_spec(item.prompt)
     problem = item.problem(oracle)
     codes = await recorded_samples(problem, recording, samples, strategy)
@@ -104,7 +104,7 @@ async def main() -> None:
     oracle = Oracle()
     strategy = Strategy()
     items = [d for d in read_dataset(args.dataset, every=args.every, only=args.only)
-             if (await oracle.check_bench(Bench.for_testbench(d.testbench, [d.reference]))).usable]
+             if (await oracle.check_bench(d.bench())).usable]
     rows = []
     start = time.perf_counter()
     for item in items:

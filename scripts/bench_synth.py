@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from oracle import Bench, Oracle, SourceText  # noqa: E402
+from oracle import Oracle, SourceText  # noqa: E402
 from oracle.bench import rename_module  # noqa: E402
 from scripts.support.replayed import recorded_samples  # noqa: E402
 from sweeps.benchmark import read_dataset  # noqa: E402
@@ -68,7 +68,7 @@ async def main() -> None:
     for line in dirty:
         print(f"    {line}")
 
-    usable = [i for i in items if (await oracle.check_bench(Bench.for_testbench(i.testbench, [i.reference]))).usable]
+    usable = [i for i in items if (await oracle.check_bench(i.bench())).usable]
     passing: list[tuple[str, str]] = []
     for item in usable:
         passing += [(item.name, code) for code in await passing_samples(item, args.recording, args.samples, oracle)]

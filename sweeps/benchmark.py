@@ -98,8 +98,12 @@ class DatasetProblem:
     testbench: Path
     reference: Path
 
+    def bench(self) -> Bench:
+        """The problem's golden testbench with its reference model."""
+        return Bench.for_testbench(self.testbench, [self.reference])
+
     def problem(self, oracle: Oracle) -> Problem:
-        bench = Bench.for_testbench(self.testbench, [self.reference])
+        bench = self.bench()
         spec = read_spec(self.prompt)
         return Problem(self.name, spec, bench, DEFAULT_TOP, oracle.interface(bench) or ports_from_spec(spec))
 
@@ -238,7 +242,7 @@ async def judged_by(item: DatasetProblem, arm: Arm, runtime: Runtime, *, tag: st
     if arm.judge == "testbench":
         return await run_arm(item.problem(runtime.oracle), arm, runtime, tag=tag, reference=item.reference,
                              listeners=listeners)
-    golden = Bench.for_testbench(item.testbench, [item.reference])
+    golden = item.bench()
     if not (await runtime.oracle.check_bench(golden)).usable:
         return replace(nothing(item.name, arm.name, arm.judge, "the reference fails its own testbench"),
                        status=RunStatus.BROKEN.value)
