@@ -126,9 +126,19 @@ def test_a_hostile_design_reads_nothing_and_ends_at_its_deadline(tmp_path):
 endmodule
 """
     found = synth(reads)
-    text = json.dumps(found.to_dict())
-    assert "c0ffee" not in text and found.cells is None or found.cells < 24, found  # the ROM was never read
+    # the sandbox shows Yosys no file of the machine (unsandboxed it reads the ROM and folds it away)
+    assert found.status == "error" and "Can not open file" in found.reason, found
+    assert "c0ffee" not in json.dumps(found.to_dict())
     assert synth('`include "/etc/passwd"\nmodule TopModule(output y); assign y = 1; endmodule\n').status == "error"
+    written = tmp_path / "written.hex"
+    writes = f"""module TopModule (input a, output y);
+  reg [7:0] mem [0:1];
+  initial begin mem[0] = 8'h5a; mem[1] = 8'ha5; $writememh("{written}", mem); end
+  assign y = a ^ mem[0][0];
+endmodule
+"""
+    synth(writes)
+    assert not written.exists()  # neither tool writes a file of the machine
     spins = """module TopModule (input [31:0] a, output [31:0] y);
   genvar i;
   wire [31:0] s [0:200000];
