@@ -250,6 +250,11 @@ def scan(path: Path, limit: int = 8, window: int = 0,
     return found[:limit], trace
 
 
+def _wrong_bits(expected: str, actual: str) -> int:
+    """Bits the reference knows (0 or 1) that the design gets otherwise (x and z count as wrong)."""
+    return sum(1 for e, a in zip(expected, actual) if e in "01" and a != e)
+
+
 def agreement(path: Path, until: float | None = None) -> Agreement | None:
     """How close the design came over the whole run, for ranking near misses: samples, the time
     and cycle of the first mismatch, and per output the mismatched samples and wrong bits (x/z
@@ -266,13 +271,20 @@ def agreement(path: Path, until: float | None = None) -> Agreement | None:
         first_time = first_cycle = None
         last_time = 0
         outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples wrong, bits wrong, width]
+        counted: dict[tuple[str, str], int] = {}  # (expected, actual) -> wrong bits: values repeat
         try:
             for at, cycle, _, values in _samples(stream, layout, until):
                 samples += 1
                 last_time = at
                 for signal, ref_code, dut_code in layout.pairs:
                     expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
-                    wrong = sum(1 for e, a in zip(expected, actual) if e in "01" and a != e)
+                    if expected == actual:
+                        continue  # nothing wrong, whatever is unknown
+                    wrong = counted.get((expected, actual))
+                    if wrong is None:
+                        wrong = counted[(expected, actual)] = _wrong_bits(expected, actual)
+                        if len(counted) > 4096:
+                            counted.clear()
                     if wrong:
                         entry = outputs[signal]
                         entry[0] += 1

@@ -112,3 +112,46 @@ def test_trace_shows_the_samples_leading_to_the_first_mismatch(tmp_path):
     assert [(r.time, r.edge) for r in trace] == [(10, "negedge"), (15, "posedge"), (20, "negedge")]
     assert trace[1].inputs == {"reset": "1"} and trace[0].inputs == {"reset": "0"}
     assert trace[-1].outputs == {"q": ("4'h1", "4'h0")} and trace[0].outputs == {"q": ("4'h1", "4'h1")}
+
+
+def test_agreement_counts_wrong_bits_per_sample_with_x_as_dont_care(tmp_path):
+    # samples at each clock edge (10, 20, ... 60), values as of just before the edge:
+    #   10: ref 0011 dut 0011 (equal)          20: ref 0011 dut 0111 (1 bit)
+    #   30: ref 0011 dut 0111 (the same pair again: 1 bit)
+    #   40: ref x011 dut 1011 (x in the reference: equal where known)
+    #   50: ref 0011 dut 0x11 (x from the design: wrong)   60: ref xxxx dut xxxx (equal)
+    vcd = write(tmp_path, """#0
+$dumpvars
+0!
+0#
+b11 $
+b11 %
+$end
+#10
+1!
+b111 %
+#20
+0!
+#30
+1!
+bx011 $
+b1011 %
+#40
+0!
+b11 $
+b0x11 %
+#50
+1!
+bx $
+bx %
+#60
+0!
+""")
+    from oracle.vcd import agreement
+
+    result = agreement(vcd)
+    assert result is not None
+    assert result.samples == 6
+    q = result.outputs["q"]
+    assert (q.samples, q.bits, q.width) == (3, 3, 4)
+    assert result.first_time == 20
