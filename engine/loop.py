@@ -27,7 +27,7 @@ from .activity import Activity
 from .area import smallest, synthesised
 from .extract import extract_verilog, normalise
 from .patch.recombine import Contender, compose, plan
-from .patch.search import PatchSearch, unified_diff
+from .patch.search import PatchBudget, PatchSearch, unified_diff
 from .problem import Problem
 from .prompts import first_request, fitted_repair
 from .providers.base import CompletionRequest, Message, Provider, ProviderError
@@ -50,6 +50,9 @@ log = logging.getLogger("anvil.engine")
 
 #: the best failing candidates a recombination chooses outputs from
 RECOMBINE_POOL = 12
+#: compile errors patched beyond the patch width, and the budget each gets: its mechanical fixes, one or two deep
+FIX_ONLY_MAX = 8
+FIX_ONLY_BUDGET = PatchBudget(simulations=16, seconds=5.0, depth=2, recombine=False)
 #: the adaptive policy samples more while the best candidate gets fewer output bits right than this
 FAR_BITS = 0.6
 
@@ -316,12 +319,22 @@ class Engine:
         targets = [c for c in self._distinct(state.candidates) if c.id not in state.patched
                    and c.origin is not Origin.RECOMBINE
                    and c.verdict.status in (Status.FUNCTIONAL_FAIL, Status.COMPILE_ERROR)]
+        width = self.strategy.patch_width
+        # the compile errors beyond the width get their mechanical fixes alone: a few simulations each,
+        # and a candidate the model got right but for a construct Icarus lacks is not left unjudged
+        # (every one, not one per failure signature: the same "sorry" comes from different designs)
+        chosen = {c.id for c in targets[:width]}
+        fix_only = [c for c in state.candidates if c.id not in chosen and c.id not in state.patched
+                    and c.code is not None and c.duplicate_of is None and c.origin is not Origin.RECOMBINE
+                    and c.verdict.status is Status.COMPILE_ERROR][:FIX_ONLY_MAX]
+        small = {c.id for c in fix_only}
         out = []
-        for parent in targets[: self.strategy.patch_width]:
+        for parent in targets[:width] + fix_only:
             assert parent.code is not None  # _distinct keeps only candidates with code
             state.patched.add(parent.id)
             self.emit(ev.PatchStarted(state.run_id, parent.id))
-            search = PatchSearch(self.oracle, problem, budget, label=f"candidate{parent.id}+patch.sv")
+            search = PatchSearch(self.oracle, problem, FIX_ONLY_BUDGET if parent.id in small else budget,
+                                 label=f"candidate{parent.id}+patch.sv")
             with self.activity.span("sim"):
                 report = await search.run(parent.code, parent.verdict, parent_name=self._label(parent.id))
             self.emit(ev.PatchFinished(state.run_id, parent.id, report.judged, report.edits_tried, report.elapsed_s,

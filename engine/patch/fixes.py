@@ -10,7 +10,10 @@ the oracle judges it like any other candidate.
   "Unable to bind ... `x'"): use the declared name;
 - two drivers of one signal ("already driven", "unresolved wires"): drop one of them;
 - a missing ``endmodule``: add it;
-- a port of the wrong width ("is N bit(s) wide; the interface needs M"): the interface's width.
+- a port of the wrong width ("is N bit(s) wide; the interface needs M"): the interface's width;
+- ``break`` and ``continue`` (SystemVerilog; Icarus 11 has neither: "sorry: break statements not
+  supported", a syntax error at ``continue``): ``disable`` of a named block around the loop (break)
+  or around its body (continue), the Verilog-2001 way of saying the same thing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from oracle import CompileError
 
 from ..difftb import vector_range
 from .edits import Edit
+from .source import _ps, walk_nodes
 
 _LVALUE = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value.*declared here as (wire|net)", re.IGNORECASE)
 _LVALUE_PLAIN = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value")
@@ -71,6 +75,8 @@ def _all(text: str, messages: list[str]) -> Iterator[Edit]:
         yield from _drop_driver(text, name)
     for m in _WIDTH.finditer(joined):
         yield from _resize(text, m.group(1), int(m.group(3)))
+    if _JUMP.search(text):
+        yield from _jumps(text)
     if "expected 'endmodule'" in joined or text.count("endmodule") < len(re.findall(r"\bmodule\b", text)):
         yield Edit(len(text), len(text), ("" if text.endswith("\n") else "\n") + "endmodule\n", "add endmodule",
                    line_at(text, len(text)), "the last module had no endmodule", 1.0)
@@ -161,6 +167,71 @@ def _resize(text: str, name: str, width: int) -> Iterator[Edit]:
     else:
         at = m.start() + m.group(0).rfind(name)
         yield Edit(at, at, new, "port width", line=line, note=f"{name}: one bit -> [{width - 1}:0]", score=1.0)
+
+
+_JUMP = re.compile(r"\b(?:break|continue)\s*;")
+_LOOPS = ("ForLoopStatement", "LoopStatement", "DoWhileStatement", "ForeverStatement", "ForeachLoopStatement")
+
+
+def _jumps(text: str) -> Iterator[Edit]:
+    """Every ``break`` and ``continue`` of the design as a ``disable`` of a named block: one edit
+    over the span of the loops concerned (a block named around a loop for its breaks, around the
+    loop's body for its continues; a jump leaves its innermost loop, as in SystemVerilog)."""
+    ps = _ps()
+    K = ps.syntax.SyntaxKind
+    loops = {getattr(K, name) for name in _LOOPS if hasattr(K, name)}
+    tree = ps.syntax.SyntaxTree.fromText(text, "candidate.sv")
+    found: dict[tuple[int, int], dict[str, list[tuple[int, int]]]] = {}
+    bodies: dict[tuple[int, int], tuple[int, int]] = {}
+    for node in walk_nodes(ps, tree.root):
+        if node.kind != K.JumpStatement or node.label is not None:
+            continue
+        word = node.breakOrContinue.valueText
+        loop = node.parent
+        while loop is not None and loop.kind not in loops and loop.kind != K.FunctionDeclaration:
+            loop = loop.parent
+        if loop is None or loop.kind not in loops or word not in ("break", "continue"):
+            return  # a jump outside a loop: nothing to say it with
+        span = _span(loop)
+        found.setdefault(span, {"break": [], "continue": []})[word].append(_span(node))
+        bodies[span] = _span(loop.statement)
+    if not found:
+        return
+    events: list[tuple[int, tuple[int, int], str, int]] = []  # (offset, order, text, end of replaced)
+    taken = set(re.findall(r"\banvil_(?:break|continue)_\d+\b", text))
+    count = 0
+    described = []
+    for span in sorted(found):
+        for word in ("break", "continue"):
+            jumps = found[span][word]
+            if not jumps:
+                continue
+            count += 1
+            name = f"anvil_{word}_{count}"
+            while name in taken:
+                count += 1
+                name = f"anvil_{word}_{count}"
+            start, end = span if word == "break" else bodies[span]
+            size = end - start
+            events.append((start, (1, -size), f"begin : {name} ", start))
+            events.append((end, (0, size), " end", end))
+            events.extend((a, (2, 0), f"disable {name};", b) for a, b in jumps)
+            described.append(f"{len(jumps)} {word} -> disable {name}")
+    events.sort(key=lambda e: (e[0], e[1]))
+    first, last = min(e[0] for e in events), max(max(e[0], e[3]) for e in events)
+    out, at = [], first
+    for offset, _, piece, skip in events:
+        out.append(text[at:offset])
+        out.append(piece)
+        at = max(offset, skip)
+    out.append(text[at:last])
+    yield Edit(first, last, "".join(out), "break/continue as disable", line=line_at(text, first),
+               note="; ".join(described) + " (Icarus 11 has no break or continue)", score=1.0)
+
+
+def _span(node: object) -> tuple[int, int]:
+    r = node.sourceRange  # type: ignore[attr-defined]
+    return r.start.offset, r.end.offset
 
 
 __all__ = ["fixes"]

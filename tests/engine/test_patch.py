@@ -195,3 +195,59 @@ async def test_complements_tells_an_inverted_output_from_a_wrong_or_unknown_one(
     assert complements(await judge(fixed_reset))
     assert not complements(await judge(INVERTED_BEHIND_RESET))  # stuck at 4'hf: right now and then
     assert not complements(await judge(fixed_reset.replace("assign count = ~q;", "assign count = 4'bx;")))
+
+
+PARITY_LOOPS = """module TopModule (input [7:0] data, output reg parity, output all_ones, output none);
+  integer i;
+  always @(*) begin
+    parity = 1'b0;
+    for (i = 0; i < 8; i = i + 1) begin
+      if (!data[i])
+        continue;
+      parity = ~parity;
+    end
+  end
+  reg seen;
+  always @(*) begin
+    seen = 1'b0;
+    i = 0;
+    while (1) begin
+      if (i == 8) break;
+      if (data[i]) begin
+        seen = 1'b1;
+        break;
+      end
+      i = i + 1;
+    end
+  end
+  assign none = ~seen;
+  assign all_ones = &data;
+endmodule
+"""
+
+
+async def test_break_and_continue_become_disables_of_named_blocks(oracle):
+    """Icarus 11 has neither (a 'sorry' for break, a syntax error at continue); one edit says both
+    in Verilog-2001 and the design, right otherwise, passes."""
+    first = await oracle.simulate(PARITY_LOOPS, problem("parity8", oracle).bench)
+    assert first.status is Status.COMPILE_ERROR
+    report = await PatchSearch(oracle, problem("parity8", oracle)).run(PARITY_LOOPS, first)
+    assert report.passed, report
+    assert "break/continue as disable" in report.best.summary() and len(report.best.edits) == 1
+    code = report.best.code
+    assert "break" not in code.replace("anvil_break", "") and "continue;" not in code
+    assert code.count("disable anvil_break_") == 2 and code.count("disable anvil_continue_") == 1
+
+
+async def test_every_compile_error_gets_its_mechanical_fixes_beyond_the_patch_width():
+    """Two samples fail with the same 'sorry' (one failure signature): the first, patched at full
+    budget, is wrong once it compiles; the second gets its mechanical fix alone and passes."""
+    oracle = Oracle()
+    wrong = PARITY_LOOPS.replace("assign none = ~seen;", "assign none = seen;")
+    engine = Solver(ScriptedProvider([fenced(wrong), fenced(PARITY_LOOPS)]), oracle,
+                    strategy=Strategy(samples=2, rounds=0, repair_width=1, patch_width=1,
+                                      patch=PatchBudget(depth=1, simulations=40)))
+    result = await engine.solve(problem("parity8", oracle))
+    assert result.solved and result.calls == 2, [(c.id, c.origin, c.verdict.status) for c in result.candidates]
+    best = result.best
+    assert best.origin == "patch" and best.parent == 2 and "break/continue as disable" in best.edits[0]
