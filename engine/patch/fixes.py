@@ -11,6 +11,8 @@ the oracle judges it like any other candidate.
 - two drivers of one signal ("already driven", "unresolved wires"): drop one of them;
 - a missing ``endmodule``: add it;
 - a port of the wrong width ("is N bit(s) wide; the interface needs M"): the interface's width;
+- a port declared again in the module's body ("'X' has already been declared in this scope"):
+  the body's declaration dropped, the port made ``reg`` when the body said so;
 - ``break`` and ``continue`` (SystemVerilog; Icarus 11 has neither: "sorry: break statements not
   supported", a syntax error at ``continue``): ``disable`` of a named block around the loop (break)
   or around its body (continue), the Verilog-2001 way of saying the same thing.
@@ -38,6 +40,7 @@ _DRIVEN = re.compile(r"(?:\b([A-Za-z_]\w*) Unable to assign to unresolved wires|
                      r"([A-Za-z_]\w*) definition conflicts)")
 _WIDTH = re.compile(r"port '([A-Za-z_]\w*)' is (\d+) bit\(s\) wide; the interface needs (\d+)")
 _DECL = r"\b(input|output|inout|wire|reg|logic)\b([^;,()]*?)\b{name}\b"
+_REDECLARED = re.compile(r"'([A-Za-z_]\w*)' has already been declared in this scope")
 
 
 def line_at(text: str, offset: int) -> int:
@@ -75,6 +78,8 @@ def _all(text: str, messages: list[str]) -> Iterator[Edit]:
         yield from _drop_driver(text, name)
     for m in _WIDTH.finditer(joined):
         yield from _resize(text, m.group(1), int(m.group(3)))
+    for name in dict.fromkeys(m.group(1) for m in _REDECLARED.finditer(joined)):
+        yield from _drop_redeclaration(text, name)
     if _JUMP.search(text):
         yield from _jumps(text)
     if "expected 'endmodule'" in joined or text.count("endmodule") < len(re.findall(r"\bmodule\b", text)):
@@ -167,6 +172,48 @@ def _resize(text: str, name: str, width: int) -> Iterator[Edit]:
     else:
         at = m.start() + m.group(0).rfind(name)
         yield Edit(at, at, new, "port width", line=line, note=f"{name}: one bit -> [{width - 1}:0]", score=1.0)
+
+
+def _drop_redeclaration(text: str, name: str) -> Iterator[Edit]:
+    """A port of an ANSI header declared again in the body: the body's declaration goes (only
+    ``name`` when it declares several), and a plain or ``wire`` output becomes ``reg`` when the
+    body declared a variable. One edit from the port to the body's declaration."""
+    header = re.search(r"\bmodule\s+[A-Za-z_]\w*\s*(?:#\s*\((?:[^()]|\([^()]*\))*\)\s*)?\(", text)
+    if header is None:
+        return
+    close = text.find(");", header.end())
+    if close < 0:
+        return
+    port = re.search(rf"\b(input|output|inout)\b((?:\s+(?:wire|reg|logic|signed|unsigned))*)\s*(\[[^\]]*\]\s*)?"
+                     rf"\b{re.escape(name)}\b", text[header.end():close])
+    if port is None:
+        return
+    body = re.compile(rf"^[ \t]*(reg|logic|wire|bit|integer)\b([^;]*?)\b{re.escape(name)}\b([^;]*);[ \t]*\n?",
+                      re.MULTILINE)
+    decl = body.search(text, close)
+    if decl is None:
+        return
+    names = [n.strip() for n in (decl.group(2) + name + decl.group(3)).split(",")]
+    if len(names) == 1:
+        dropped = ""
+    else:  # keep the others: only this name (and its initializer) and one comma go
+        statement = decl.group(0)
+        dropped = re.sub(rf",\s*\b{re.escape(name)}\b(\s*=\s*[^,;]+)?|\b{re.escape(name)}\b(\s*=\s*[^,;]+)?\s*,\s*",
+                         "", statement, count=1)
+        if dropped == statement:
+            return
+    ps, pe = header.end() + port.start(), header.end() + port.end()
+    new_port = text[ps:pe]
+    kinds = port.group(2).split()
+    if port.group(1) == "output" and decl.group(1) in ("reg", "logic", "bit", "integer") and \
+            not {"reg", "logic"} & set(kinds):
+        words = port.group(1) + (" reg" if "wire" not in kinds else "") + port.group(2).replace("wire", "reg")
+        new_port = words + text[header.end() + port.end(2):pe]
+    replaced = new_port + text[pe:decl.start()] + dropped
+    yield Edit(ps, decl.end(), replaced, "drop a second declaration", line=line_at(text, decl.start()),
+               note=f"{name} is a port: its declaration in the body removed"
+                    + ("" if new_port == text[ps:pe] else f"; {text[ps:pe].strip()} -> {new_port.strip()}"),
+               score=1.0)
 
 
 _JUMP = re.compile(r"\b(?:break|continue)\s*;")

@@ -70,6 +70,8 @@ async def test_combinational_near_misses_become_passes(oracle, name):
 @pytest.mark.parametrize("broken, template", [
     (bug(GOOD, "output reg [3:0] count", "output [3:0] count"), "declare reg"),
     (re.sub(r"endmodule\s*$", "", GOOD), "add endmodule"),
+    (bug(bug(GOOD, "output reg [3:0] count", "output logic [3:0] count"), ");\n", ");\n  logic [3:0] count;\n"),
+     "drop a second declaration"),
     ("module TopModule(input clk, input reset, input en, output reg [3:0] count);\n"
      "  reg [3:0] next_count;\n  always @(*) next_count = count + 4'd1;\n"
      "  always @(posedge clk) if (reset) count <= 4'd0; else if (en) count <= Next_count;\nendmodule\n",
