@@ -50,9 +50,7 @@ log = logging.getLogger("anvil.engine")
 
 #: the best failing candidates a recombination chooses outputs from
 RECOMBINE_POOL = 12
-#: compile errors patched beyond the patch width, and the budget each gets: its mechanical fixes, one or two deep
-FIX_ONLY_MAX = 8
-FIX_ONLY_BUDGET = PatchBudget(simulations=16, seconds=5.0, depth=2, recombine=False)
+FIX_ONLY_MAX = 8  #: compile errors beyond the patch width given their mechanical fixes alone
 #: the adaptive policy samples more while the best candidate gets fewer output bits right than this
 FAR_BITS = 0.6
 
@@ -319,21 +317,17 @@ class Engine:
         targets = [c for c in self._distinct(state.candidates) if c.id not in state.patched
                    and c.origin is not Origin.RECOMBINE
                    and c.verdict.status in (Status.FUNCTIONAL_FAIL, Status.COMPILE_ERROR)]
-        width = self.strategy.patch_width
-        # the compile errors beyond the width get their mechanical fixes alone: a few simulations each,
-        # and a candidate the model got right but for a construct Icarus lacks is not left unjudged
-        # (every one, not one per failure signature: the same "sorry" comes from different designs)
-        chosen = {c.id for c in targets[:width]}
-        fix_only = [c for c in state.candidates if c.id not in chosen and c.id not in state.patched
-                    and c.code is not None and c.duplicate_of is None and c.origin is not Origin.RECOMBINE
+        chosen = targets[: self.strategy.patch_width]
+        # every other compile error (each: one "sorry" comes from many designs) gets its mechanical fixes alone
+        fix_only = [c for c in state.candidates if c not in chosen and c.id not in state.patched and c.code
+                    and c.duplicate_of is None and c.origin is not Origin.RECOMBINE
                     and c.verdict.status is Status.COMPILE_ERROR][:FIX_ONLY_MAX]
-        small = {c.id for c in fix_only}
         out = []
-        for parent in targets[:width] + fix_only:
+        for parent in chosen + fix_only:
             assert parent.code is not None  # _distinct keeps only candidates with code
             state.patched.add(parent.id)
             self.emit(ev.PatchStarted(state.run_id, parent.id))
-            search = PatchSearch(self.oracle, problem, FIX_ONLY_BUDGET if parent.id in small else budget,
+            search = PatchSearch(self.oracle, problem, budget if parent in chosen else PatchBudget.fixes_only(),
                                  label=f"candidate{parent.id}+patch.sv")
             with self.activity.span("sim"):
                 report = await search.run(parent.code, parent.verdict, parent_name=self._label(parent.id))

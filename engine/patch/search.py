@@ -43,6 +43,12 @@ class PatchBudget:
     def active(self) -> bool:
         return self.simulations > 0 and self.seconds > 0
 
+    @classmethod
+    def fixes_only(cls) -> PatchBudget:
+        """A compile error's mechanical fixes, one or two deep, a few simulations: for the compile
+        errors beyond the patch width."""
+        return cls(simulations=16, seconds=5.0, depth=2, recombine=False)
+
 
 @dataclass(frozen=True)
 class Patched:
