@@ -319,16 +319,15 @@ class Engine:
                    and c.verdict.status in (Status.FUNCTIONAL_FAIL, Status.COMPILE_ERROR)]
         chosen = targets[: self.strategy.patch_width]
         # every other compile error (each: one "sorry" comes from many designs) gets its mechanical fixes alone
-        fix_only = [c for c in state.candidates if c not in chosen and c.id not in state.patched and c.code
-                    and c.duplicate_of is None and c.origin is not Origin.RECOMBINE
+        fix_only = [c for c in state.candidates if c.id not in state.patched and all(c is not t for t in chosen)
+                    and c.code and c.duplicate_of is None and c.origin is not Origin.RECOMBINE
                     and c.verdict.status is Status.COMPILE_ERROR][:FIX_ONLY_MAX]
         out = []
-        for parent in chosen + fix_only:
+        for parent, given in [(c, budget) for c in chosen] + [(c, PatchBudget.fixes_only()) for c in fix_only]:
             assert parent.code is not None  # _distinct keeps only candidates with code
             state.patched.add(parent.id)
             self.emit(ev.PatchStarted(state.run_id, parent.id))
-            search = PatchSearch(self.oracle, problem, budget if parent in chosen else PatchBudget.fixes_only(),
-                                 label=f"candidate{parent.id}+patch.sv")
+            search = PatchSearch(self.oracle, problem, given, label=f"candidate{parent.id}+patch.sv")
             with self.activity.span("sim"):
                 report = await search.run(parent.code, parent.verdict, parent_name=self._label(parent.id))
             self.emit(ev.PatchFinished(state.run_id, parent.id, report.judged, report.edits_tried, report.elapsed_s,

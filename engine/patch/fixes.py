@@ -28,7 +28,7 @@ from oracle import CompileError
 
 from ..difftb import vector_range
 from .edits import Edit
-from .source import _ps, walk_nodes
+from .source import _ps, node_span, walk_nodes
 
 _LVALUE = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value.*declared here as (wire|net)", re.IGNORECASE)
 _LVALUE_PLAIN = re.compile(r"\b([A-Za-z_]\w*) is not a valid l-value")
@@ -204,11 +204,10 @@ def _drop_redeclaration(text: str, name: str) -> Iterator[Edit]:
             return
     ps, pe = header.end() + port.start(), header.end() + port.end()
     new_port = text[ps:pe]
-    kinds = port.group(2).split()
-    if port.group(1) == "output" and decl.group(1) in ("reg", "logic", "bit", "integer") and \
-            not {"reg", "logic"} & set(kinds):
-        words = port.group(1) + (" reg" if "wire" not in kinds else "") + port.group(2).replace("wire", "reg")
-        new_port = words + text[header.end() + port.end(2):pe]
+    if decl.group(1) in ("reg", "logic", "bit", "integer"):  # the body said variable: so does the port
+        for e in _make_reg(text, name):
+            if ps <= e.start and e.end <= pe:
+                new_port = text[ps:e.start] + e.text + text[e.end:pe]
     replaced = new_port + text[pe:decl.start()] + dropped
     yield Edit(ps, decl.end(), replaced, "drop a second declaration", line=line_at(text, decl.start()),
                note=f"{name} is a port: its declaration in the body removed"
@@ -239,9 +238,9 @@ def _jumps(text: str) -> Iterator[Edit]:
             loop = loop.parent
         if loop is None or loop.kind not in loops or word not in ("break", "continue"):
             return  # a jump outside a loop: nothing to say it with
-        span = _span(loop)
-        found.setdefault(span, {"break": [], "continue": []})[word].append(_span(node))
-        bodies[span] = _span(loop.statement)
+        span = node_span(loop)
+        found.setdefault(span, {"break": [], "continue": []})[word].append(node_span(node))
+        bodies[span] = node_span(loop.statement)
     if not found:
         return
     events: list[tuple[int, tuple[int, int], str, int]] = []  # (offset, order, text, end of replaced)
@@ -274,11 +273,6 @@ def _jumps(text: str) -> Iterator[Edit]:
     out.append(text[at:last])
     yield Edit(first, last, "".join(out), "break/continue as disable", line=line_at(text, first),
                note="; ".join(described) + " (Icarus 11 has no break or continue)", score=1.0)
-
-
-def _span(node: object) -> tuple[int, int]:
-    r = node.sourceRange  # type: ignore[attr-defined]
-    return r.start.offset, r.end.offset
 
 
 __all__ = ["fixes"]

@@ -82,12 +82,17 @@ class Source:
         return lo + 1
 
     def span(self, node: Any) -> tuple[int, int]:
-        r = node.sourceRange
-        return r.start.offset, r.end.offset
+        return node_span(node)
 
     def snippet(self, node: Any) -> str:
         start, end = self.span(node)
         return self.text[start:end]
+
+
+def node_span(node: Any) -> tuple[int, int]:
+    """A syntax node's start and end offsets in its text."""
+    r = node.sourceRange
+    return r.start.offset, r.end.offset
 
 
 def parse(text: str) -> Source | None:
