@@ -39,9 +39,6 @@ _NOT_NAMES = frozenset({"ports", "port", "signals", "signal", "pins", "none", "i
                         # English words prose puts after "input"/"output" ("the output of the first ...")
                         "of", "an", "to", "from", "with", "is", "are", "for", "at", "by", "as", "that", "this",
                         "which", "its", "be", "will", "should", "must"})
-_SYMBOLIC_SYMBOLIC_RANGE = re.compile(r"\[[^\]:]*[A-Za-z_][^\]]*:[^\]]*\]")
-_ONE_BIT = re.compile(r"\b(?:one|single)[ \t-]+bit\b", re.IGNORECASE)
-_RANGE = re.compile(r"\[[^\]:]*[A-Za-z_][^\]]*:[^\]]*\]")
 
 
 def ports_from_spec(spec: str) -> tuple[Port, ...]:

@@ -55,3 +55,9 @@ def test_merge_takes_the_bench_s_view_and_says_where_the_spec_differs():
     assert any("'sum'" in n and "8 bit(s)" in n for n in notes)
     assert any("cout" in n and "does not connect" in n for n in notes)
     assert merge_ports((), spec) == (spec, ())
+
+
+def test_a_range_in_the_description_gives_the_width_and_a_symbolic_one_unknown():
+    # the range is in the description, not after the name: "[7:0]" is 8 bits, "[N-1:0]" unknown (0)
+    spec = "Input ports:\n  a: operand bits [7:0]\n  b: the data bus [N-1:0]\nOutput ports:\n  y: result, 4 bits\n"
+    assert ports_from_spec(spec) == (Port("a", "input", 8), Port("b", "input", 0), Port("y", "output", 4))
