@@ -28,10 +28,11 @@ from .area import smallest, synthesised
 from .extract import extract_verilog, normalise
 from .patch.recombine import Contender, compose, plan
 from .patch.search import PatchBudget, PatchSearch, unified_diff
-from .problem import Problem
-from .prompts import first_request, fitted_repair
+from .problem import Problem, has_clock
+from .prompts import first_request, fitted_repair, repair_hints
 from .providers.base import CompletionRequest, Message, Provider, ProviderError
-from .ranking import rank, signature
+from .ranking import far_from_passing, rank, signature
+from .spectable import table_designs
 from .values import (
     Budget,
     CallRecord,
@@ -51,8 +52,6 @@ log = logging.getLogger("anvil.engine")
 #: the best failing candidates a recombination chooses outputs from
 RECOMBINE_POOL = 12
 FIX_ONLY_MAX = 8  #: compile errors beyond the patch width given their mechanical fixes alone
-#: the adaptive policy samples more while the best candidate gets fewer output bits right than this
-FAR_BITS = 0.6
 
 
 #: a verdict and the screen's hints for it
@@ -202,6 +201,8 @@ class Engine:
     async def _rounds(self, problem: Problem, state: RunState) -> int:
         s = self.strategy
         first = first_request(problem.spec, top=problem.top, ports=problem.interface)
+        if s.patch is not None:  # model-free work is on: the spec's own tables first
+            await self._tables(problem, state)
         self.emit(ev.RoundStarted(state.run_id, 0, Origin.SAMPLE, s.samples))
         jobs = [self._attempt(problem, state, first, 0, Origin.SAMPLE, None, s.temperature, s.seed + i)
                 for i in range(s.samples)]
@@ -218,7 +219,8 @@ class Engine:
                 self.emit(ev.BudgetSpent(state.run_id, self._spent(state)))
                 return round_no - 1
             # --prefer area after a pass: fresh samples, for other passing designs
-            far = (s.policy is Policy.ADAPTIVE and self._far(state)) or self._passing(state)
+            far = (s.policy is Policy.ADAPTIVE and state.best is not None and far_from_passing(state.best.verdict)) \
+                or self._passing(state)
             parents = [] if far else self._distinct(heads)[: s.repair_width]
             width = min(s.repair_width, self.max_calls - state.calls)
             self.emit(ev.RoundStarted(state.run_id, round_no, Origin.SAMPLE if far else Origin.REPAIR, width))
@@ -236,7 +238,8 @@ class Engine:
                     parent = parents[i]
                     request = fitted_repair(problem.spec, code, parent.verdict, top=problem.top,
                                             ports=problem.interface, mode=s.feedback, window=self._window(),
-                                            hints=self._hints(parent), design_file=self._label(parent.id))
+                                            hints=repair_hints(parent.verdict, parent.hints),
+                                            design_file=self._label(parent.id))
                 if request is not None:
                     jobs.append(self._attempt(problem, state, request, round_no, Origin.REPAIR, parent.id,
                                               temperature, seed))
@@ -267,17 +270,6 @@ class Engine:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         return done
-
-    def _far(self, state: RunState) -> bool:
-        """The best candidate is far from passing: nothing that simulates, or fewer than
-        ``FAR_BITS`` of its output bits right (a compile error is not far: its repair is concrete)."""
-        best = state.best
-        if best is None or best.verdict.status is Status.COMPILE_ERROR:
-            return False
-        if best.verdict.status is not Status.FUNCTIONAL_FAIL:
-            return True
-        a = best.verdict.agreement
-        return (a.bits if a is not None and a.samples else best.verdict.score) < FAR_BITS
 
     def _advance(self, heads: list[Candidate], children: list[Candidate], state: RunState) -> list[Candidate]:
         """A repair replaces its parent among the heads only if it is not worse."""
@@ -369,14 +361,26 @@ class Engine:
             return None
         codes = {c.id: c.code or "" for c in pool}
         text = compose(found, codes, problem.interface, problem.top)
-        if text is None or normalise(text) in state.by_text:
+        made = Provenance(Origin.RECOMBINE, of=found.main, base=found.main, edits=found.describe(), calls=state.calls)
+        return None if text is None else await self._made(
+            problem, state, round_no, text, made, unified_diff(codes[found.main], text, self._label(found.main),
+                                                               "recombined"))
+
+    async def _tables(self, problem: Problem, state: RunState) -> None:
+        """The designs the spec's tables give (engine.spectable), before any model call; a pass ends the run."""
+        for design in table_designs(problem.spec, problem.interface, problem.top, clocked=has_clock(problem.interface)):
+            made = Provenance(Origin.TABLE, edits=design.derivation, calls=state.calls)
+            await self._made(problem, state, 0, design.code, made, unified_diff("", design.code, "spec", "table"))
+
+    async def _made(self, problem: Problem, state: RunState, round_no: int, text: str, made: Provenance,
+                    diff: str) -> Candidate | None:
+        """Judge and record a design written without the model (None: its text was judged before)."""
+        if normalise(text) in state.by_text:
             return None
         state.next_candidate += 1
         cid = state.next_candidate
         verdict, hints = await self._check_and_simulate(problem, text, self._label(cid))
-        made = Provenance(Origin.RECOMBINE, of=found.main, base=found.main, edits=found.describe(), calls=state.calls)
-        candidate = Candidate(cid, round_no, made, text, verdict, hints=hints,
-                              diff=unified_diff(codes[found.main], text, self._label(found.main), "recombined"))
+        candidate = Candidate(cid, round_no, made, text, verdict, hints=hints, diff=diff)
         state.by_text[normalise(text)] = (cid, _done((verdict, hints)))
         self._record(state, candidate)
         if candidate.passed:
@@ -479,17 +483,6 @@ class Engine:
         if verdict.status is Status.ERROR:
             raise OracleError(f"the oracle could not judge {label}: {verdict.reason}")
         return verdict, verdict.hints
-
-    def _hints(self, candidate: Candidate) -> list[str]:
-        """pyslang's messages for compile errors; the testbench's own hints for failures."""
-        if candidate.verdict.status is Status.COMPILE_ERROR:
-            return list(candidate.hints)
-        hints = []
-        for line in candidate.verdict.log_tail.splitlines():
-            line = line.strip()
-            if line.startswith("Hint:") and "Total mismatched" not in line and "no mismatches" not in line:
-                hints.append(line)
-        return hints[:6]
 
     def _result(self, state: RunState, status: RunStatus, reason: str, rounds: int) -> RunResult:
         return RunResult(state.run_id, status, state.best, tuple(state.candidates), state.calls, state.tokens,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from oracle import Port, TraceRow, Verdict
+from oracle import Port, Status, TraceRow, Verdict
 
 from .problem import has_clock
 from .providers.base import Message
@@ -91,6 +91,18 @@ def _value(text: str | None) -> str:
     if all(c in "0123456789abcdef" for c in digits):
         return f"{text} ({int(digits, 16)})"
     return text
+
+
+def repair_hints(verdict: Verdict, screen_hints: Sequence[str]) -> list[str]:
+    """pyslang's messages for compile errors; the testbench's own ``Hint:`` lines for failures."""
+    if verdict.status is Status.COMPILE_ERROR:
+        return list(screen_hints)
+    hints = []
+    for line in verdict.log_tail.splitlines():
+        line = line.strip()
+        if line.startswith("Hint:") and "Total mismatched" not in line and "no mismatches" not in line:
+            hints.append(line)
+    return hints[:6]
 
 
 def describe_failure(verdict: Verdict, code: str, mode: Feedback, *, hints: Sequence[str] = (),

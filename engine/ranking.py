@@ -20,6 +20,21 @@ def rank(verdict: Verdict) -> Rank:
     return (_ORDER[verdict.status], 0.0, 0)
 
 
+#: the adaptive policy samples more while the best candidate gets fewer output bits right than this
+FAR_BITS = 0.6
+
+
+def far_from_passing(verdict: Verdict) -> bool:
+    """Nothing that simulates, or fewer than ``FAR_BITS`` of the output bits right (a compile
+    error is not far: its repair is concrete)."""
+    if verdict.status is Status.COMPILE_ERROR:
+        return False
+    if verdict.status is not Status.FUNCTIONAL_FAIL:
+        return True
+    a = verdict.agreement
+    return (a.bits if a is not None and a.samples else verdict.score) < FAR_BITS
+
+
 def signature(verdict: Verdict) -> tuple[Any, ...]:
     """What a failure looks like, to tell apart candidates that fail the same way."""
     if verdict.status is Status.COMPILE_ERROR:

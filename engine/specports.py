@@ -46,9 +46,12 @@ def ports_from_spec(spec: str) -> tuple[Port, ...]:
     ports: dict[str, Port] = {}
     for m in _DECL.finditer(spec):
         direction, msb, lsb, name, bits, after = m.groups()
-        if name.lower() in _NOT_NAMES or after == ":":
+        if name.lower() in _NOT_NAMES or after.isalnum():  # prose: "input combinations that ..."
             continue
         width = int(bits) if bits else (abs(int(msb) - int(lsb)) + 1 if msb is not None else 1)
+        if after == ":" and not bits and msb is None:  # "input a: 8-bit operand": the description's width
+            end = spec.find("\n", m.end())
+            width = _width(None, None, spec[m.end():end if end >= 0 else None], default=1)
         ports.setdefault(name, Port(name, direction.lower(), width))
     for port in (*_sections(spec), *_tables(spec)):
         ports.setdefault(port.name, port)

@@ -73,14 +73,16 @@ class Origin(str, enum.Enum):
     REPAIR = "repair"  # the model, from a failing candidate and its failures
     PATCH = "patch"  # the patch search, from a failing candidate, without the model
     RECOMBINE = "recombine"  # failing candidates side by side, each output from the one right on it
+    TABLE = "table"  # written from a table in the spec (a Karnaugh map, a truth table), without the model
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
 
     @property
     def model_free(self) -> bool:
-        """Made without the model: its edits and diff are shown against a model's candidate."""
-        return self in (Origin.PATCH, Origin.RECOMBINE)
+        """Made without the model: its edits and diff are shown (against a model's candidate, or
+        for a table, the whole design against nothing)."""
+        return self in (Origin.PATCH, Origin.RECOMBINE, Origin.TABLE)
 
 
 @dataclass(frozen=True)

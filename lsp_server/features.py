@@ -41,6 +41,8 @@ from .state import Passing, design_key, text_hash
 log = logging.getLogger("anvil.lsp")
 DEBOUNCE_S = 0.4
 MAX_URI = 4096
+#: how a model-free answer was made, in the pass notification
+_MADE = {Origin.PATCH: "patched", Origin.RECOMBINE: "recombined", Origin.TABLE: "from the spec's table"}
 
 
 class Anvil:
@@ -211,7 +213,7 @@ class Anvil:
                        f", round {best.round}, {model}" + (f", {_figures(v.synthesis)}" if v.synthesis else "")
             if best.origin.model_free and best.edits:
                 more = f" +{len(best.edits) - 1} more" if len(best.edits) > 1 else ""
-                evidence += f", {'recombined' if best.origin is Origin.RECOMBINE else 'patched'}: {best.edits[0]}{more}"
+                evidence += f", {_MADE.get(best.origin, 'patched')}: {best.edits[0]}{more}"
             self.passing[key] = Passing(design, best.code, text_hash(spec_text), text_hash(tb_text), evidence,
                                         result.run_id)
             self.publish(key + "|spec", {design.spec_file: []})

@@ -209,8 +209,8 @@ endmodule
 
 @pytest.mark.parametrize("policy", ["fixed", "adaptive"])
 async def test_the_adaptive_policy_samples_more_while_the_best_is_far_and_repairs_when_near(policy):
-    from engine.loop import FAR_BITS
     from engine.patch import PatchBudget
+    from engine.ranking import FAR_BITS
     from engine.values import Policy
 
     oracle = Oracle()

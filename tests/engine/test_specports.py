@@ -61,3 +61,9 @@ def test_a_range_in_the_description_gives_the_width_and_a_symbolic_one_unknown()
     # the range is in the description, not after the name: "[7:0]" is 8 bits, "[N-1:0]" unknown (0)
     spec = "Input ports:\n  a: operand bits [7:0]\n  b: the data bus [N-1:0]\nOutput ports:\n  y: result, 4 bits\n"
     assert ports_from_spec(spec) == (Port("a", "input", 8), Port("b", "input", 0), Port("y", "output", 4))
+
+
+def test_declarations_with_a_description_and_prose_that_starts_with_input():
+    spec = ("- input a: 8-bit operand\n- input b: the operand [3:0]\n- output y: the result\n"
+            "A note: `d` marks the\ninput combinations that cannot happen.\n")
+    assert ports_from_spec(spec) == (Port("a", "input", 8), Port("b", "input", 4), Port("y", "output", 1))
