@@ -236,7 +236,7 @@ async def run_generate(args: argparse.Namespace) -> int:
         elif solution.origin is Origin.RECOMBINE:
             how = f"candidate {solution.id}, the model's candidates recombined around {solution.provenance.base}"
         elif solution.origin is Origin.TABLE:
-            how = f"candidate {solution.id}, written from the spec's table without a model call"
+            how = f"candidate {solution.id}, written from the spec's table or state machine, without a model call"
         else:
             how = f"candidate {solution.id}, {solution.origin} in round {solution.round}"
         print(f"PASS  {design.output}  ({how}; {v.samples} samples; {result.calls} calls, {result.tokens} tokens, "

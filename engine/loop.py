@@ -32,6 +32,7 @@ from .problem import Problem, has_clock
 from .prompts import first_request, fitted_repair, repair_hints
 from .providers.base import CompletionRequest, Message, Provider, ProviderError
 from .ranking import far_from_passing, rank, signature
+from .specfsm import machine_designs
 from .spectable import table_designs
 from .values import (
     Budget,
@@ -367,8 +368,11 @@ class Engine:
                                                                "recombined"))
 
     async def _tables(self, problem: Problem, state: RunState) -> None:
-        """The designs the spec's tables give (engine.spectable), before any model call; a pass ends the run."""
-        for design in table_designs(problem.spec, problem.interface, problem.top, clocked=has_clock(problem.interface)):
+        """The designs the spec's tables and state machines give (engine.spectable, engine.specfsm),
+        before any model call; a pass ends the run."""
+        for design in [*table_designs(problem.spec, problem.interface, problem.top,
+                                      clocked=has_clock(problem.interface)),
+                       *machine_designs(problem.spec, problem.interface, problem.top)]:
             made = Provenance(Origin.TABLE, edits=design.derivation, calls=state.calls)
             await self._made(problem, state, 0, design.code, made, unified_diff("", design.code, "spec", "table"))
 

@@ -73,7 +73,7 @@ class Origin(str, enum.Enum):
     REPAIR = "repair"  # the model, from a failing candidate and its failures
     PATCH = "patch"  # the patch search, from a failing candidate, without the model
     RECOMBINE = "recombine"  # failing candidates side by side, each output from the one right on it
-    TABLE = "table"  # written from a table in the spec (a Karnaugh map, a truth table), without the model
+    TABLE = "table"  # written from a table in the spec (a Karnaugh map, a truth table, a state machine)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

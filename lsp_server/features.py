@@ -42,7 +42,7 @@ log = logging.getLogger("anvil.lsp")
 DEBOUNCE_S = 0.4
 MAX_URI = 4096
 #: how a model-free answer was made, in the pass notification
-_MADE = {Origin.PATCH: "patched", Origin.RECOMBINE: "recombined", Origin.TABLE: "from the spec's table"}
+_MADE = {Origin.PATCH: "patched", Origin.RECOMBINE: "recombined", Origin.TABLE: "written from the spec's table"}
 
 
 class Anvil:

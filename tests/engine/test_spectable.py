@@ -121,19 +121,24 @@ async def test_the_loop_answers_a_spec_s_karnaugh_map_without_a_model_call():
 
 
 TABLE_PROBLEMS = ("Prob057_kmap2", "Prob069_truthtable1", "Prob083_mt2015_q4b", "Prob101_circuit4",
-                  "Prob103_circuit2", "Prob113_2012_q1g", "Prob125_kmap3")
+                  "Prob103_circuit2", "Prob113_2012_q1g", "Prob125_kmap3",
+                  # state machines (engine.specfsm): diagrams, state tables, one-hot logic
+                  "Prob079_fsm3onehot", "Prob107_fsm1s", "Prob109_fsm1", "Prob111_fsm2s", "Prob119_fsm3",
+                  "Prob121_2014_q3bfsm", "Prob143_fsm_onehot")
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared VerilogEval problems are not here")
 async def test_shared_problems_whose_spec_is_a_table_pass_without_the_model():
     from engine.problem import has_clock
+    from engine.specfsm import machine_designs
     from oracle import Oracle
     from sweeps.benchmark import read_dataset
 
     solved, offered = [], []
     for item in read_dataset(SHARED):
         problem = item.problem(Oracle())
-        if not table_designs(problem.spec, problem.interface, problem.top, clocked=has_clock(problem.interface)):
+        if not table_designs(problem.spec, problem.interface, problem.top, clocked=has_clock(problem.interface)) \
+                and not machine_designs(problem.spec, problem.interface, problem.top):
             continue
         offered.append(item.name)
         result = await Solver(ScriptedProvider([fenced(WRONG)]), strategy=Strategy(samples=1, rounds=0,
