@@ -13,11 +13,13 @@ From a machine two kinds of design are written, when the interface is exactly th
   spec's words (asynchronous or synchronous, the state it resets to; active low for a name
   ending in ``n``); what the words leave open is tried every way (each a design the oracle
   judges). States are numbered in order of appearance unless they are codes.
-- *one-hot logic*: the input and a state vector with a bit per state in, the next-state vector
-  (same width) and the outputs out, the "by inspection" equations: a next-state bit is the OR of
-  the states (and input literals) leading to it, an output the OR of the states where it is 1.
-  The bit of each state comes from the spec (``A=4'b0001``, ``000010(B)``, ``state[3]`` for
-  ``S3``), else the order of appearance.
+- *next-state and output logic alone*: the input and a state vector in; out, the next-state
+  vector, single next-state bits (an output ``Y1`` for a state vector ``y``) and the machine's
+  outputs. With a bit per state (one-hot), the "by inspection" equations: a next-state bit is
+  the OR of the states (and input literals) leading to it, an output the OR of the states where
+  it is 1; each state's bit as the spec assigns it (``A=4'b0001``, ``000010(B)``, ``state[3]``
+  for ``S3``), else the order of appearance. Otherwise the same sums over the states' codes
+  (``y == 3'b010``), the codes as the spec lists them.
 
 Each design's derivation (the spec's lines, the transitions, what was assumed) is recorded.
 """
@@ -231,39 +233,77 @@ def _bit_of(machine: Machine, spec: str) -> dict[str, int]:
     return {s: i for i, s in enumerate(machine.states)}
 
 
-def _one_hot(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> list[TableDesign]:
+def _codes(machine: Machine, spec: str, width: int) -> dict[str, int] | None:
+    """Each state's binary code: as the spec lists them (``000 (A)``, ``A=3'b000``, or states
+    that are codes), else for "codes 000, 001, ... for A, B, ..." the names in order."""
+    if all(re.fullmatch(r"[01]+", s) for s in machine.states):
+        return {s: int(s, 2) for s in machine.states}
+    for pattern in _CODE_OF:
+        found = {}
+        for m in pattern.finditer(spec):
+            name, code = (m.group(1), m.group(2)) if pattern is _CODE_OF[0] else (m.group(2), m.group(1))
+            if name in machine.states and len(code) == width:
+                found[name] = int(code, 2)
+        if set(found) == set(machine.states) and len(set(found.values())) == len(found):
+            return found
+    if re.search(r"\b0+\s*,\s*0*1\s*,\s*(?:\.\.\.|…)", spec):  # "000, 001, ..., 101 for A, B, ..., F"
+        return {s: i for i, s in enumerate(sorted(machine.states))}
+    return None
+
+
+def _logic(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> list[TableDesign]:
+    """The next-state and output logic alone: the state vector and the input in; out, the
+    next-state vector, next-state bits (an output ``Y1`` for a state vector ``y``), and the
+    machine's outputs. One-hot (a bit per state) by inspection, else over the states' codes."""
     n = len(machine.states)
     inputs = [p for p in ports if p.direction == "input"]
-    outputs = [p for p in ports if p.direction == "output"]
-    vectors_in = [p for p in inputs if p.width == n]
-    singles_in = [p for p in inputs if p.width == 1]
-    vectors_out = [p for p in outputs if p.width == n]
-    singles_out = [p for p in outputs if p.width == 1]
-    width = len(next(iter(machine.outputs.values())))
-    if n < 2 or len(vectors_in) != 1 or len(singles_in) != 1 or len(vectors_out) != 1 \
-            or len(singles_out) != width or len(inputs) + len(outputs) != len(ports) or len(ports) != 3 + width \
-            or {machine.guard(s, singles_in[0].name) for s in machine.states} != {singles_in[0].name}:
+    vectors = [p for p in inputs if p.width > 1]
+    singles = [p for p in inputs if p.width == 1]
+    if n < 2 or len(vectors) != 1 or len(singles) != 1 or len(inputs) != 2 \
+            or {machine.guard(s, singles[0].name) for s in machine.states} != {singles[0].name}:
         return []
-    state, x, next_state = vectors_in[0].name, singles_in[0].name, vectors_out[0].name
-    names = machine.output_names if set(machine.output_names) == {p.name for p in singles_out} \
-        else tuple(p.name for p in singles_out)
-    bit = _bit_of(machine, spec)
-    lines = []
-    for target in sorted(machine.states, key=lambda s: bit[s]):
+    y, x, width = vectors[0].name, singles[0].name, vectors[0].width
+    one_hot = width == n
+    code = {s: 1 << b for s, b in _bit_of(machine, spec).items()} if one_hot else _codes(machine, spec, width)
+    if code is None or max(code.values()) >= 1 << width:
+        return []
+    moore = len(next(iter(machine.outputs.values())))
+    outputs = [p for p in ports if p.direction == "output"]
+    vector_out = [p for p in outputs if p.width == width]
+    bit_out = {p.name: int(p.name[len(y):]) for p in outputs if p.width == 1
+               and re.fullmatch(re.escape(y) + r"\d+", p.name, re.IGNORECASE) and int(p.name[len(y):]) < width}
+    rest = [p.name for p in outputs if p.width == 1 and p.name not in bit_out]
+    if len(vector_out) > 1 or len(vector_out) + len(bit_out) + len(rest) != len(outputs) \
+            or not (vector_out or bit_out) or len(rest) not in (0, moore):
+        return []
+    names = machine.output_names if set(machine.output_names) == set(rest) else tuple(rest)
+
+    def at(s: str) -> str:  # the state's term: its bit (one-hot) or a comparison with its code
+        return f"{y}[{code[s].bit_length() - 1}]" if one_hot else f"({y} == {width}'b{code[s]:0{width}b})"
+
+    def next_bit(k: int) -> str:
         terms = []
         for s in machine.states:
-            into = [v for v in (0, 1) if machine.next[(s, v)] == target]
+            into = [v for v in (0, 1) if code[machine.next[(s, v)]] >> k & 1]
             if into == [0, 1]:
-                terms.append(f"{state}[{bit[s]}]")
+                terms.append(at(s))
             elif into:
-                terms.append(f"({state}[{bit[s]}] & {'' if into[0] else '~'}{x})")
-        lines.append(f"    assign {next_state}[{bit[target]}] = {' | '.join(terms) or ZERO};\n")
+                terms.append(f"({at(s)} & {'' if into[0] else '~'}{x})")
+        return " | ".join(terms) or ZERO
+
+    lines = []
+    if vector_out:
+        lines += [f"    assign {vector_out[0].name}[{k}] = {next_bit(k)};\n" for k in range(width)]
+    lines += [f"    assign {name} = {next_bit(k)};\n" for name, k in bit_out.items()]
     for k, name in enumerate(names):
-        on = [f"{state}[{bit[s]}]" for s in machine.states if machine.outputs[s][k]]
+        on = [at(s) for s in machine.states if machine.outputs[s][k]]
         lines.append(f"    assign {name} = {' | '.join(on) or ZERO};\n")
-    said = (f"the one-hot next-state and output logic of {n} states from {machine.where()}, by inspection; "
-            "bits " + ", ".join(f"{s}={state}[{bit[s]}]" for s in machine.states))
-    return [TableDesign(_header(top, ports) + f"    // written from {machine.where()} (one-hot, by inspection)\n"
+    how = "one-hot, by inspection" if one_hot else "over the state codes"
+    said = (f"the next-state and output logic of {n} states from {machine.where()}, {how}; "
+            + ", ".join(f"{s}={y}[{code[s].bit_length() - 1}]" if one_hot else f"{s}={code[s]:0{width}b}"
+                        for s in machine.states)
+            + "".join(f"; {name} is the next {y}[{k}]" for name, k in bit_out.items()))
+    return [TableDesign(_header(top, ports) + f"    // written from {machine.where()} ({how})\n"
                         + "".join(lines) + "endmodule\n", (said,))]
 
 
@@ -272,4 +312,4 @@ def machine_designs(spec: str, ports: Sequence[Port], top: str) -> list[TableDes
     machine = read_machine(spec)
     if machine is None or any(p.width == 0 for p in ports):
         return []
-    return _clocked(machine, spec, ports, top) or _one_hot(machine, spec, ports, top)
+    return _clocked(machine, spec, ports, top) or _logic(machine, spec, ports, top)

@@ -113,3 +113,19 @@ async def test_the_loop_answers_a_spec_s_state_diagram_without_a_model_call():
     best = result.solution
     assert best.origin is Origin.TABLE and "Moore machine of 2 states" in best.edits[0]
     assert "synchronous active-high reset to LOCKED" in best.edits[0] and "+    always @(posedge clk) begin" in best.diff
+
+
+def test_next_state_bits_over_the_state_codes():
+    """An output named after the state vector and a bit (Y1 for y) is that bit of the next state."""
+    ports = (Port("y", "input", 2), Port("x", "input", 1), Port("Y0", "output", 1), Port("Y1", "output", 1))
+    m = read_machine(CODED)
+    (design,) = machine_designs(CODED, ports, "TopModule")
+    assert "over the state codes" in design.derivation[0]
+    for state, x in itertools.product(m.states, (0, 1)):
+        y = int(state, 2)
+        text = design.code
+        got = {}
+        for lhs, rhs in re.findall(r"assign (\S+) = (.+);", text):
+            rhs = re.sub(r"y == 2'b([01]+)", lambda c, y=y: str(int(int(c.group(1), 2) == y)), rhs)
+            got[lhs] = eval(re.sub(r"~x", "(1^x)", rhs).replace("1'b0", "0"), {}, {"x": x}) & 1
+        assert (got["Y1"], got["Y0"]) == tuple(int(b) for b in m.next[(state, x)]), (state, x)

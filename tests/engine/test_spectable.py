@@ -123,8 +123,8 @@ async def test_the_loop_answers_a_spec_s_karnaugh_map_without_a_model_call():
 TABLE_PROBLEMS = ("Prob057_kmap2", "Prob069_truthtable1", "Prob083_mt2015_q4b", "Prob101_circuit4",
                   "Prob103_circuit2", "Prob113_2012_q1g", "Prob125_kmap3",
                   # state machines (engine.specfsm): diagrams, state tables, one-hot logic
-                  "Prob079_fsm3onehot", "Prob107_fsm1s", "Prob109_fsm1", "Prob111_fsm2s", "Prob119_fsm3",
-                  "Prob121_2014_q3bfsm", "Prob143_fsm_onehot")
+                  "Prob079_fsm3onehot", "Prob091_2012_q2b", "Prob107_fsm1s", "Prob109_fsm1", "Prob111_fsm2s", "Prob119_fsm3",
+                  "Prob121_2014_q3bfsm", "Prob135_m2014_q6b", "Prob143_fsm_onehot")
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared VerilogEval problems are not here")
