@@ -42,8 +42,9 @@ _EDGE = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(\s*((?:[A-Za-z_]\w*\s*=\s*)?[01](?:\
                    r"\s*\)\s*-+\s*(?:([A-Za-z_]\w*)\s*=\s*)?([01])\s*-+>\s*([A-Za-z_]\w*)\s*$")
 _LABEL = re.compile(r"(?:([A-Za-z_]\w*)\s*=\s*)?([01])")
 _VALUE = re.compile(r"([A-Za-z_]\w*(?:\[\d+\])?)\s*=\s*([01])\b")
-_RESET_TO = re.compile(r"\breset\w*\s+(?:the\s+\w+\s+)?(?:in)?to\s+(?:the\s+)?(?:state\s+)?([A-Za-z0-9_]+)",
+_RESET_TO = re.compile(r"\breset\w*\s+(?:the\s+(?:[\w-]+\s+){1,3})?(?:in)?to\s+(?:the\s+)?(?:state\s+)?([A-Za-z0-9_]+)",
                        re.IGNORECASE)
+_ACTIVE_LOW = re.compile(r"\bactive[- ]low\b", re.IGNORECASE)
 _ASYNC = re.compile(r"\basynchronous(?:ly)?\b", re.IGNORECASE)
 _SYNC = re.compile(r"(?<![a-z])synchronous(?:ly)?\b", re.IGNORECASE)
 ZERO = "1'b0"
@@ -188,7 +189,7 @@ def _clocked(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> li
     coded = all(re.fullmatch(r"[01]+", s) for s in machine.states) and len({len(s) for s in machine.states}) == 1
     bits = len(machine.states[0]) if coded else max(1, math.ceil(math.log2(len(machine.states))))
     code = {s: (f"{bits}'b{s}" if coded else f"S_{s}") for s in machine.states}
-    low = _active_low(reset)
+    low = _active_low(reset) or bool(_ACTIVE_LOW.search(spec))
     designs = []
     for asynchronous in kinds:
         for start in reset_states:

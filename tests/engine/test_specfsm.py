@@ -74,6 +74,10 @@ def test_a_clocked_design_tries_each_reset_the_spec_leaves_open():
     assert "always @(posedge clk) begin" in designs[1].code
     (said,) = machine_designs(TABLE, ports, "TopModule")
     assert "asynchronous active-low reset to IDLE" in said.derivation[0]
+    # the words: "the state machine" before the state, an active-low reset whatever its name
+    worded = silent + "A synchronous, active-low reset resets the state machine to STOP.\n"
+    (low,) = machine_designs(worded, (Port("clk", "input", 1), Port("reset", "input", 1), *ports[2:]), "TopModule")
+    assert "synchronous active-low reset to STOP" in low.derivation[0] and "if (!reset) state <= S_STOP" in low.code
     # an interface that is not the machine's: nothing
     assert machine_designs(TABLE, (*ports, Port("extra", "output", 1)), "TopModule") == []
 
