@@ -88,10 +88,18 @@ def reference_top(path: Path, text: str, top: str | None) -> str:
     return roots[0]
 
 
+#: the benches built in this process, by reference path, text and settings
+_BUILT: dict[tuple[str, str, str | None, int, int], ReferenceBench] = {}
+
+
 def reference_bench(path: Path, *, top: str | None = None, cycles: int = CYCLES, seed: int = SEED) -> ReferenceBench:
     """The bench that judges a design against the reference in ``path`` (its files written to
     this process's scratch folder, named by their content). Raises :class:`ReferenceError`."""
     text = read_reference(path)
+    key = (str(path), text, top, cycles, seed)
+    built = _BUILT.get(key)
+    if built is not None and built.bench.testbench.is_file():  # the same reference asked again (--write-tb)
+        return built
     errors = syntax_errors(text, str(path))
     if errors:
         raise ReferenceError(f"the reference {path} does not compile: {'; '.join(errors)}")
@@ -118,7 +126,8 @@ def reference_bench(path: Path, *, top: str | None = None, cycles: int = CYCLES,
     tb, ref = folder / f"{design}_reference_tb.sv", folder / f"{module}{SUFFIX}.sv"
     tb.write_text(bench_text, encoding="utf-8")
     ref.write_text(renamed, encoding="utf-8")
-    return ReferenceBench(Bench(tb, (ref,), top=design, reference=renames[module]), design, ports, kept)
+    _BUILT[key] = ReferenceBench(Bench(tb, (ref,), top=design, reference=renames[module]), design, ports, kept)
+    return _BUILT[key]
 
 
 __all__ = ["CYCLES", "SEED", "SUFFIX", "ReferenceBench", "ReferenceError", "read_reference", "reference_bench",

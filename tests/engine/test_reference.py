@@ -213,3 +213,12 @@ async def test_a_candidate_cannot_pass_by_reaching_into_the_reference(folder, ch
     code = f"module gray4 (input clk, input rst_n, input en, output [3:0] code);\n  {CHEATS[cheat]}\nendmodule\n"
     verdict = await Oracle().simulate(SourceText("gray4.sv", code), judge.bench, interface=judge.ports, exact=True)
     assert verdict.status is Status.COMPILE_ERROR and "rejected before simulation" in verdict.reason
+
+
+def test_a_reference_asked_again_is_built_once_and_again_when_it_changes(folder):
+    first = reference_bench(folder / "gray_ref.sv")
+    assert reference_bench(folder / "gray_ref.sv") is first  # --write-tb asks for the bench the run judges with
+    path = folder / "gray_ref.sv"
+    path.write_text(path.read_text() + "\n// edited\n")
+    changed = reference_bench(path)
+    assert changed is not first and changed.text.rstrip().endswith("// edited")
