@@ -5,18 +5,11 @@ import re
 
 import pytest
 
-from engine import Problem, Strategy
-from engine.designs import design_for
-from engine.patch import PatchBudget
 from engine.specfsm import machine_designs, read_machine
-from engine.values import Origin
 from oracle import Port
 from tests.conftest import ROOT
-from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
 EX = ROOT / "examples" / "turnstile"
-WRONG = "module TopModule(input clk, input reset, input coin, input push, output open);\n" \
-        "assign open = coin;\nendmodule\n"
 
 TABLE = """A Moore machine:
 
@@ -107,16 +100,6 @@ def test_one_hot_logic_by_inspection_follows_every_transition():
     # several states at once (the next-state logic of each is ORed): S0 and S2 with x=1 both lead to S1
     both = evaluate(design.code, {"x": 1, "s_0": 1, "s_1": 0, "s_2": 1})
     assert (both["ns_0"], both["ns_1"], both["ns_2"], both["hit"]) == (0, 1, 0, 1)
-
-
-async def test_the_loop_answers_a_spec_s_state_diagram_without_a_model_call():
-    problem = Problem.from_design(design_for(EX / "turnstile.md"))
-    provider = ScriptedProvider([fenced(WRONG)])
-    result = await Solver(provider, strategy=Strategy(samples=2, rounds=1, patch=PatchBudget())).solve(problem)
-    assert result.status.value == "solved" and result.calls == 0 and provider.requests == []
-    best = result.solution
-    assert best.origin is Origin.TABLE and "Moore machine of 2 states" in best.edits[0]
-    assert "synchronous active-high reset to LOCKED" in best.edits[0] and "+    always @(posedge clk) begin" in best.diff
 
 
 def test_next_state_bits_over_the_state_codes():

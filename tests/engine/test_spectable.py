@@ -106,16 +106,23 @@ def test_every_choice_of_few_don_t_cares_is_offered_once():
     assert all("don't-cares {1, 2}" in d.derivation[0] for d in designs)
 
 
-async def test_the_loop_answers_a_spec_s_karnaugh_map_without_a_model_call():
-    problem = Problem.from_design(design_for(EX / "seatbelt.md"))
-    provider = ScriptedProvider([fenced(WRONG)])
+@pytest.mark.parametrize("example, wrong, derivation, diff", [
+    ("seatbelt", WRONG, "chime from the Karnaugh map in spec lines", "+    assign chime ="),
+    ("turnstile", "module TopModule(input clk, input reset, input coin, input push, output open);\n"
+                  "assign open = coin;\nendmodule\n",
+     "a Moore machine of 2 states from the state diagram in spec lines 14-17; synchronous active-high reset to "
+     "LOCKED", "+    always @(posedge clk) begin"),
+])
+async def test_the_loop_answers_a_spec_s_table_or_machine_without_a_model_call(example, wrong, derivation, diff):
+    problem = Problem.from_design(design_for(ROOT / "examples" / example / f"{example}.md"))
+    provider = ScriptedProvider([fenced(wrong)])
     result = await Solver(provider, strategy=Strategy(samples=2, rounds=1, patch=PatchBudget())).solve(problem)
     assert result.status.value == "solved" and result.calls == 0 and provider.requests == []
     best = result.solution
     assert best.origin is Origin.TABLE and best.origin.model_free
-    assert "Karnaugh map in spec lines" in best.edits[0] and "+    assign chime =" in best.diff
-    # with the model-free work off, the table is not read: the model is asked
-    provider = ScriptedProvider([fenced(WRONG)])
+    assert best.edits[0].startswith(derivation) and diff in best.diff
+    # with the model-free work off, the spec is not read: the model is asked
+    provider = ScriptedProvider([fenced(wrong)])
     result = await Solver(provider, strategy=Strategy(samples=2, rounds=0, patch=None)).solve(problem)
     assert result.calls == 2 and all(c.origin is Origin.SAMPLE for c in result.candidates)
 
