@@ -33,8 +33,7 @@ from dataclasses import dataclass
 
 from oracle import Port
 
-from .difftb import vector_range
-from .spectable import TableDesign
+from .spectable import TableDesign, module_header
 
 __all__ = ["Machine", "machine_designs", "read_machine"]
 
@@ -153,11 +152,6 @@ def read_machine(spec: str) -> Machine | None:
 # -- designs ---------------------------------------------------------------------------------
 
 
-def _header(top: str, ports: Sequence[Port]) -> str:
-    decls = ",\n".join(f"    {p.direction} {vector_range(p.width)}{p.name}" for p in ports)
-    return f"module {top} (\n{decls}\n);\n"
-
-
 def _is_reset(name: str) -> bool:
     return "reset" in name.lower() or "rst" in name.lower()
 
@@ -213,7 +207,7 @@ def _clocked(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> li
                     f"{'asynchronous' if asynchronous else 'synchronous'} active-{'low' if low else 'high'} "
                     f"reset to {start}" + ("" if len(kinds) == 1 else " (the spec does not say which reset: "
                                                                         "each is tried)"))
-            designs.append(TableDesign(_header(top, ports) + f"    // written from {machine.where()}\n"
+            designs.append(TableDesign(module_header(top, ports) + f"    // written from {machine.where()}\n"
                                        + "".join(lines) + "endmodule\n", (said,)))
     return designs
 
@@ -304,7 +298,7 @@ def _logic(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> list
             + ", ".join(f"{s}={y}[{code[s].bit_length() - 1}]" if one_hot else f"{s}={code[s]:0{width}b}"
                         for s in machine.states)
             + "".join(f"; {name} is the next {y}[{k}]" for name, k in bit_out.items()))
-    return [TableDesign(_header(top, ports) + f"    // written from {machine.where()} ({how})\n"
+    return [TableDesign(module_header(top, ports) + f"    // written from {machine.where()} ({how})\n"
                         + "".join(lines) + "endmodule\n", (said,))]
 
 

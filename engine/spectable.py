@@ -24,7 +24,7 @@ from oracle import Port
 
 from .difftb import vector_range
 
-__all__ = ["TableDesign", "Table", "read_tables", "table_designs"]
+__all__ = ["Table", "TableDesign", "minimise", "module_header", "read_tables", "table_designs"]
 
 #: input bits a table may have (2**8 rows); wider functions are not written as tables
 MAX_INPUTS = 8
@@ -334,7 +334,8 @@ def _functions(tables: Sequence[Table], inputs: list[str], outputs: list[str]) -
     return functions
 
 
-def _header(top: str, ports: Sequence[Port]) -> str:
+def module_header(top: str, ports: Sequence[Port]) -> str:
+    """``module top (`` with one port a line, ``);``."""
     decls = ",\n".join(f"    {p.direction} {vector_range(p.width)}{p.name}" for p in ports)
     return f"module {top} (\n{decls}\n);\n"
 
@@ -371,7 +372,7 @@ def table_designs(spec: str, ports: Sequence[Port], top: str, *, clocked: bool =
                         f"{{{', '.join(inputs)}}}" + (f"; don't-cares {_list(f.dont_care)} taken {taken}"
                                                        if f.dont_care else ""))
         sources = sorted({f.table.where() for f in functions})
-        code = (_header(top, ports) + f"    // written from {' and '.join(sources)} (minimised sum of products)\n"
+        code = (module_header(top, ports) + f"    // written from {' and '.join(sources)} (minimised sum of products)\n"
                 + "".join(body) + "endmodule\n")
         if code not in seen:
             seen.add(code)
