@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from oracle import Port
@@ -202,7 +202,7 @@ def _clocked(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> li
             lines.append("        else state <= next_state;\n    end\n")
             for k, name in enumerate(names):
                 on = [code[s] for s in machine.states if machine.outputs[s][k]]
-                lines.append(f"    assign {name} = " + (" || ".join(f"state == {c}" for c in on) or "1'b0") + ";\n")
+                lines.append(f"    assign {name} = " + (" || ".join(f"state == {c}" for c in on) or ZERO) + ";\n")
             said = (f"a Moore machine of {len(machine.states)} states from {machine.where()}; "
                     f"{'asynchronous' if asynchronous else 'synchronous'} active-{'low' if low else 'high'} "
                     f"reset to {start}" + ("" if len(kinds) == 1 else " (the spec does not say which reset: "
@@ -212,16 +212,25 @@ def _clocked(machine: Machine, spec: str, ports: Sequence[Port], top: str) -> li
     return designs
 
 
-def _bit_of(machine: Machine, spec: str) -> dict[str, int]:
-    """Each state's bit in a one-hot vector: as the spec assigns it, else by order of appearance."""
+def _listed(machine: Machine, spec: str, fits: Callable[[str], bool]) -> dict[str, str] | None:
+    """Each state's code as the spec lists them (``A=4'b0001`` or ``0001(A)``), every state a
+    distinct code that ``fits``; the first way of listing that gives them all."""
     for pattern in _CODE_OF:
-        found: dict[str, int] = {}
+        found: dict[str, str] = {}
         for m in pattern.finditer(spec):
             name, code = (m.group(1), m.group(2)) if pattern is _CODE_OF[0] else (m.group(2), m.group(1))
-            if name in machine.states and code.count("1") == 1:
-                found[name] = len(code) - 1 - code.index("1")
+            if name in machine.states and fits(code):
+                found[name] = code
         if set(found) == set(machine.states) and len(set(found.values())) == len(found):
             return found
+    return None
+
+
+def _bit_of(machine: Machine, spec: str) -> dict[str, int]:
+    """Each state's bit in a one-hot vector: as the spec assigns it, else by order of appearance."""
+    listed = _listed(machine, spec, lambda code: code.count("1") == 1)
+    if listed is not None:
+        return {s: len(code) - 1 - code.index("1") for s, code in listed.items()}
     numbered = {s: int(s.lstrip("Ss")) for s in machine.states if re.fullmatch(r"[Ss]\d+", s)}
     if len(numbered) == len(machine.states) and set(numbered.values()) == set(range(len(numbered))):
         return numbered
@@ -233,14 +242,9 @@ def _codes(machine: Machine, spec: str, width: int) -> dict[str, int] | None:
     that are codes), else for "codes 000, 001, ... for A, B, ..." the names in order."""
     if all(re.fullmatch(r"[01]+", s) for s in machine.states):
         return {s: int(s, 2) for s in machine.states}
-    for pattern in _CODE_OF:
-        found = {}
-        for m in pattern.finditer(spec):
-            name, code = (m.group(1), m.group(2)) if pattern is _CODE_OF[0] else (m.group(2), m.group(1))
-            if name in machine.states and len(code) == width:
-                found[name] = int(code, 2)
-        if set(found) == set(machine.states) and len(set(found.values())) == len(found):
-            return found
+    listed = _listed(machine, spec, lambda code: len(code) == width)
+    if listed is not None:
+        return {s: int(code, 2) for s, code in listed.items()}
     if re.search(r"\b0+\s*,\s*0*1\s*,\s*(?:\.\.\.|…)", spec):  # "000, 001, ..., 101 for A, B, ..., F"
         return {s: i for i, s in enumerate(sorted(machine.states))}
     return None

@@ -62,13 +62,14 @@ class TableDesign:
     derivation: tuple[str, ...]
 
 
+def _port_bits(name: str, width: int) -> list[str]:
+    """A port's bit names, most significant first: ``a``, or ``x[3]`` ... ``x[0]``."""
+    return [name] if width <= 1 else [f"{name}[{i}]" for i in range(width - 1, -1, -1)]
+
+
 def _bits(ports: Sequence[Port], direction: str) -> list[str]:
-    """The ports' bit names, most significant first: ``a``, ``x[3]`` ... ``x[0]``."""
-    out: list[str] = []
-    for p in ports:
-        if p.direction == direction:
-            out += [p.name] if p.width <= 1 else [f"{p.name}[{i}]" for i in range(p.width - 1, -1, -1)]
-    return out
+    """The bit names of the ports going ``direction``, in order."""
+    return [bit for p in ports if p.direction == direction for bit in _port_bits(p.name, p.width)]
 
 
 def _split(label: str, names: Sequence[str]) -> tuple[str, ...] | None:
@@ -142,12 +143,12 @@ def _map(lines: list[str], start: int, end: int, rows: list[tuple[str, list[str]
 def _columns(lines: list[str], inputs: list[str], outputs: list[str], ports: Sequence[Port]) -> list[Table]:
     """Truth tables and combinational waveforms: a header of signal names (a time column first,
     if any), then rows of 0/1 values (a vector's column: its bits, most significant first)."""
-    widths = {p.name: max(p.width, 1) for p in ports}
+    widths = {p.name: p.width for p in ports}
     known = set(inputs) | set(outputs)
 
     def bits_of(name: str) -> list[str] | None:
         if name in widths:
-            return [name] if widths[name] == 1 else [f"{name}[{b}]" for b in range(widths[name] - 1, -1, -1)]
+            return _port_bits(name, widths[name])
         return [name] if name in known else None  # a bit of a vector: x[2]
 
     found: list[Table] = []
