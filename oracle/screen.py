@@ -20,7 +20,9 @@ through its output ports. Rejected, each as a compile error on its line:
 - top-level declarations other than modules, except typedefs, parameters and functions whose
   names the testbench does not use;
 - identifiers the design uses but does not declare, input ports driven inside the design, port
-  names, directions and widths that differ from the interface.
+  names, directions and widths that differ from the interface;
+- a variable two always blocks write (:mod:`oracle.races`): the verdict would depend on the
+  order the simulator runs them.
 
 The screen gives early, friendly messages; the verdict does not depend on it: Icarus compiles
 the design alone and that image is judged (:mod:`oracle.alone`).
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .alone import ALLOWED_SYSTEM_NAMES
+from .races import races
 from .syntax import direction_name, names_in, pyslang
 from .verdict import CompileError
 
@@ -337,6 +340,7 @@ def _semantic_checks(ps: Any, tree: Any, sm: Any, engine: Any, where: Callable[[
                 reject(driver.sourceRange.start, f"input port '{port.name}' is driven inside the design; inputs "
                                                  "belong to the testbench")
                 break
+    races(ps, tree, analysis, tops[0], reject, lambda location: where(location)[1])
     top_file = where(tops[0].location)[0]
     report.drivers = _driver_lines(ps, tree, where, {p.name for p in ports if p.direction != In}, top_file)
 

@@ -177,3 +177,40 @@ def test_module_names_and_ports():
     ports = module_ports([SourceText("r.sv", "module R(input a, output [3:0] q, inout z); endmodule")], "R")
     assert ports == {"a": "input", "q": "output", "z": "inout"}
     assert module_ports([SourceText("r.sv", "module R; endmodule")], "Other") is None
+
+
+@pytest.mark.parametrize("body", [
+    # a counter reset in one block and counted in another (what the patch search once passed)
+    "reg [1:0] n;\nalways @(posedge clk) n <= n + 1;\nalways @(posedge clk) if (in[0]) n <= 0;\n"
+    "always @* out = n;\n",
+    # an output written whole by one block and a bit of it by another
+    "always @(posedge clk) out <= in[1:0];\nalways @(posedge clk, posedge in[2]) if (in[2]) out[0] <= 0;\n",
+    # blocking writes to a port from two blocks
+    "always @* out = in[1:0];\nalways @* out = ~in[1:0];\n",
+    # the same block in every iteration of a generate loop, each writing all of out
+    "genvar i;\nfor (i = 0; i < 2; i = i + 1) begin : g\n  always @(posedge clk) out <= in[1:0];\nend\n",
+    # a sub-module's register
+    "sub u(.c(clk), .o(out));\nendmodule\nmodule sub(input c, output reg [1:0] o);\n"
+    "always @(posedge c) o <= o + 1;\nalways @(negedge c) o <= 0;\n",
+])
+def test_a_variable_two_always_blocks_write_is_rejected(body):
+    report = judge(body)
+    found = [p for p in report.problems if "written by two always blocks" in p.message]
+    assert found, report.problems
+    assert found[0].line is not None and "write each variable in one always block" in found[0].message
+
+
+@pytest.mark.parametrize("body", [
+    "genvar i;\nfor (i = 0; i < 2; i = i + 1) begin : g\n  always @(posedge clk) out[i] <= in[i];\nend\n",
+    "always @* out[0] = in[0];\nalways @* out[1] = in[1];\n",
+    "initial out = 0;\nalways @(posedge clk) out <= in[1:0];\n",
+    "reg [1:0] m [0:3];\nalways @(posedge clk) m[in[1:0]] <= in[1:0];\nalways @(negedge clk) m[0] <= 0;\n"
+    "always @* out = m[in[2:1]];\n",
+    "integer i;\nreg [1:0] a, b;\nalways @* begin a = 0; for (i = 0; i < 3; i = i + 1) a = a + in[i]; end\n"
+    "always @* begin b = 0; for (i = 0; i < 3; i = i + 1) b = b ^ in[i]; end\n"
+    "always @(posedge clk) out <= a ^ b;\n",
+    "always @(posedge clk) begin out <= 0; if (in[0]) out <= in[2:1]; end\n",
+])
+def test_writes_that_cannot_race_are_accepted(body):
+    report = judge(body)
+    assert report.problems == [], report.problems

@@ -1,0 +1,108 @@
+"""Variables two processes write: a race the simulator settles one way and synthesis rejects.
+
+A variable written by two ``always`` blocks holds whichever write the simulator happens to run
+last in a time step. Icarus picks one order, another simulator (or another Icarus) may pick the
+other, and synthesis refuses a register with two drivers. A design that passes its bench that way
+passes by an accident of scheduling: the patch search found such designs (a counter reset in one
+block and counted in another) that pass a short bench and fail a longer one.
+
+Rejected, on the second writer's line: bits of a variable written in two ``always`` blocks
+(``always``, ``always_comb``, ``always_ff``, ``always_latch``; each generate iteration's block is
+its own) where one of the writes is nonblocking, or the variable is a port. Not rejected:
+different bits written by different blocks (a generate loop per bit), an ``initial`` block that
+sets a start value, memories (unpacked arrays: a dual-port RAM writes one from two blocks), and
+internal variables only ever written with blocking assignments (a loop index shared by blocks
+runs to completion in each; it carries nothing between them).
+
+The facts come from slang's own analysis of the elaborated design (every driver of every
+variable, with its bit range and the block that contains it), so generate loops and parameters
+count as elaborated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+#: driver sources that are processes running for the whole simulation
+_ALWAYS = ("Always", "AlwaysComb", "AlwaysFF", "AlwaysLatch")
+
+
+@dataclass(frozen=True)
+class _Write:
+    block: tuple[str, int]  # (scope path, offset of the block): one elaborated process
+    low: int
+    high: int
+    nonblocking: bool
+    location: Any
+
+
+def races(ps: Any, tree: Any, analysis: Any, top: Any,
+          reject: Callable[[Any, str], None], line_of: Callable[[Any], int | None]) -> None:
+    """Reject, via ``reject(location, message)``, every variable under the ``top`` instance that
+    two always blocks write in overlapping bits (see the module docstring)."""
+    nonblocking = _nonblocking_targets(ps, tree)
+    variables: list[Any] = []
+    ports: set[str] = set()
+    Kind = ps.ast.SymbolKind
+
+    def collect(symbol: Any) -> bool:
+        if symbol.kind == Kind.Variable:
+            variables.append(symbol)
+        elif symbol.kind == Kind.Instance:
+            ports.update(p.internalSymbol.hierarchicalPath for p in symbol.body.portList
+                         if getattr(p, "internalSymbol", None) is not None)
+        return True
+
+    top.visit(collect)
+    for variable in variables:
+        if variable.type.isUnpackedArray:
+            continue
+        writes = list({(w.block, w.low, w.high, w.nonblocking): w
+                       for w in _writes(analysis.getDrivers(variable), nonblocking)}.values())
+        clash = _first_clash(writes, variable.hierarchicalPath in ports)
+        if clash is not None:
+            first, second = clash
+            lines = f"lines {line_of(first.location)} and {line_of(second.location)}"
+            reject(second.location, f"'{variable.name}' is written by two always blocks ({lines}): which write wins "
+                                    "depends on the order the simulator runs them, and synthesis rejects a variable "
+                                    "with two drivers; write each variable in one always block")
+
+
+def _nonblocking_targets(ps: Any, tree: Any) -> list[tuple[int, int]]:
+    """(start, end) offsets of every nonblocking assignment's target."""
+    K = ps.syntax.SyntaxKind
+    spans: list[tuple[int, int]] = []
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, ps.parsing.Token):
+            return ps.ast.VisitAction.Skip
+        if node.kind == K.NonblockingAssignmentExpression:
+            r = node.left.sourceRange
+            spans.append((r.start.offset, r.end.offset))
+        return ps.ast.VisitAction.Advance
+
+    tree.root.visit(visit)
+    return spans
+
+
+def _writes(drivers: Iterable[Any], nonblocking: list[tuple[int, int]]) -> Iterable[_Write]:
+    for d in drivers:
+        block = d.containingSymbol
+        if block is None or str(d.source).rsplit(".", 1)[-1] not in _ALWAYS:
+            continue
+        at = d.sourceRange.start.offset
+        low, high = sorted(d.bounds)
+        yield _Write((block.hierarchicalPath, block.location.offset), low, high,
+                     any(s <= at < e for s, e in nonblocking), d.sourceRange.start)
+
+
+def _first_clash(writes: list[_Write], port: bool) -> tuple[_Write, _Write] | None:
+    """The first two writes from different blocks over a common bit, one of them nonblocking
+    unless the variable is a port."""
+    for i, a in enumerate(writes):
+        for b in writes[i + 1:]:
+            if a.block != b.block and a.low <= b.high and b.low <= a.high and (port or a.nonblocking or b.nonblocking):
+                return (a, b) if a.location.offset <= b.location.offset else (b, a)
+    return None
