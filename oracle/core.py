@@ -31,6 +31,7 @@ from .benchscan import stub
 from .client import RunnerClient, RunnerDied, runner_for
 from .errors import BenchError
 from .lexical import check_sources, without_bom
+from .mutants import invert_outputs
 from .syntax import Port, SourceText
 from .synth import synthesise
 from .synthesis import Synthesis
@@ -44,6 +45,9 @@ DEFAULT_MAX_MISMATCHES = 8
 DEFAULT_MEMORY_BYTES = 4 << 30
 #: a verdict comes within the timeout plus this, whatever happens in the runner
 ANSWER_GRACE_S = 1.8
+#: a bench must compare known reference outputs at this fraction of its samples at least (the
+#: shared VerilogEval benches: one at 1%, all others at 56% or more)
+MIN_CHECKED = 0.05
 
 Design = str | Path | SourceText | Sequence[Path | SourceText]
 
@@ -68,10 +72,26 @@ class BenchReport:
     verdict: Verdict | None
     #: the bench has no reference: it was compiled alone to see whether it compiles at all
     alone: bool = False
+    #: the reference with every output inverted, on the same bench (it must fail there)
+    inverted: Verdict | None = None
+
+    @property
+    def checked(self) -> float | None:
+        """The fraction of samples at which the bench compares an output whose reference value is
+        known: where the inverted reference fails."""
+        v = self.inverted
+        if v is None or not v.samples or v.status not in (Status.PASS, Status.FUNCTIONAL_FAIL):
+            return None
+        return v.mismatched_samples / v.samples
+
+    @property
+    def blind(self) -> bool:
+        """The bench compares known outputs at too few samples to tell a right design from a wrong one."""
+        return self.checked is not None and self.checked < MIN_CHECKED
 
     @property
     def usable(self) -> bool:
-        return self.verdict is None or self.verdict.passed
+        return (self.verdict is None or self.verdict.passed) and not self.blind
 
     @property
     def samples(self) -> int | None:
@@ -84,6 +104,13 @@ class BenchReport:
             return ""
         v = self.verdict
         assert v is not None  # a bench without a verdict is usable
+        if self.blind:
+            inv = self.inverted
+            assert inv is not None
+            return (f"it compares an output whose reference value is known at {inv.mismatched_samples} of its "
+                    f"{inv.samples} samples (its reference with every output inverted fails only there): elsewhere "
+                    "the reference's outputs are x (an input still x at a clock edge, a register never reset) or "
+                    "nothing is compared, so passing it says almost nothing of a design")
         if self.alone:
             return v.reason
         return f"its reference model does not pass its own testbench ({v.status.value}: {v.reason})"
@@ -242,7 +269,7 @@ class Oracle:
             else:
                 source = SourceText(f"{prepared.top}_from_reference.sv", prepared.reference_text)
                 verdict = await self._run([source], prepared, None, timeout_s, self.max_mismatches, screen=False)
-                report = BenchReport(prepared.key, verdict)
+                report = BenchReport(prepared.key, verdict, inverted=await self._inverted(prepared, verdict, timeout_s))
             if report.verdict is None or report.verdict.status is not Status.ERROR:
                 self._reports[prepared.key] = report  # an infrastructure error is not remembered
             future.set_result(report)
@@ -253,6 +280,17 @@ class Oracle:
             raise
         finally:
             del self._inflight[flight_key]
+
+    async def _inverted(self, prepared: PreparedBench, reference: Verdict, timeout_s: float) -> Verdict | None:
+        """The bench's verdict on its reference with every output inverted, when the reference passes."""
+        if not reference.passed or prepared.reference_text is None or prepared.top is None:
+            return None
+        try:
+            text = invert_outputs(prepared.reference_text, reference_module=prepared.top, top=prepared.top)
+        except ValueError:
+            return None
+        return await self._run([SourceText(f"{prepared.top}_inverted.sv", text)], prepared, None, timeout_s, 1,
+                               screen=False)
 
     async def _compiles_alone(self, prepared: PreparedBench, timeout_s: float) -> Verdict | None:
         """Without a reference, a bench is still broken if it does not compile whatever the

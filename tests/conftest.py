@@ -74,8 +74,9 @@ def run_anvil(*args, input: str | None = None, env: dict | None = None, cwd: Pat
     return subprocess.run([sys.executable, "-m", "anvil", *map(str, args)], input=input, capture_output=True,
                           text=True, cwd=cwd, timeout=timeout, env=env)
 
-#: problems whose reference cannot pass here (documented in ../shared/verilog-eval/README.md)
+#: problems whose bench cannot judge here (the first three documented in ../shared/verilog-eval/README.md)
 KNOWN_BROKEN = {
+    "Prob053_m2014_q4d": "blind",  # its input is x at the first edge: the reference's output is x at 99 of 100 samples
     "Prob099_m2014_q6c": "compile_error",  # testbench uses ports Y2/Y4 the reference lacks
     "Prob141_count_clock": "timeout",  # testbench stops before its stimulus ends
     "Prob151_review2015_fsm": "compile_error",  # enum casts unsupported by Icarus 11

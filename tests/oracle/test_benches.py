@@ -145,3 +145,53 @@ def test_a_cocotb_module_without_tests_is_a_clear_error(tmp_path):
     (folder / "test_clz8.py").write_text("import cocotb\n\nasync def helper(dut):\n    pass\n")
     code, verdict, err = check(folder, "clz8.v", "test_clz8.py")
     assert code == 2 and "has no tests" in err and err.count("\n") == 1
+
+
+BLIND_TB = """`timescale 1ps/1ps
+module tb;
+  reg clk = 0;
+  always #5 clk = ~clk;
+  reg in;
+  wire out_ref, out_dut;
+  integer samples = 0, errors = 0;
+  RefModule good1 (.clk(clk), .in(in), .out(out_ref));
+  TopModule top_module1 (.clk(clk), .in(in), .out(out_dut));
+  always @(posedge clk, negedge clk) begin
+    samples = samples + 1;
+    if (out_ref !== (out_ref ^ out_dut ^ out_ref)) errors = errors + 1;
+  end
+  initial begin
+    repeat (STIM) @(negedge clk) in = $random;
+    $display("Mismatches: %0d in %0d samples", errors, samples);
+    $finish;
+  end
+endmodule
+"""
+#: a register with a start value and no reset, fed its own output
+TOGGLE = "module RefModule(input clk, input in, output reg out);\ninitial out = 0;\n" \
+         "always @(posedge clk) out <= out ^ in;\nendmodule\n"
+
+
+@pytest.mark.parametrize("first_input_at_an_edge", [True, False])
+async def test_a_bench_that_compares_almost_nothing_cannot_judge(tmp_path, first_input_at_an_edge):
+    """Its input is x at the first clock edge, so the reference's output is x ever after and matches
+    anything: the reference with its output inverted fails at one sample only. Driven before the
+    first edge, the same bench compares every sample."""
+    from oracle import Bench, Oracle, SourceText, Status
+
+    stimulus = "" if first_input_at_an_edge else "in = 0;\n    "
+    (tmp_path / "tb.sv").write_text(BLIND_TB.replace("STIM", "40").replace("initial begin\n    ",
+                                                                              "initial begin\n    " + stimulus))
+    (tmp_path / "ref.sv").write_text(TOGGLE)
+    oracle = Oracle(tmp_root=tmp_path)
+    bench = Bench(tmp_path / "tb.sv", (tmp_path / "ref.sv",))
+    report = await oracle.check_bench(bench)
+    assert report.verdict is not None and report.verdict.passed
+    wrong = SourceText("w.sv", "module TopModule(input clk, input in, output out);\nassign out = clk;\nendmodule\n")
+    verdict = await oracle.simulate(wrong, bench)
+    if first_input_at_an_edge:
+        assert report.blind and not report.usable and report.checked is not None and report.checked < 0.05
+        assert verdict.status is Status.ERROR and "passing it says almost nothing" in verdict.reason
+    else:
+        assert not report.blind and report.usable and report.checked is not None and report.checked > 0.9
+        assert verdict.status is Status.FUNCTIONAL_FAIL
