@@ -5,7 +5,8 @@ VerilogEval benches' format (``tb_match``, ``Mismatches: N in M samples``), so t
 its failing vectors the usual way. Two kinds of stimulus:
 
 - :func:`testbench`: random, from Verilog's ``$random`` and a seed, a reset asserted at the start
-  and now and then (the longer test of the sweeps; reference mode's bench);
+  and now and then, the data inputs driven before the first clock edge (no edge samples an
+  undriven x); the longer test of the sweeps and reference mode's bench;
 - :func:`vector_testbench`: explicit input vectors (:func:`vectors` makes random ones), one per
   clock cycle, applied 2 time units after the falling edge, so no input changes on a sampled
   edge: cycle ``k``'s vector is applied at ``10k + 2``, captured at the rising edge ``10k + 5``,
@@ -113,9 +114,9 @@ def testbench(ports: Sequence[Port], *, cycles: int, seed: int, top: str = DEFAU
     roles = Roles.of(ports)
     lines = _frame(roles, top, reference, [f"  integer seed = {seed};"])
     lines += [f"    {r.name} = {active(r, True)};" for r in roles.resets]
-    lines += ["    @(negedge clk);"]
+    lines += ["    #1;"]  # the first data before the first edge (each always @(*) already waits for it)
     lines += [f"    {p.name} = {_random(p.width)};" for p in roles.data]
-    lines += ["    repeat (2) @(negedge clk);"]
+    lines += ["    repeat (3) @(negedge clk);"]
     lines += [f"    {r.name} = {active(r, False)};" for r in roles.resets]
     lines += [f"    repeat ({cycles}) begin", "      @(negedge clk);"]
     lines += [f"      {p.name} = {_random(p.width)};" for p in roles.data]
