@@ -9,8 +9,16 @@ minimised (Quine-McCluskey), and written as one ``assign`` per output bit. Such 
 no model call; the oracle judges it like any other candidate, and what was read (the spec's
 lines, the minterms, how the don't-cares were taken) is its recorded derivation.
 
+A map may also be the function a multiplexer builds (a spec asking for the logic in front of a
+mux): its labels then name the mux's select lines besides the design's inputs, and the design's
+one output vector has a bit per select value. Output bit ``i`` is the map's function where the
+select lines, read as a number in the order the label gives them, equal ``i`` (``ab`` = 01 drives
+bit 1). This reading needs the spec to speak of a mux, single-letter select names that are no
+port's, all of them on one axis of the map, and an output exactly as wide as they can count.
+
 A table whose inputs repeat with different outputs (sequential behaviour), a clock, a name that
-is not the interface's, or a map whose labels split into names in two ways yields nothing.
+is not the interface's (other than a mux's select lines), or a map whose labels split into names
+in two ways yields nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ _MAP_ROW = re.compile(r"^\s*([01]+)\s*\|(.*)$")
 _MAP_CODES = re.compile(r"^\s*(?P<label>\S.*?)\s+(?P<codes>[01]+(?:\s+[01]+)+)\s*$")
 _TIME = re.compile(r"^\d+(?:\.\d+)?\s*(?:[munpf]?s)?$")
 _TIME_HEADS = frozenset({"time", "t"})
+_MUX_WORDS = re.compile(r"\b(?:mux(?:es)?|multiplexers?)\b|\d-to-1", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,16 @@ class Table:
     first_line: int  # 1-based spec lines
     last_line: int
     rows: tuple[tuple[dict[str, int], dict[str, int | None]], ...]
+    #: how the table was read, when not plainly (a mux's inputs)
+    reading: str = ""
 
     @property
     def outputs(self) -> tuple[str, ...]:
         return tuple(self.rows[0][1]) if self.rows else ()
 
     def where(self) -> str:
-        return f"the {self.kind} in spec lines {self.first_line}-{self.last_line}"
+        return f"the {self.kind} in spec lines {self.first_line}-{self.last_line}" + (
+            f" ({self.reading})" if self.reading else "")
 
 
 @dataclass(frozen=True)
@@ -95,7 +107,16 @@ def _value(cell: str) -> int | None:
     return None if cell in DONT_CARE else int(cell)
 
 
-def _maps(lines: list[str], inputs: list[str], outputs: list[str]) -> list[Table]:
+@dataclass(frozen=True)
+class _Mux:
+    """The design's one output vector, read as the data inputs of a mux (see the docstring)."""
+
+    vector: str
+    width: int
+    ports: frozenset[str]  # every port name: none of them is a select line
+
+
+def _maps(lines: list[str], inputs: list[str], outputs: list[str], mux: _Mux | None = None) -> list[Table]:
     """Karnaugh maps: a line of column variables, a line of row variables and column codes, then
     one ``code | v | v | ...`` line per row."""
     found: list[Table] = []
@@ -112,7 +133,7 @@ def _maps(lines: list[str], inputs: list[str], outputs: list[str]) -> list[Table
                 break
             rows.append((m.group(1), cells))
             i += 1
-        table = _map(lines, start, i, rows, inputs, outputs) if rows else None
+        table = _map(lines, start, i, rows, inputs, outputs, mux) if rows else None
         if table is not None:
             found.append(table)
         i = max(i, start + 1)
@@ -120,24 +141,34 @@ def _maps(lines: list[str], inputs: list[str], outputs: list[str]) -> list[Table
 
 
 def _map(lines: list[str], start: int, end: int, rows: list[tuple[str, list[str]]], inputs: list[str],
-         outputs: list[str]) -> Table | None:
+         outputs: list[str], mux: _Mux | None) -> Table | None:
     head = _MAP_CODES.match(lines[start - 1])
     above = lines[start - 2].strip()
-    if head is None or not above or len(outputs) != 1:
+    if head is None or not above:
         return None
+    label = head.group("label")
+    selects = sorted({c for c in label + above if c.isalpha() and c not in mux.ports}) if mux else []
     codes = head.group("codes").split()
-    row_vars, col_vars = _split(head.group("label"), inputs), _split(above, inputs)
+    row_vars, col_vars = _split(label, inputs + selects), _split(above, inputs + selects)
     if row_vars is None or col_vars is None or set(row_vars) & set(col_vars):
         return None
     if any(len(c) != len(col_vars) for c in codes) or any(len(code) != len(row_vars) for code, _ in rows) \
             or any(len(cells) != len(codes) for _, cells in rows) or len(set(codes)) != len(codes):
         return None
+    used = [v for v in (*row_vars, *col_vars) if v in selects]
+    if used and (mux is None or 1 << len(used) != mux.width or not (set(used) <= set(row_vars)
+                                                                     or set(used) <= set(col_vars))):
+        return None
+    if not used and len(outputs) != 1:
+        return None
     read = []
     for code, cells in rows:
         for col, cell in zip(codes, cells):
             bits = {**dict(zip(row_vars, map(int, code))), **dict(zip(col_vars, map(int, col)))}
-            read.append((bits, {outputs[0]: _value(cell)}))
-    return Table("Karnaugh map", start - 1, end, tuple(read))  # from the column variables' line
+            index = sum(bits.pop(v) << (len(used) - 1 - i) for i, v in enumerate(used))
+            read.append((bits, {f"{mux.vector}[{index}]" if mux and used else outputs[0]: _value(cell)}))
+    reading = f"{mux.vector}[i] is the map where {''.join(used)} = i, the mux's data inputs" if mux and used else ""
+    return Table("Karnaugh map", start - 1, end, tuple(read), reading)  # from the column variables' line
 
 
 def _columns(lines: list[str], inputs: list[str], outputs: list[str], ports: Sequence[Port]) -> list[Table]:
@@ -205,8 +236,17 @@ def read_tables(spec: str, ports: Sequence[Port]) -> list[Table]:
     """The combinational tables of ``spec`` over the interface ``ports``, in the order written."""
     lines = spec.splitlines()
     inputs, outputs = _bits(ports, "input"), _bits(ports, "output")
-    found = _maps(lines, inputs, outputs) + _columns(lines, inputs, outputs, ports)
+    found = _maps(lines, inputs, outputs, _mux(spec, ports)) + _columns(lines, inputs, outputs, ports)
     return sorted(found, key=lambda t: t.first_line)
+
+
+def _mux(spec: str, ports: Sequence[Port]) -> _Mux | None:
+    """The output vector a map may fill as a mux's data inputs: the spec speaks of a mux and the
+    design has one output, a vector of 2, 4 or 8 bits."""
+    outs = [p for p in ports if p.direction == "output"]
+    if len(outs) != 1 or outs[0].width not in (2, 4, 8) or not _MUX_WORDS.search(spec):
+        return None
+    return _Mux(outs[0].name, outs[0].width, frozenset(p.name for p in ports))
 
 
 # -- minimising ------------------------------------------------------------------------------

@@ -97,6 +97,35 @@ def test_no_design_where_the_table_does_not_settle_the_function(spec, ports, why
     assert table_designs(spec, ports, "TopModule", clocked=clocked) == [], why
 
 
+MUX_MAP = ("The logic in front of a 4-to-1 multiplexer whose select lines are s and t (st = 00 picks\n"
+           "m[0], st = 01 picks m[1], and so on) must make the whole circuit compute this map:\n\n"
+           "        st\n  xy  00  01  11  10\n  00 | 1 | 0 | 0 | 1 |\n  01 | 0 | 0 | 1 | 1 |\n"
+           "  11 | 0 | 1 | 1 | 1 |\n  10 | 1 | 1 | 0 | 1 |\n")
+MUX_PORTS = (Port("x", "input", 1), Port("y", "input", 1), Port("m", "output", 4))
+
+
+def test_a_map_over_a_mux_s_select_lines_gives_each_data_input_its_column():
+    (design,) = table_designs(MUX_MAP, MUX_PORTS, "TopModule")
+    columns = {"00": "1001", "01": "0011", "11": "0110", "10": "1111"}  # the map's columns, rows xy = 00 01 11 10
+    for st, column in columns.items():
+        index = int(st, 2)
+        (line,) = [ln for ln in design.code.splitlines() if f"assign m[{index}] =" in ln]
+        expression = line.split("=", 1)[1].strip().rstrip(";")
+        for xy, want in zip(("00", "01", "11", "10"), column):
+            assert evaluate(expression, ["x", "y"], int(xy, 2)) == int(want), (st, xy, expression)
+    assert "m[i] is the map where st = i" in design.derivation[0]
+
+
+@pytest.mark.parametrize("spec, ports, why", [
+    (MUX_MAP.replace("4-to-1 multiplexer", "circuit"), MUX_PORTS, "no mux in the words"),
+    (MUX_MAP, (Port("x", "input", 1), Port("y", "input", 1), Port("m", "output", 2)), "two data inputs, four values"),
+    (MUX_MAP, (*MUX_PORTS, Port("v", "output", 1)), "two outputs"),
+    (MUX_MAP.replace("        st\n  xy", "        sx\n  ty"), MUX_PORTS, "select lines on both axes"),
+])
+def test_no_mux_reading_where_the_spec_does_not_settle_it(spec, ports, why):
+    assert table_designs(spec, ports, "TopModule") == [], why
+
+
 def test_every_choice_of_few_don_t_cares_is_offered_once():
     spec = "  a | b | q\n  0 | 0 | 1\n  0 | 1 | d\n  1 | 0 | x\n  1 | 1 | 0\n"
     ports = (Port("a", "input", 1), Port("b", "input", 1), Port("q", "output", 1))
