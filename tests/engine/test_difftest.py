@@ -39,3 +39,21 @@ def test_the_bench_drives_every_input_and_compares_every_output():
     assert "d = {$random(seed), $random(seed)};" in text  # 40 bits from two words
     assert "rst_n = 0;" in text.split("repeat (3)")[0]  # an active-low reset starts asserted
     assert "repeat (50) begin" in text and "integer seed = 7;" in text
+
+
+async def test_no_edge_samples_an_undriven_input(tmp_path):
+    """The data are driven before the first clock edge: a register with a start value and no reset
+    is compared from the first edge on (were its input x there, the reference's output would be x
+    ever after and match anything), and how a design propagates an x is never judged."""
+    oracle = Oracle()
+    (tmp_path / "ref.sv").write_text("module RefModule(input clk, input in, output reg out);\ninitial out = 0;\n"
+                                     "always @(posedge clk) out <= out ^ in;\nendmodule\n")
+    ports = (Port("clk", "input", 1), Port("in", "input", 1), Port("out", "output", 1))
+    wrong = "module TopModule(input clk, input in, output out);\nassign out = clk;\nendmodule\n"
+    caught = await holds(oracle, wrong, tmp_path / "ref.sv", ports, original_samples=100)
+    assert caught.holds is False and caught.verdict.mismatched_samples > 100
+    (tmp_path / "comb.sv").write_text("module RefModule(input a, input b, output [1:0] y);\n"
+                                      "assign y = {a & b, 1'b0};\nendmodule\n")
+    pessimistic = "module TopModule(input a, input b, output [1:0] y);\nassign y = {a & b, a & ~a};\nendmodule\n"
+    comb = (Port("a", "input", 1), Port("b", "input", 1), Port("y", "output", 2))
+    assert (await holds(oracle, pessimistic, tmp_path / "comb.sv", comb, original_samples=100)).holds is True
