@@ -248,7 +248,7 @@ class Peers:
                                                            strict=True))
             (folder / "peer.sv").write_text(reference)
             bench = self._benches[key] = Bench(folder / "tb.sv", (folder / "peer.sv",), top=self.top,
-                                               reference=module)
+                                               reference=module, golden=False)
         return bench
 
     async def screen(self, code: str) -> Verdict:

@@ -60,6 +60,9 @@ class Bench:
     #: the folder the bench's data files are found in (default: the testbench's; an editor's
     #: snapshot of unsaved text keeps the real folder here)
     folder: Path | None = None
+    #: the reference is a golden model (False: a peer design compared with another, whose outputs
+    #: may be x anywhere; the bench is then not asked to compare known outputs)
+    golden: bool = True
 
     @property
     def home(self) -> Path:
@@ -205,7 +208,7 @@ def bench_key(bench: Bench) -> tuple[str, str, tuple[str, ...]]:
     extra_texts = tuple(read_text(p, "source file") for p in bench.extra)
     digest = hashlib.sha256()
     for part in (str(bench.testbench), *map(str, bench.extra), bench.top or "", bench.reference or "",
-                 repr(bench.rule), tb_text, *extra_texts):
+                 repr(bench.rule), str(bench.golden), tb_text, *extra_texts):
         digest.update(part.encode())
         digest.update(b"\0")
     digest.update(str(bench.home).encode() + b"\0")

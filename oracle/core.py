@@ -283,7 +283,8 @@ class Oracle:
 
     async def _inverted(self, prepared: PreparedBench, reference: Verdict, timeout_s: float) -> Verdict | None:
         """The bench's verdict on its reference with every output inverted, when the reference passes."""
-        if not reference.passed or prepared.reference_text is None or prepared.top is None:
+        if not reference.passed or prepared.reference_text is None or prepared.top is None \
+                or not prepared.bench.golden:
             return None
         try:
             text = invert_outputs(prepared.reference_text, reference_module=prepared.top, top=prepared.top)

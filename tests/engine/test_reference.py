@@ -13,7 +13,7 @@ from oracle import Oracle, SourceText, Status
 from oracle.bench import rename_module
 from oracle.mutants import flip_output_bit
 from scripts.support.faults import ThreadedFaultServer
-from tests.conftest import DATASET, run_anvil, shared_problems
+from tests.conftest import DATASET, KNOWN_BROKEN, run_anvil, shared_problems
 from tests.engine.fakes import fenced
 
 SPEC = """# gray4: a 4-bit Gray-code counter
@@ -189,7 +189,10 @@ def test_held_out_style_problems_with_the_testbench_hidden(tmp_path, monkeypatch
     # and the hidden golden testbench agrees
     golden = run_anvil("check", tmp_path / f"{name}.sv", "--tb", DATASET / f"{name}_test.sv", "--with",
                        DATASET / f"{name}_ref.sv")
-    assert golden.returncode == 0, golden.stdout
+    if name in KNOWN_BROKEN:  # the golden bench cannot judge (Prob053's checks 1 of its 100 samples)
+        assert golden.returncode == 2 and "the bench is broken" in golden.stdout + golden.stderr
+    else:
+        assert golden.returncode == 0, golden.stdout
 
 
 def test_a_verilog_eval_golden_model_stands_for_top_module(folder):

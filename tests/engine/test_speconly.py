@@ -15,7 +15,7 @@ from oracle.bench import rename_module
 from oracle.mutants import flip_output_bit
 from oracle.syntax import module_interface
 from scripts.support.faults import ThreadedFaultServer
-from tests.conftest import DATASET, run_anvil, shared_problems
+from tests.conftest import DATASET, KNOWN_BROKEN, run_anvil, shared_problems
 from tests.engine.fakes import fenced
 from tests.engine.test_reference import OLD, RIGHT, WRONG_RESET, WRONG_SHIFT
 
@@ -188,7 +188,10 @@ async def test_held_out_style_problems_with_no_testbench_at_all(tmp_path, monkey
     assert "PASS" not in run.stdout and "UNVERIFIED" in run.stdout
     golden = run_anvil("check", tmp_path / f"{name}.sv", "--tb", DATASET / f"{name}_test.sv", "--with",
                        DATASET / f"{name}_ref.sv")
-    assert golden.returncode == 0, golden.stdout
+    if name in KNOWN_BROKEN:  # the golden bench cannot judge (Prob053's checks 1 of its 100 samples)
+        assert golden.returncode == 2 and "the bench is broken" in golden.stdout + golden.stderr
+    else:
+        assert golden.returncode == 0, golden.stdout
 
 
 CHEATS = [
