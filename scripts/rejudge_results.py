@@ -83,12 +83,15 @@ async def main() -> None:
         new = row if row["status"] == "broken" else await rejudge(row, items[row["problem"]], oracle, ledgers)
         changed = [k for k in ("status", "samples_passed", "holds") if new.get(k) != row.get(k)]
         if changed:
-            print(f"{row['problem']:<34} " + ", ".join(f"{k}: {row.get(k)} -> {new.get(k)}" for k in changed), flush=True)
+            said = ", ".join(f"{k}: {row.get(k)} -> {new.get(k)}" for k in changed)
+            print(f"{row['problem']:<34} {said}", flush=True)
         out.append(new)
     args.out.write_text("".join(json.dumps(r) + "\n" for r in out))
     usable = [r for r in out if r["status"] != "broken"]
-    print(f"{len(usable)} usable: solved {sum(r['status'] == 'solved' for r in usable)}, holding "
-          f"{sum(r.get('holds') is True for r in usable)}, a sample passed {sum(r['samples_passed'] > 0 for r in usable)}")
+    solved = sum(r["status"] == "solved" for r in usable)
+    held = sum(r.get("holds") is True for r in usable)
+    sampled = sum(r["samples_passed"] > 0 for r in usable)
+    print(f"{len(usable)} usable: solved {solved}, holding {held}, a sample passed {sampled}")
 
 
 if __name__ == "__main__":
