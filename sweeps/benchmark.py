@@ -243,8 +243,9 @@ async def judged_by(item: DatasetProblem, arm: Arm, runtime: Runtime, *, tag: st
         return await run_arm(item.problem(runtime.oracle), arm, runtime, tag=tag, reference=item.reference,
                              listeners=listeners)
     golden = item.bench()
-    if not (await runtime.oracle.check_bench(golden)).usable:
-        return replace(nothing(item.name, arm.name, arm.judge, "the reference fails its own testbench"),
+    report = await runtime.oracle.check_bench(golden)
+    if not report.usable:
+        return replace(nothing(item.name, arm.name, arm.judge, f"the bench is broken: {report.problem}"),
                        status=RunStatus.BROKEN.value)
     spec = read_spec(item.prompt)
     if arm.judge == "spec-only":
