@@ -157,7 +157,8 @@ def report(outcomes: Sequence[Outcome], arm_list: Sequence[Arm], ks: Sequence[in
     broken = sorted({o.problem for o in outcomes if o.status == RunStatus.BROKEN.value})
     lines = [f"# {name}", "", text, ""]
     if broken:
-        lines.append(f"Broken benches (the bench cannot judge: its reference fails it, or it compares almost no known output; not counted): {', '.join(broken)}")
+        lines.append("Broken benches (the bench cannot judge: its reference fails it, or it compares almost no "
+                     f"known output; not counted): {', '.join(broken)}")
     overhead = sum(o.overhead_s for o in outcomes)
     wall = sum(o.wall_s for o in outcomes) or 1.0
     lines.append(f"Engine overhead: {overhead:.2f} s of {wall:.0f} s wall ({100 * overhead / wall:.2f}%).")
