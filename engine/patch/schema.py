@@ -8,8 +8,9 @@ of the smallest such statement that holds it (its *anchor*): the anchor becomes
 and the oracle runs the compiled schema once per choice (:mod:`oracle.variants`). A variant is
 the whole statement with the edit applied, so widths, signedness and evaluation order inside it
 are exactly the edited design's; the selector holds its value before any process starts. The
-edits that have no anchor (continuous assignments, declarations, sensitivity lists, ``initial``
-blocks, functions) are judged one compilation each, as before.
+edits that have no anchor (declarations, sensitivity lists, ``initial`` blocks, functions,
+continuous assignments to a part of a signal other than one bit of a vector) are judged one
+compilation each, as before.
 
 In a block whose sensitivity is what it reads (``always_comb``, ``always @*``) an edit is placed
 only if it brings in no name the text it replaces lacks: a variant reading another signal would
@@ -46,14 +47,14 @@ class Schema:
 @dataclass(frozen=True, order=True)
 class Anchor:
     """A statement that may carry variants: procedural (in an ``always`` block) or a continuous
-    assignment to a net."""
+    assignment to a whole signal or to one bit of a vector."""
 
     start: int
     end: int
     header: int  # where its module's header ends (the selector is declared there)
     implicit: bool = False  # in a block whose sensitivity is what it reads
     assign: bool = False  # a continuous assignment (its variants are drivers, see _Writer.drivers)
-    target: str = ""  # a continuous assignment's target (a whole signal)
+    target: str = ""  # a continuous assignment's target (a whole signal, or ``name[index]``)
     width: str = ""  # its declared range ("" for one bit)
 
 
@@ -72,12 +73,19 @@ def anchors(source: Source) -> list[Anchor]:
     for module in modules:
         header_end = module.header.sourceRange.end.offset
         signals = source.module_signals.get(module.header.name.valueText, {})
+        arrays = {n.name.valueText for n in walk_nodes(ps, module) if n.kind == K.Declarator and len(n.dimensions)}
         for member in walk_nodes(ps, module):
             if member.kind == K.ContinuousAssign and plain:
                 start, end = source.span(member)
                 parts = _split_assign(source.text[start:end])
-                signal = signals.get(parts[0]) if parts else None
-                if signal is not None and _RANGE.match(signal.width):
+                if parts is None:
+                    continue
+                bit = _BIT.fullmatch(parts[0])
+                signal = signals.get(bit.group(1) if bit else parts[0])
+                if signal is not None and bit is not None and signal.width and signal.name not in arrays:
+                    # one bit of a vector (of an array, ``x[i]`` would be a whole word)
+                    found.append(Anchor(start, end, header_end, assign=True, target=parts[0].strip(), width=""))
+                elif signal is not None and bit is None and _RANGE.match(signal.width):
                     found.append(Anchor(start, end, header_end, assign=True, target=signal.name, width=signal.width))
                 continue
             if member.kind not in always:
@@ -91,6 +99,8 @@ def anchors(source: Source) -> list[Anchor]:
 
 
 _RANGE = re.compile(r"\A(\[[^\[\]]*\])?\Z")
+#: ``name[index]``: one bit of a vector (no part select, no nested brackets)
+_BIT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\[[^\[\]:]+\]\s*")
 _ASSIGN = re.compile(r"\Aassign\s+([A-Za-z_][A-Za-z0-9_$]*(?:\s*\[[^\]=;]*\])?)\s*=(?!=)\s*(.*);\s*\Z", re.DOTALL)
 
 

@@ -175,3 +175,14 @@ async def test_a_schema_whose_selector_is_lost_gives_no_verdicts(oracle):
     result = await oracle.simulate_variants(SourceText("s.sv", text), problem.bench, other, 1,
                                             interface=problem.interface)
     assert isinstance(result, Verdict) and result.status is Status.ERROR and "selector" in result.reason
+
+
+def test_one_bit_of_a_vector_is_an_anchor_and_a_word_of_an_array_is_not():
+    from engine.patch.schema import anchors
+
+    text = ("module TopModule(input [3:0] a, output [3:0] y, output [7:0] z);\n"
+            "parameter B = 2;\nwire [7:0] m [0:3];\n"
+            "assign y[B] = a[0] & a[1];\nassign y[1:0] = a[1:0];\nassign m[1] = {a, a};\nassign z = m[1];\n"
+            "assign y[3] = 1'b0;\nendmodule\n")
+    found = {(a.target, a.width) for a in anchors(parse(text)) if a.assign}
+    assert found == {("y[B]", ""), ("z", "[7:0]"), ("y[3]", "")}

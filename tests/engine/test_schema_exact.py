@@ -25,13 +25,16 @@ async def test_schema_verdicts_are_the_oracles_on_the_examples_bugs(oracle):
         assert placed >= 20 and differ == 0
 
 
-SHARED = ["Prob035_count1to10", "Prob109_fsm1", "Prob121_2014_q3bfsm", "Prob097_mux9to1v", "Prob085_shift4"]
+SHARED = ["Prob035_count1to10", "Prob109_fsm1", "Prob121_2014_q3bfsm", "Prob097_mux9to1v", "Prob085_shift4",
+          "Prob079_fsm3onehot"]
 SHARED_BUGS = {  # (old, new) once in the reference: a design wrong in one place
     "Prob035_count1to10": ("q+1", "q+2"),
     "Prob109_fsm1": ("B: next = in ? B : A", "B: next = in ? A : A"),
     "Prob121_2014_q3bfsm": ("B: next = x ? E : B", "B: next = x ? B : B"),
     "Prob097_mux9to1v": ("4'h2: out = c", "4'h2: out = d"),
     "Prob085_shift4": ("q <= q[3:1]", "q <= q[2:0]"),
+    # continuous assignments to single bits of a vector (each bit's variants drive a net of one bit)
+    "Prob079_fsm3onehot": ("state[C]) & ~in", "state[C]) & in"),
 }
 
 
