@@ -113,7 +113,7 @@ class _Mux:
 
     vector: str
     width: int
-    ports: frozenset[str]  # every port name: none of them is a select line
+    letters: frozenset[str]  # the letters of every port name: no select line is one of them
 
 
 def _maps(lines: list[str], inputs: list[str], outputs: list[str], mux: _Mux | None = None) -> list[Table]:
@@ -147,7 +147,7 @@ def _map(lines: list[str], start: int, end: int, rows: list[tuple[str, list[str]
     if head is None or not above:
         return None
     label = head.group("label")
-    selects = sorted({c for c in label + above if c.isalpha() and c not in mux.ports}) if mux else []
+    selects = sorted({c for c in label + above if c.isalpha() and c not in mux.letters}) if mux else []
     codes = head.group("codes").split()
     row_vars, col_vars = _split(label, inputs + selects), _split(above, inputs + selects)
     if row_vars is None or col_vars is None or set(row_vars) & set(col_vars):
@@ -246,7 +246,7 @@ def _mux(spec: str, ports: Sequence[Port]) -> _Mux | None:
     outs = [p for p in ports if p.direction == "output"]
     if len(outs) != 1 or outs[0].width not in (2, 4, 8) or not _MUX_WORDS.search(spec):
         return None
-    return _Mux(outs[0].name, outs[0].width, frozenset(p.name for p in ports))
+    return _Mux(outs[0].name, outs[0].width, frozenset("".join(p.name for p in ports)))
 
 
 # -- minimising ------------------------------------------------------------------------------

@@ -191,3 +191,10 @@ def test_the_designs_are_deterministic():
     runs = [tuple(d.code for d in table_designs(spec, ports, "TopModule")) for _ in range(2)]
     assert runs[0] == runs[1] and len(runs[0]) >= 2
     assert list(itertools.chain.from_iterable(runs))[0].count("assign chime") == 1
+
+
+def test_multi_letter_inputs_beside_a_mux_s_select_lines():
+    spec = MUX_MAP.replace("  xy  00", "  xin yin  00").replace("s and t", "s and t")
+    ports = (Port("xin", "input", 1), Port("yin", "input", 1), Port("m", "output", 4))
+    (design,) = table_designs(spec, ports, "TopModule")
+    assert "assign m[2] = 1'b1;" in design.code  # column st = 10 is all ones
