@@ -73,7 +73,6 @@ def anchors(source: Source) -> list[Anchor]:
     for module in modules:
         header_end = module.header.sourceRange.end.offset
         signals = source.module_signals.get(module.header.name.valueText, {})
-        arrays = {n.name.valueText for n in walk_nodes(ps, module) if n.kind == K.Declarator and len(n.dimensions)}
         for member in walk_nodes(ps, module):
             if member.kind == K.ContinuousAssign and plain:
                 start, end = source.span(member)
@@ -82,7 +81,7 @@ def anchors(source: Source) -> list[Anchor]:
                     continue
                 bit = _BIT.fullmatch(parts[0])
                 signal = signals.get(bit.group(1) if bit else parts[0])
-                if signal is not None and bit is not None and signal.width and signal.name not in arrays:
+                if signal is not None and bit is not None and signal.width and not signal.array:
                     # one bit of a vector (of an array, ``x[i]`` would be a whole word)
                     found.append(Anchor(start, end, header_end, assign=True, target=parts[0].strip(), width=""))
                 elif signal is not None and bit is None and _RANGE.match(signal.width):

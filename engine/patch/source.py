@@ -55,6 +55,7 @@ class Signal:
     width: str  # the declared range as written ("" for one bit), the key for same-width swaps
     direction: str | None  # "input" | "output" | "inout" | None for internal signals
     module: str = ""
+    array: bool = False  # declared with unpacked dimensions (``x[i]`` is then a word, not a bit)
 
     @property
     def scalar(self) -> bool:
@@ -151,9 +152,10 @@ def _collect(ps: Any, source: Source) -> None:
 
     current = {"module": ""}
 
-    def add_signal(name: str, width: str, direction: str | None) -> None:
-        module = current["module"]
-        source.module_signals.setdefault(module, {}).setdefault(name, Signal(name, width, direction, module))
+    def add_signal(declarator: Any, width: str, direction: str | None) -> None:
+        module, name = current["module"], declarator.name.valueText
+        signal = Signal(name, width, direction, module, array=len(declarator.dimensions) > 0)
+        source.module_signals.setdefault(module, {}).setdefault(name, signal)
 
     def assignment(node: Any, start: int, end: int, line: int, kind: str, targets: set[str], reads: set[str],
                    controls: set[str], block: Any, conditions: list[Any]) -> None:
@@ -167,19 +169,19 @@ def _collect(ps: Any, source: Source) -> None:
         if kind == K.ImplicitAnsiPort:
             header = node.header
             direction = str(header.direction.valueText) if getattr(header, "direction", None) else None
-            add_signal(node.declarator.name.valueText, width_of(getattr(header, "dataType", None)), direction)
+            add_signal(node.declarator, width_of(getattr(header, "dataType", None)), direction)
         elif kind == K.PortDeclaration:
             direction = node.header.direction.valueText if getattr(node.header, "direction", None) else None
             for decl in node.declarators:
                 if not isinstance(decl, ps.parsing.Token):
-                    add_signal(decl.name.valueText, width_of(getattr(node.header, "dataType", None)), direction)
+                    add_signal(decl, width_of(getattr(node.header, "dataType", None)), direction)
         elif kind in (K.NetDeclaration, K.DataDeclaration):
             width = width_of(node.type)
             for decl in node.declarators:
                 if isinstance(decl, ps.parsing.Token):
                     continue
                 name = decl.name.valueText
-                add_signal(name, width, None)
+                add_signal(decl, width, None)
                 if decl.initializer is not None and block is None:
                     start, end = source.span(decl)
                     assignment(decl, start, end, source.line_of(start), "declaration", {name},
