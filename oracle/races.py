@@ -42,7 +42,7 @@ def races(ps: Any, tree: Any, analysis: Any, top: Any,
           reject: Callable[[Any, str], None], line_of: Callable[[Any], int | None]) -> None:
     """Reject, via ``reject(location, message)``, every variable under the ``top`` instance that
     two always blocks write in overlapping bits (see the module docstring)."""
-    nonblocking = _nonblocking_targets(ps, tree)
+    nonblocking: list[tuple[int, int]] | None = None  # read from the tree once a variable needs it
     variables: list[Any] = []
     ports: set[str] = set()
     Kind = ps.ast.SymbolKind
@@ -59,8 +59,12 @@ def races(ps: Any, tree: Any, analysis: Any, top: Any,
     for variable in variables:
         if variable.type.isUnpackedArray:
             continue
-        writes = list({(w.block, w.low, w.high, w.nonblocking): w
-                       for w in _writes(analysis.getDrivers(variable), nonblocking)}.values())
+        drivers = [(d, b) for d in analysis.getDrivers(variable) if (b := _block(d)) is not None]
+        if len({b for _, b in drivers}) < 2:
+            continue  # one always block writes it, or none (most variables)
+        if nonblocking is None:
+            nonblocking = _nonblocking_targets(ps, tree)
+        writes = list({(w.block, w.low, w.high, w.nonblocking): w for w in _writes(drivers, nonblocking)}.values())
         clash = _first_clash(writes, variable.hierarchicalPath in ports)
         if clash is not None:
             first, second = clash
@@ -87,15 +91,20 @@ def _nonblocking_targets(ps: Any, tree: Any) -> list[tuple[int, int]]:
     return spans
 
 
-def _writes(drivers: Iterable[Any], nonblocking: list[tuple[int, int]]) -> Iterable[_Write]:
-    for d in drivers:
-        block = d.containingSymbol
-        if block is None or str(d.source).rsplit(".", 1)[-1] not in _ALWAYS:
-            continue
+def _block(driver: Any) -> tuple[str, int] | None:
+    """The always block a driver writes from, as (scope path, offset): one elaborated process."""
+    block = driver.containingSymbol
+    if block is None or str(driver.source).rsplit(".", 1)[-1] not in _ALWAYS:
+        return None
+    return block.hierarchicalPath, block.location.offset
+
+
+def _writes(drivers: Iterable[tuple[Any, tuple[str, int]]], nonblocking: list[tuple[int, int]]) -> Iterable[_Write]:
+    """Each (driver, its always block) as a write."""
+    for d, block in drivers:
         at = d.sourceRange.start.offset
         low, high = sorted(d.bounds)
-        yield _Write((block.hierarchicalPath, block.location.offset), low, high,
-                     any(s <= at < e for s, e in nonblocking), d.sourceRange.start)
+        yield _Write(block, low, high, any(s <= at < e for s, e in nonblocking), d.sourceRange.start)
 
 
 def _first_clash(writes: list[_Write], port: bool) -> tuple[_Write, _Write] | None:
