@@ -211,6 +211,36 @@ def test_a_run_with_stdin_held_open_does_not_wait_for_it(bench_dir, tmp_path):
     assert b"COMPILE ERROR" in proc.stdout.read()
 
 
+# -- 5b. a pass by an accident of scheduling -----------------------------------------------------
+
+GOOD_BLOCK = "always @(posedge clk) begin if (reset) count <= 4'd0; else if (en) count <= count + 4'd1; end\n"
+RACES = {
+    # a second writer on the other edge, for inputs the bench never gives: Icarus passes it
+    "a second writer the bench never wakes": HEAD + GOOD_BLOCK
+    + "always @(negedge clk) if (count == 4'd15 && en && reset) count <= 4'd9;\nendmodule\n",
+    # a second writer on a line never reached (Prob041's answer): Icarus passes it
+    "a second writer in a state never entered": HEAD + "reg [1:0] s = 0;\n" + GOOD_BLOCK
+    + "always @* if (s == 2'd3) count = 4'd9;\nendmodule\n",
+}
+
+
+def raw_icarus(folder: Path, design: str) -> str:
+    """The bench's last line with the design, by plain iverilog and vvp (no oracle)."""
+    (folder / "race.sv").write_text(design)
+    tools = find_tools()
+    subprocess.run([tools.iverilog, "-g2012", "-o", "race.vvp", TB, "counter4_ref.sv", "race.sv"], cwd=folder,
+                   check=True, capture_output=True)
+    out = subprocess.run([tools.vvp, "-n", "race.vvp"], cwd=folder, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("design", RACES.values(), ids=RACES)
+async def test_a_variable_two_always_blocks_write_does_not_pass(bench_dir, design):
+    assert raw_icarus(bench_dir, design).startswith("Mismatches: 0 ")  # a way in: the bench alone passes it
+    verdict = await judge(bench_dir, design)
+    assert rejected(verdict, "'count' is written by two always blocks"), verdict
+
+
 # -- 6. nothing of a run is left behind; nothing outside it changes ------------------------------
 
 FILE_WRITERS = [
