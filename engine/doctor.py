@@ -22,7 +22,7 @@ def checks() -> list[Check]:
     """Everything, required components first."""
     found = simulator_checks() + python_checks()
     if found[0].ok:
-        found += sandbox_checks() + cocotb_checks() + synthesis_checks()
+        found += sandbox_checks() + fork_checks() + cocotb_checks() + synthesis_checks()
     return found + model_checks()
 
 
@@ -59,6 +59,19 @@ def sandbox_checks() -> list[Check]:
                                     "elaborated alone and judged by what Icarus compiled (no file access, no reach "
                                     "into the bench), but the machine's files are not hidden from the tools",
                   fix, required=False)]
+
+
+def fork_checks() -> list[Check]:
+    """Whether the patch search's schemata run their choices from one loaded simulation."""
+    from oracle.backend import simulator
+    from oracle.forking import module_state
+
+    folder, why = module_state(simulator("icarus").find())
+    if folder is not None:
+        return [Check("fork runs", True, f"a schema's choices run from one loaded simulation ({folder})")]
+    return [Check("fork runs", False, f"not available ({why}): a schema's choices run one simulator each "
+                                      "(same verdicts, 2-3x slower patch search)",
+                  "sudo apt-get install gcc" if "compiler" in why else "", required=False)]
 
 
 def synthesis_checks() -> list[Check]:

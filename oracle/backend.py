@@ -56,6 +56,13 @@ class Simulator(Protocol):
         (:mod:`oracle.variants`); None when it cannot be done."""
         ...
 
+    def fork_plan(self, tools: Toolchain, image: bytes, marker: int, function: str, module: str,
+                  path: str) -> tuple[bytes, tuple[str, ...]] | None:
+        """How to run every choice of a schema from one loaded image (:mod:`oracle.forking`):
+        the image to write at ``path`` and the command line running it, with the fork module
+        found in the folder ``module``; None when this simulator cannot."""
+        ...
+
     def alone_problems(self, output: str, image: Path, files: Mapping[str, str],
                        bench_names: frozenset[str] = ...) -> list[CompileError]: ...
 

@@ -26,6 +26,8 @@ from typing import IO, Any
 from . import sandbox, scratch  # noqa: F401 - scratch first: its folder is removed after the runners stop
 from .cocotb import Cocotb, find_cocotb
 from .errors import OracleError
+from .forking import INSIDE as FORK_INSIDE
+from .forking import module_folder
 from .process import inherited_memory_note
 from .toolchain import Toolchain
 from .verdict import Verdict
@@ -114,9 +116,13 @@ class RunnerClient:
             binds = [(p, f"/anvil/site{i}") for i, p in enumerate(self.cocotb.paths)] \
                 if self.cocotb is not None and sandboxed else []
             cocotb = self.cocotb.moved(binds) if self.cocotb is not None else None
+            fork = module_folder(self.tools)
+            if fork is not None and sandboxed:
+                binds.append((str(fork), FORK_INSIDE))
+            fork_seen = (FORK_INSIDE if sandboxed else str(fork)) if fork is not None else None
             launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.folders,
                                     root_name=f"anvil-runs-{run_tag()}-{secrets.token_hex(4)}", host_tmp=self.host_tmp,
-                                    config_for=lambda root: self._config(root, cocotb), binds=binds)
+                                    config_for=lambda root: self._config(root, cocotb, fork_seen), binds=binds)
             process = subprocess.Popen(list(launch.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env or None,
                                        start_new_session=True)
@@ -160,10 +166,10 @@ class RunnerClient:
             if entry is not None and entry[1] is not None:
                 _fail(entry, died)
 
-    def _config(self, root: str, cocotb: Cocotb | None) -> str:
+    def _config(self, root: str, cocotb: Cocotb | None, fork_module: str | None) -> str:
         probe_paths = ["/etc/passwd", os.getcwd(), "/proc/self/mountinfo"]
         return json.dumps({"tools": self.tools.to_wire(), "root": root, "memory_bytes": self.memory_bytes,
-                           "probe_paths": probe_paths,
+                           "probe_paths": probe_paths, "fork_module": fork_module,
                            "cocotb": cocotb.to_wire() if cocotb is not None else None})
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .alone import alone_problems
 from .errors import SimulatorNotFound
+from .forking import MODULE, fork_image
 from .scratch import mkdtemp
 from .simlog import parse_compile_errors
 from .toolchain import Toolchain
@@ -337,6 +338,14 @@ class Icarus:
 
     def select(self, image: bytes, marker: int, choice: int) -> bytes | None:
         return select_choice(image, marker, choice)
+
+    def fork_plan(self, tools: Toolchain, image: bytes, marker: int, function: str, module: str,
+                  path: str) -> tuple[bytes, tuple[str, ...]] | None:
+        forked = fork_image(image, marker, function)
+        if forked is None:
+            return None
+        vvp, *rest = run_argv(tools_of(tools), path)
+        return forked, (vvp, "-M", module, "-m", MODULE, *rest)
 
     def alone_problems(self, output: str, image: Path, files: Mapping[str, str],
                        bench_names: frozenset[str] = frozenset()) -> list[CompileError]:

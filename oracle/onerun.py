@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from . import cocotb as cocotb_bench
+from . import forking
 from .alone import ELABORATION, neutral_top
 from .backend import Simulator
 from .compiling import ALONE, ALONE_IMAGE, BENCH, Compilers, Plan
@@ -46,6 +48,8 @@ class Host(Protocol):
     token: str  # in the neutral top's names
     alone_conf: str  # the compiler's configuration for the design alone
     cocotb: cocotb_bench.Cocotb | None
+    fork_module: str | None  # the folder of the fork module (:mod:`oracle.forking`), if built
+    forked: int  # choices of schemata run by it so far
 
     def bench_files(self, bench: BenchMessage) -> tuple[str, bytes]: ...
 
@@ -242,8 +246,11 @@ class OneRun:
             return Verdict(Status.ERROR, simulator=self.version, reason="variants are not run with cocotb benches")
         data = image.read_bytes()
         each = max(0.2, self.left())
-        verdicts = []
-        for choice in range(1, self.request.variants + 1):
+        choices = range(1, self.request.variants + 1)
+        verdicts = await self._forked(data, choices, each) if self.runner.fork_module else {}
+        for choice in choices:
+            if choice in verdicts:
+                continue
             chosen = self.sim.select(data, self.request.marker, choice)
             if chosen is None:
                 return Verdict(Status.ERROR, simulator=self.version,
@@ -252,12 +259,47 @@ class OneRun:
             path.write_bytes(chosen)
             self.deadline = time.monotonic() + each
             try:
-                verdicts.append(await self._simulate(path, f"sim{choice}"))
+                verdicts[choice] = await self._simulate(path, f"sim{choice}")
             finally:
                 path.unlink(missing_ok=True)
                 shutil.rmtree(self.workdir / f"sim{choice}", ignore_errors=True)
-        self.variant_verdicts = verdicts
-        return Verdict(Status.PASS, simulator=self.version, reason=f"{len(verdicts)} variants run")
+        self.variant_verdicts = [verdicts[c] for c in choices]
+        return Verdict(Status.PASS, simulator=self.version, reason=f"{len(choices)} variants run")
+
+    async def _forked(self, data: bytes, choices: range, each: float) -> dict[int, Verdict]:
+        """The choices run from one loaded image (:mod:`oracle.forking`), each under its own
+        deadline of ``each`` seconds; a choice missing from the answer (its output or waveform
+        too large, the fork failed) is left to be run on its own."""
+        module = self.runner.fork_module
+        folder = self.workdir / "forks"
+        folder.mkdir()
+        path = folder / "schema.image"
+        function = f"$anvil_choice_{self.runner.token}"
+        plan = self.sim.fork_plan(self.tools, data, self.request.marker, function, module or "", str(path))
+        if plan is None:
+            return {}
+        image, argv = plan
+        path.write_bytes(image)
+        for choice in choices:
+            self._sim_dir(f"forks/sim{choice}")
+        env = dict(self.env, ANVIL_FORK=forking.spec(function, len(choices), each, str(folder)))
+        limits = Limits(timeout_s=each * len(choices) + 1.0, memory_bytes=self.runner.memory_bytes)
+        parent = await run_bounded(argv, cwd=folder, limits=limits, env=env)
+        results = folder / "forks"
+        outcomes = forking.read_outcomes(results.read_text() if results.is_file() else "")
+        verdicts: dict[int, Verdict] = {}
+        for choice, outcome in outcomes.items():
+            if choice not in choices or outcome.how not in ("exit", "signal", "timeout") \
+                    or (outcome.how == "signal" and outcome.code == signal.SIGXFSZ):
+                continue
+            capture = forking.capture(parent.output, folder / f"out{choice}", Limits())
+            ran = ProcessResult(None if outcome.how == "timeout" else outcome.returncode, capture.text(),
+                                capture.total, outcome.how == "timeout", 0.0)
+            self.deadline = time.monotonic()
+            verdicts[choice] = await self._judged(ran, folder / f"sim{choice}")
+        shutil.rmtree(folder, ignore_errors=True)
+        self.runner.forked += len(verdicts)
+        return verdicts
 
     def _sim_dir(self, name: str = "sim") -> Path:
         """The simulation's working directory: the bench's data files at their places."""
@@ -280,6 +322,11 @@ class OneRun:
             argv, env = cocotb_bench.plan(cocotb, vvp=self.tools.program("vvp"), image=str(image),
                                           module=bench.test_module or "", top=request.top or "", cwd=str(simdir))
         ran = await run_bounded(argv, cwd=simdir, limits=self.limits(), env=env)
+        return await self._judged(ran, simdir)
+
+    async def _judged(self, ran: ProcessResult, simdir: Path) -> Verdict:
+        """The verdict on a simulation that ran in ``simdir``."""
+        request, bench, cocotb = self.request, self.bench, self.runner.cocotb
         if ran.timed_out:
             return Verdict(Status.TIMEOUT, simulator=self.version, log_tail=ran.output[-2000:],
                            reason=f"simulation did not finish within {self.timeout:g} s and was killed")

@@ -99,7 +99,7 @@ async def _group_gone(pgid: int, limit_s: float = 2.0) -> None:
         await asyncio.sleep(0.005)
 
 
-class _Capture:
+class Capture:
     """Head and tail of a byte stream."""
 
     def __init__(self, limits: Limits) -> None:
@@ -155,7 +155,7 @@ class Child:
             stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE if on_data else subprocess.STDOUT)
         _apply_limits(self.proc.pid, limits)
-        self.capture = _Capture(limits)
+        self.capture = Capture(limits)
         self.pid_fd = os.pidfd_open(self.proc.pid)
         self._exited = self.loop.create_future()
         self._streams: dict[int, asyncio.Future[None]] = {}

@@ -11,7 +11,8 @@ be, see :mod:`oracle.sandbox`), it reads requests as JSON lines on stdin and ans
   "interface", "exact", "expected_samples", "timeout", "limit", "agreement", "compile_only"}``:
   answered with ``{"id", "verdict"}`` (:mod:`oracle.onerun` says what a run does);
 - ``{"op": "cancel", "id"}``: the run's processes are killed; answered ``{"id", "cancelled"}``;
-- ``{"op": "status"}``: ``{"status": {"jobs", "files", "pid"}}`` (what is still running or on disk).
+- ``{"op": "status"}``: ``{"status": {"jobs", "files", "pid", "forked"}}`` (what is still running or on
+  disk; how many choices of schemata ran from one loaded image, :mod:`oracle.forking`).
 
 Each run has one deadline and one run directory (removed afterwards). At end of input every job
 is killed and the root removed.
@@ -58,6 +59,9 @@ class Runner:
         self.bench_cache: dict[str, tuple[str, bytes]] = {}
         self.jobs: dict[int, asyncio.Task[None]] = {}
         self.probe_paths: list[str] = []
+        #: the folder of the fork module (:mod:`oracle.forking`), when it was built
+        self.fork_module: str | None = None
+        self.forked = 0
         self.out = sys.stdout.buffer
         self.count = 0
         self.screens = ScreenPool(_screen_request, memory_bytes)
@@ -91,7 +95,8 @@ class Runner:
         elif op == "status":  # run directories still on disk, runs still going
             files = sum(1 for p in self.root.iterdir() if p.name.startswith("run")) if self.root.is_dir() else 0
             self.send({"id": message.get("id"), "status": {"jobs": len(self.jobs), "files": files,
-                                                           "pid": os.getpid(), "root": str(self.root)}})
+                                                           "pid": os.getpid(), "root": str(self.root),
+                                                           "forked": self.forked}})
 
     async def _answer(self, rid: int, request: RunRequest) -> None:
         try:
@@ -242,6 +247,7 @@ def main() -> int:
     runner = Runner(tools, root, int(config.get("memory_bytes", Limits().memory_bytes)),
                     cocotb_bench.Cocotb.from_wire(config.get("cocotb")))
     runner.probe_paths = list(config.get("probe_paths", ()))
+    runner.fork_module = config.get("fork_module")
     runner.screens.prestart(2)
     try:
         asyncio.run(serve(runner))

@@ -1,0 +1,172 @@
+"""A schema's choices run by forking one loaded simulation (Icarus), not by starting one each.
+
+Starting vvp and loading an image costs more than a small bench's whole simulation (5-8 ms of a
+6-9 ms run here). The VPI module built from ``forkrun.c`` loads the schema's image once and, at
+the start of simulation, before any process has run, forks one child per choice; each child
+sets the choice and simulates exactly as a fresh vvp given that choice would (its output, exit
+code, waveform and data files its own), under its own deadline.
+
+How the choice reaches the design: the schema's selector is initialised by a thread that pushes
+the marker (:mod:`oracle.variants`). For a forked run, :func:`fork_image` makes that thread call
+a system function of the module instead, named at random per runner (no design can name it),
+which returns the child's choice. So the selector gets its value from the same thread at the same
+moment as in a run of its own, and every process sensitive to it sees the same event.
+
+The module is built here, on the host, once per Icarus installation and source (``gcc``, with
+the headers Icarus installs), into a cache folder shown read-only in the sandbox. Without a C
+compiler or the headers, choices are run one vvp each, as before (slower, same verdicts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .process import Capture, Limits
+from .toolchain import Toolchain
+
+log = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("forkrun.c")
+MODULE = "anvil_fork"  # vvp -m anvil_fork
+#: where a sandboxed runner sees the module's folder
+INSIDE = "/anvil/vpi"
+#: a child writing more output than this (or a waveform larger) is run again on its own
+MAX_OUTPUT = 8 << 20
+
+_built: dict[str, Path | None] = {}
+_problems: dict[str, str] = {}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "anvil" / "vpi"
+
+
+def module_folder(tools: Toolchain) -> Path | None:
+    """The folder holding ``anvil_fork.vpi`` for this Icarus, built on first use; None when it
+    cannot be built here (said once in the log) or ``ANVIL_FORK_RUNS=0``."""
+    return module_state(tools)[0]
+
+
+def module_state(tools: Toolchain) -> tuple[Path | None, str]:
+    """(:func:`module_folder`, why there is none: "" when there is)."""
+    if tools.simulator != "icarus":
+        return None, f"{tools.simulator} is not Icarus"
+    if os.environ.get("ANVIL_FORK_RUNS", "1") == "0":
+        return None, "ANVIL_FORK_RUNS=0"
+    vvp = tools.program("vvp")
+    key = hashlib.sha256(SOURCE.read_bytes() + f"\0{tools.version}\0{os.path.realpath(vvp)}".encode()).hexdigest()[:20]
+    if key not in _built:
+        folder: Path | None = cache_dir() / key
+        assert folder is not None
+        if not (folder / f"{MODULE}.vpi").is_file():
+            try:
+                problem = _build(vvp, folder)
+            except OSError as exc:  # the cache folder cannot be written
+                problem = f"cannot write {folder}: {exc}"
+            if problem:
+                log.info("choices of a schema run one simulator each (the fork module was not built: %s)", problem)
+                _problems[key], folder = problem, None
+        _built[key] = folder
+    return _built[key], _problems.get(key, "")
+
+
+def _build(vvp: str, folder: Path) -> str:
+    """Compile the module into ``folder`` (atomically); a reason when it could not."""
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        return "no C compiler (gcc)"
+    include = _include_dir(vvp)
+    if include is None:
+        return "Icarus's VPI header vpi_user.h was not found"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+        out = Path(tmp) / f"{MODULE}.vpi"
+        try:
+            done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-I", str(include), "-o", str(out),
+                                   str(SOURCE)], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{compiler}: {exc}"
+        if done.returncode != 0 or not out.is_file():
+            return f"{compiler} failed: {(done.stderr or done.stdout).strip()[:300]}"
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process built it first
+            if not (folder / f"{MODULE}.vpi").is_file():
+                return f"cannot write {folder}"
+        else:
+            os.chmod(folder, 0o755)
+            os.mkdir(tmp)  # for TemporaryDirectory's cleanup
+    return ""
+
+
+def _include_dir(vvp: str) -> Path | None:
+    prefix = Path(os.path.realpath(vvp)).parent.parent
+    for candidate in (prefix / "include" / "iverilog", prefix / "include", Path("/usr/include/iverilog")):
+        if (candidate / "vpi_user.h").is_file():
+            return candidate
+    return None
+
+
+def fork_image(image: bytes, marker: int, function: str) -> bytes | None:
+    """The image with each selector initialised by calling ``function`` (the fork module's: the
+    child's choice) instead of pushing the marker; None when the marker is not where Icarus puts
+    a constant initial value (an init thread pushing a 32-bit immediate)."""
+    init = re.compile(rb"^(\s*)%pushi/vec4 " + str(marker).encode() + rb", 0, 32;$", re.MULTILINE)
+    out, count = init.subn(rb"\1%vpi_func 0 0 " + b'"' + function.encode() + b'" 32 {0 0 0};', image)
+    if count == 0 or str(marker).encode() in out:
+        return None
+    return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one forked child: ``exit`` (with its code), ``signal`` (with the signal),
+    ``timeout``; anything else is run again on its own."""
+
+    how: str
+    code: int = 0
+
+    @property
+    def returncode(self) -> int:
+        return -self.code if self.how == "signal" else self.code
+
+
+def read_outcomes(text: str) -> dict[int, Outcome]:
+    outcomes: dict[int, Outcome] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].isdigit():
+            code = int(parts[2]) if parts[1] in ("exit", "signal") and len(parts) > 2 else 0
+            outcomes[int(parts[0])] = Outcome(parts[1], code)
+    return outcomes
+
+
+def capture(prefix: str, output: Path, limits: Limits) -> Capture:
+    """A child's output as a run of its own would have captured it: what the parent printed
+    before forking (its load-time messages), then what the child printed."""
+    kept = Capture(limits)
+    kept.add(prefix.encode("utf-8", errors="surrogateescape"))
+    try:
+        with output.open("rb") as stream:
+            while chunk := stream.read(1 << 16):
+                kept.add(chunk)
+    except OSError:
+        pass
+    return kept
+
+
+def spec(function: str, choices: int, deadline_s: float, folder: str) -> str:
+    """The ``ANVIL_FORK`` value the module reads."""
+    return f"{function} {choices} {max(1, int(deadline_s * 1000))} {folder} {MAX_OUTPUT}"
+
+
+__all__ = ["INSIDE", "MAX_OUTPUT", "MODULE", "Outcome", "capture", "fork_image", "module_folder", "module_state",
+           "read_outcomes", "spec"]
