@@ -14,6 +14,7 @@ command -v nvim >/dev/null || missing+=(neovim)
 command -v yosys >/dev/null || missing+=(yosys)  # synthesis after simulation (--synth)
 command -v verilator >/dev/null || missing+=(verilator)  # lint, a second opinion
 command -v unzip >/dev/null || missing+=(unzip)
+command -v gcc >/dev/null || missing+=(gcc)  # builds the fork module that speeds up the patch search (oracle/forking.py)
 if [ "${ANVIL_SKIP_NODE:-0}" != 1 ]; then
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)

@@ -159,8 +159,14 @@ class Templates(BlockTemplates):
         for token in self._identifier_tokens(node):
             name = token.valueText
             start, end = self.token_span(token)
+            procedural = a.kind in ("blocking", "nonblocking")
+            # written by another block or assignment (a net may have several drivers, a variable not)
+            elsewhere = {t for b in self.s.assignments if b.module == a.module and b.kind != "declaration"
+                         and (b.block is None or b.block is not a.block) for t in b.targets}
             for other in same_width(self.s, name, a.module)[:MAX_SWAPS]:
-                if other.direction == "input":
+                if other.direction == "input" or (procedural and not other.variable) or (
+                        other.variable and other.name in elsewhere):
+                    # the oracle rejects a net written by procedural code, a variable of two writers
                     continue
                 yield self.edit(start, end, other.name, "assign another variable", f"{name} -> {other.name}", score)
             break  # the base name only
@@ -199,7 +205,8 @@ class Templates(BlockTemplates):
         for n in walk_nodes(self.ps, node):
             if n.kind in (K.UnaryBitwiseNotExpression, K.UnaryLogicalNotExpression):
                 yield self.replace_node(n, self.s.snippet(n.operand), "remove inversion", score * 0.9)
-            elif n.kind in (K.IdentifierName, K.IdentifierSelectName) and n is not node:
+            elif n.kind in (K.IdentifierName, K.IdentifierSelectName) and n is not node \
+                    and not _unary_operand(n):  # Icarus takes no ~~b or !~b: an operand is a primary
                 yield self.replace_node(n, f"~{self.s.snippet(n)}", "add inversion", score * 0.5)
 
     def ternaries(self, node: Any, score: float) -> Iterator[Edit]:
@@ -398,6 +405,11 @@ def candidate_edits(source: Source, weights: dict[str, float], *, verdict: Verdi
         seen.add(span)
         unique.append(e)
     return unique
+
+
+def _unary_operand(node: Any) -> bool:
+    parent = getattr(node, "parent", None)
+    return parent is not None and parent.kind.name.startswith("Unary")
 
 
 __all__ = ["Edit", "Templates", "apply", "candidate_edits"]

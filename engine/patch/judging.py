@@ -1,18 +1,21 @@
 """Judging a node's edits: one compilation for many (a schema, :mod:`.schema`), one each for the rest.
 
 Every verdict a schema gives is what the oracle gives the edited design alone (the tests hold the
-two paths side by side); the search still judges again, one compilation each, every child it keeps
-or that passes (:meth:`EditJudge.confirm`), so what it returns and explains is the ordinary
-oracle's verdict, with the screen's hints and the lines that drive each output.
+two paths side by side); the search still judges again, one compilation each, every child that
+passes, that it expands or that it returns (:meth:`engine.patch.search.PatchSearch.confirm`), so
+what it returns and explains is the ordinary oracle's verdict, with the screen's hints and the
+lines that drive each output.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from oracle import Oracle, Selector, SourceText, Status, Verdict
+from oracle import CompileError, Oracle, Selector, SourceText, Status, Verdict
 
 from ..problem import Problem
 from .edit import Edit
@@ -43,10 +46,14 @@ class EditJudge:
         self.runs = 0  # simulations run by schemata
         self.schemata = 0
         self.failed = 0  # schemata that could not run (their edits were judged one by one)
+        #: edits judged one by one, by why: few (a batch too small for a schema), unplaced (no
+        #: anchor), failed (their schema could not run)
+        self.alone: Counter[str] = Counter()
 
     async def many(self, source: Source | None, pairs: Sequence[tuple[Edit, str]]) -> list[Judged]:
         """The verdict of each (edit, edited text), in order."""
         if source is None or len(pairs) < MIN_SCHEMA or self.problem.bench.cocotb:
+            self.alone["few"] += len(pairs)
             return [Judged(v, True) for v in await asyncio.gather(*(self.single(t) for _, t in pairs))]
         index = {id(e): i for i, (e, _) in enumerate(pairs)}
         out: list[Judged | None] = [None] * len(pairs)
@@ -57,7 +64,8 @@ class EditJudge:
             rest, placed = [e for e, _ in pairs], []
         groups = _split(placed, max(1, self.oracle.workers), PER_SCHEMA)
 
-        async def alone(e: Edit) -> None:
+        async def alone(e: Edit, why: str) -> None:
+            self.alone[why] += 1
             i = index[id(e)]
             out[i] = Judged(await self.single(pairs[i][1]), True)
 
@@ -65,7 +73,7 @@ class EditJudge:
             selector = Selector.fresh()
             built, left = build(source, group, selector)
             if built is None:
-                await asyncio.gather(*(alone(e) for e in group))
+                await asyncio.gather(*(alone(e, "unplaced") for e in group))
                 return
             self.schemata += 1
             result = await self.oracle.simulate_variants(
@@ -76,21 +84,31 @@ class EditJudge:
                 self.runs += len(result)
                 for e, v in zip(built.edits, result):
                     out[index[id(e)]] = Judged(v, False)
-                await asyncio.gather(*(alone(e) for e in left))
+                await asyncio.gather(*(alone(e, "unplaced") for e in left))
                 return
             self.failed += 1
-            blamed = {k for err in result.compile_errors if err.line for k in built.choices_at(err.line)}
+            blamed = {k for err in result.compile_errors for line in _lines(err) for k in built.choices_at(line)}
             if retry and result.status is Status.COMPILE_ERROR and blamed:
                 culprits = [built.edits[k - 1] for k in sorted(blamed)]
                 others = [e for e in group if all(e is not c for c in culprits)]
-                await asyncio.gather(*(alone(e) for e in culprits), schema(others, retry=False) if others
+                await asyncio.gather(*(alone(e, "failed") for e in culprits), schema(others, retry=False) if others
                                      else asyncio.sleep(0))
                 return
-            await asyncio.gather(*(alone(e) for e in group))
+            await asyncio.gather(*(alone(e, "failed") for e in group))
 
-        await asyncio.gather(*(schema(g) for g in groups), *(alone(e) for e in rest))
+        await asyncio.gather(*(schema(g) for g in groups), *(alone(e, "unplaced") for e in rest))
         assert all(j is not None for j in out)
         return [j for j in out if j is not None]
+
+
+_LINES = re.compile(r"\blines? (\d+)(?: and (\d+))?")
+
+
+def _lines(error: CompileError) -> set[int]:
+    """The lines an error is about: its own, and those its message names ("written by two always
+    blocks (lines 18 and 34)": either may be a variant's)."""
+    named = {int(n) for m in _LINES.finditer(error.message) for n in m.groups() if n}
+    return named | ({error.line} if error.line else set())
 
 
 def _split(edits: list[Edit], workers: int, size: int) -> list[list[Edit]]:

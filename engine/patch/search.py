@@ -16,7 +16,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oracle import Oracle, SourceText, Status, Verdict
 
@@ -25,7 +25,7 @@ from ..problem import Problem, has_clock
 from .edits import Edit, apply, candidate_edits
 from .fitness import Fitness, fitness, improves, weights
 from .fixes import fixes
-from .judging import PER_SCHEMA, EditJudge
+from .judging import PER_SCHEMA, EditJudge, Judged
 from .source import Source, parse
 
 
@@ -90,6 +90,7 @@ class _Node:
     text: str = field(compare=False)
     verdict: Verdict = field(compare=False)
     edits: tuple[Edit, ...] = field(compare=False, default=())
+    exact: bool = field(compare=False, default=True)  # False: a schema's verdict, without hints and drivers
 
 
 
@@ -131,20 +132,26 @@ class PatchSearch:
             return [], None
         return candidate_edits(source, weights(v), verdict=v), source if self.budget.schemata else None
 
-    async def judge_batch(self, source: Source | None, batch: list[tuple[Edit, str]], node: _Node) -> list[Verdict]:
-        """Each edit's verdict; a schema's verdict that would change the search (a pass, a child
-        kept or, at the root, an equal one) is judged again alone, and that verdict is used."""
+    async def judge_batch(self, source: Source | None, batch: list[tuple[Edit, str]]) -> list[Judged]:
+        """Each edit's verdict; a schema's verdict that passes is judged again alone, and that
+        verdict is used (the rest are judged alone when the search expands them or returns them,
+        :meth:`confirm`)."""
         judged = await self.batch.many(source, batch)
         self.judged += self.batch.runs
         self.by_schema += self.batch.runs
         self.batch.runs = 0
-        again = [i for i, j in enumerate(judged) if not j.exact and (
-            j.verdict.passed or improves(j.verdict, node.verdict, sequential=self.sequential)
-            or self.fit(j.verdict) == _neg(node.priority) and j.verdict.status is node.verdict.status)]
-        verdicts = [j.verdict for j in judged]
+        again = [i for i, j in enumerate(judged) if not j.exact and j.verdict.passed]
         for i, v in zip(again, await asyncio.gather(*(self.judge(batch[i][1]) for i in again))):
-            verdicts[i] = v
-        return verdicts
+            judged[i] = Judged(v, True)
+        return judged
+
+    async def confirm(self, node: _Node) -> _Node:
+        """The node with the oracle's own verdict on its text (the screen's hints and the lines
+        that drive each output, which a schema's verdict lacks); every verdict a schema gives is
+        the one the oracle gives alone in all else (tests/engine/test_schema_exact.py)."""
+        if node.exact:
+            return node
+        return replace(node, verdict=await self.judge(node.text), exact=True)
 
     async def run(self, code: str, verdict: Verdict | None = None, *, parent_name: str = "candidate.sv") -> PatchReport:
         """Search from ``code`` (its ``verdict`` is judged again with agreement figures if it
@@ -163,9 +170,11 @@ class PatchSearch:
         best: _Node | None = None
         workers = max(1, self.oracle.workers)
 
-        def report() -> PatchReport:
+        async def report() -> PatchReport:
+            nonlocal best
             patched = None
             if best is not None:
+                best = await self.confirm(best)
                 patched = Patched(best.text, best.verdict, best.edits, unified_diff(code, best.text, parent_name))
             return PatchReport(patched, self.judged, self.tried, round(time.monotonic() - start, 3), root_fit,
                                self.by_schema, self.batch.schemata)
@@ -174,6 +183,7 @@ class PatchSearch:
             node = heapq.heappop(frontier)
             if len(node.edits) >= self.budget.depth:
                 continue
+            node = await self.confirm(node)
             node_fit = _neg(node.priority)
             share = self.budget.simulations * (0.6 if node is root else 0.2)
             edits, source = self.edits_for(node)
@@ -195,15 +205,16 @@ class PatchSearch:
                 self.tried += len(batch)
                 remaining = deadline - time.monotonic()
                 try:
-                    verdicts = await asyncio.wait_for(self.judge_batch(source, batch, node), max(0.1, remaining))
+                    judged = await asyncio.wait_for(self.judge_batch(source, batch), max(0.1, remaining))
                 except TimeoutError:
                     break
-                for (edit, text), v in zip(batch, verdicts):
+                for (edit, text), j in zip(batch, judged):
+                    v = j.verdict
                     child_fit = self.fit(v)
-                    child = _Node(_neg(child_fit), next(order), text, v, node.edits + (edit,))
+                    child = _Node(_neg(child_fit), next(order), text, v, node.edits + (edit,), j.exact)
                     if v.passed:
                         best = child
-                        return report()
+                        return await report()
                     if improves(v, node.verdict, sequential=self.sequential):
                         kept.append(child)
                         if best is None or child_fit > _neg(best.priority):
@@ -226,8 +237,8 @@ class PatchSearch:
                 # expanded next
                 child = flipped[0]
                 first = tuple(-math.inf for _ in node.priority)
-                heapq.heappush(frontier, _Node(first, next(order), child.text, child.verdict, child.edits))
-        return report()
+                heapq.heappush(frontier, replace(child, priority=first, order=next(order)))
+        return await report()
 
 
 def complements(verdict: Verdict, share: float = 0.9) -> bool:

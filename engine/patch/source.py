@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from oracle.syntax import names_in
@@ -56,6 +56,7 @@ class Signal:
     direction: str | None  # "input" | "output" | "inout" | None for internal signals
     module: str = ""
     array: bool = False  # declared with unpacked dimensions (``x[i]`` is then a word, not a bit)
+    variable: bool = False  # a variable (reg, logic, integer, bit): procedural code may write it, not a net
 
     @property
     def scalar(self) -> bool:
@@ -135,6 +136,9 @@ def children(node: Any) -> Iterator[Any]:
             yield child
 
 
+_VARIABLE = re.compile(r"\s*(var\b|reg\b|logic\b|bit\b|integer\b|int\b|byte\b|shortint\b|longint\b)")
+
+
 def _collect(ps: Any, source: Source) -> None:
     K = ps.syntax.SyntaxKind
     procedural = {K.NonblockingAssignmentExpression: "nonblocking", K.AssignmentExpression: "blocking",
@@ -152,10 +156,14 @@ def _collect(ps: Any, source: Source) -> None:
 
     current = {"module": ""}
 
-    def add_signal(declarator: Any, width: str, direction: str | None) -> None:
+    def add_signal(declarator: Any, width: str, direction: str | None, type_node: Any = None) -> None:
         module, name = current["module"], declarator.name.valueText
-        signal = Signal(name, width, direction, module, array=len(declarator.dimensions) > 0)
-        source.module_signals.setdefault(module, {}).setdefault(name, signal)
+        variable = type_node is not None and _VARIABLE.match(source.snippet(type_node)) is not None
+        signal = Signal(name, width, direction, module, array=len(declarator.dimensions) > 0, variable=variable)
+        known = source.module_signals.setdefault(module, {})
+        if name in known and variable:  # ``output q; reg q;``: a port that is a variable
+            known[name] = replace(known[name], variable=True)
+        known.setdefault(name, signal)
 
     def assignment(node: Any, start: int, end: int, line: int, kind: str, targets: set[str], reads: set[str],
                    controls: set[str], block: Any, conditions: list[Any]) -> None:
@@ -169,19 +177,21 @@ def _collect(ps: Any, source: Source) -> None:
         if kind == K.ImplicitAnsiPort:
             header = node.header
             direction = str(header.direction.valueText) if getattr(header, "direction", None) else None
-            add_signal(node.declarator, width_of(getattr(header, "dataType", None)), direction)
+            add_signal(node.declarator, width_of(getattr(header, "dataType", None)), direction,
+                       getattr(header, "dataType", None))
         elif kind == K.PortDeclaration:
             direction = node.header.direction.valueText if getattr(node.header, "direction", None) else None
             for decl in node.declarators:
                 if not isinstance(decl, ps.parsing.Token):
-                    add_signal(decl, width_of(getattr(node.header, "dataType", None)), direction)
+                    add_signal(decl, width_of(getattr(node.header, "dataType", None)), direction,
+                               getattr(node.header, "dataType", None))
         elif kind in (K.NetDeclaration, K.DataDeclaration):
             width = width_of(node.type)
             for decl in node.declarators:
                 if isinstance(decl, ps.parsing.Token):
                     continue
                 name = decl.name.valueText
-                add_signal(decl, width, None)
+                add_signal(decl, width, None, node.type if kind == K.DataDeclaration else None)
                 if decl.initializer is not None and block is None:
                     start, end = source.span(decl)
                     assignment(decl, start, end, source.line_of(start), "declaration", {name},
