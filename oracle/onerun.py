@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import signal
 import time
@@ -175,9 +176,17 @@ class OneRun:
             {"text": pp.decode("utf-8", errors="replace"), "files": self.files, "top": request.top,
              "interface": [p.to_list() for p in request.interface] if request.interface else None,
              "exact": request.exact, "reference_ports": bench.reference_ports, "bench_names": list(bench.bench_names),
-             "reference_module": bench.reference_module},
+             "reference_module": bench.reference_module, "selector": self._selector(pp)},
             max(0.2, self.left()))
         return replace(outcome, simulator=self.version) if isinstance(outcome, Verdict) else outcome
+
+    def _selector(self, pp: bytes) -> str | None:
+        """A schema's selector: the variable declared with the request's marker as its value."""
+        if not self.request.variants:
+            return None
+        marker = str(self.request.marker).encode()
+        m = re.search(rb"\breg \[31:0\] ([A-Za-z_][A-Za-z0-9_]*) = 32'd" + marker + rb";", pp)
+        return m.group(1).decode() if m else None
 
     async def _report(self) -> ScreenReport | Verdict:
         if self.screen_task is None:

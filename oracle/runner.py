@@ -158,7 +158,7 @@ def _screen_request(request: dict[str, Any]) -> dict[str, Any]:
     return screen(request["text"], files=request["files"], top=request["top"], interface=request.get("interface"),
                   exact=request.get("exact", True),
                   reference_ports=request.get("reference_ports"), bench_names=frozenset(request.get("bench_names", ())),
-                  reference_module=request.get("reference_module")).to_dict()
+                  reference_module=request.get("reference_module"), selector=request.get("selector")).to_dict()
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -116,13 +116,15 @@ def screen(pp_text: str, *, files: Mapping[str, str], top: str,
            exact: bool = True,
            reference_ports: Mapping[str, str] | None = None,
            bench_names: frozenset[str] = frozenset(),
-           reference_module: str | None = None) -> ScreenReport:
+           reference_module: str | None = None,
+           selector: str | None = None) -> ScreenReport:
     """Judge the preprocessed design text; see the module docstring for what is rejected.
 
     ``interface``: (name, direction, width) the top module must have (``exact`` False: only
     the names are required, as a bench connects them); ``reference_ports``:
     port directions of the reference model; ``bench_names``: every identifier of the bench's
-    files."""
+    files; ``selector``: a schema's selector (:mod:`oracle.variants`), whose guarded copies of a
+    block are not two writers (:mod:`oracle.races`)."""
     ps = pyslang()
     text, lines, problems = split_markers(pp_text, files)
     report = ScreenReport(problems=problems)
@@ -152,7 +154,7 @@ def screen(pp_text: str, *, files: Mapping[str, str], top: str,
     _SyntaxChecks(ps, reject, top=top, bench_names=bench_names, reference_module=reference_module).run(tree)
     if syntax_ok:
         _semantic_checks(ps, tree, sm, engine, where, reject, report, top=top, interface=interface,
-                         exact=exact, reference_ports=reference_ports)
+                         exact=exact, reference_ports=reference_ports, selector=selector)
     report.problems = list(dict.fromkeys(report.problems))[:MAX_PROBLEMS]
     report.syntax_only = bool(report.problems) and all(p.message.startswith(SYNTAX) for p in report.problems)
     return report
@@ -308,7 +310,7 @@ def _kind_words(kind: Any) -> str:
 def _semantic_checks(ps: Any, tree: Any, sm: Any, engine: Any, where: Callable[[Any], tuple[str | None, int | None]],
                      reject: Callable[[Any, str], None], report: ScreenReport, *, top: str,
                      interface: Sequence[Sequence[Any]] | None, reference_ports: Mapping[str, str] | None,
-                     exact: bool = True) -> None:
+                     exact: bool = True, selector: str | None = None) -> None:
     compilation = ps.ast.Compilation()
     compilation.addSyntaxTree(tree)
     undeclared = {ps.Diags.UndeclaredIdentifier, ps.Diags.TypoIdentifier, ps.Diags.UnknownModule,
@@ -340,7 +342,7 @@ def _semantic_checks(ps: Any, tree: Any, sm: Any, engine: Any, where: Callable[[
                 reject(driver.sourceRange.start, f"input port '{port.name}' is driven inside the design; inputs "
                                                  "belong to the testbench")
                 break
-    races(ps, tree, analysis, tops[0], reject, lambda location: where(location)[1])
+    races(ps, tree, analysis, tops[0], reject, lambda location: where(location)[1], selector)
     top_file = where(tops[0].location)[0]
     report.drivers = _driver_lines(ps, tree, where, {p.name for p in ports if p.direction != In}, top_file)
 

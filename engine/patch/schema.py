@@ -13,8 +13,12 @@ continuous assignments to a part of a signal other than one bit of a vector) are
 compilation each, as before.
 
 In a block whose sensitivity is what it reads (``always_comb``, ``always @*``) an edit is placed
-only if it brings in no name the text it replaces lacks: a variant reading another signal would
-wake the block at other times in every run (found by the side-by-side test). An anchor may not
+in place only if the block names the same signals with it as without: a variant reading another
+signal would wake the block at other times in every run, one that drops a signal's last use would
+not wake at times it should (both found by the side-by-side test). In an
+``always @*`` block, such an edit is placed instead in a copy of the whole block guarded by its
+choice, while the block itself is guarded to run in every other choice (the oracle's race check
+knows these guards: no two of them run in one simulation). An anchor may not
 hold timing controls, waits, named blocks or declarations (each variant is a
 copy, so names would clash and time would pass differently). An anchor inside another sits in
 the outer one's default arm: one edit is on in a run, so the other arms hold the original text.
@@ -53,9 +57,13 @@ class Anchor:
     end: int
     header: int  # where its module's header ends (the selector is declared there)
     implicit: bool = False  # in a block whose sensitivity is what it reads
+    block: tuple[int, int] = (0, 0)  # the always block it is in (offsets)
     assign: bool = False  # a continuous assignment (its variants are drivers, see _Writer.drivers)
     target: str = ""  # a continuous assignment's target (a whole signal, or ``name[index]``)
     width: str = ""  # its declared range ("" for one bit)
+    #: a whole ``always @*`` block whose variants are guarded copies of it (see _Writer.copies):
+    #: the offsets of its statement, after the event control
+    body: tuple[int, int] | None = None
 
 
 def anchors(source: Source) -> list[Anchor]:
@@ -90,10 +98,14 @@ def anchors(source: Source) -> list[Anchor]:
             if member.kind not in always:
                 continue
             implicit = member.kind != K.AlwaysFFBlock and _implicit(ps, member)
+            body = _guardable(ps, member) if implicit else None
+            if body is not None:
+                start, end = source.span(member)
+                found.append(Anchor(start, end, header_end, implicit, block=(start, end), body=source.span(body)))
             for node in walk_nodes(ps, member.statement):
                 if isinstance(node, ps.syntax.StatementSyntax) and _movable(ps, node):
                     start, end = source.span(node)
-                    found.append(Anchor(start, end, header_end, implicit))
+                    found.append(Anchor(start, end, header_end, implicit, block=source.span(member)))
     return found
 
 
@@ -124,6 +136,25 @@ def _outside_brackets(text: str) -> str:
     return "".join(out)
 
 
+#: the guards of an ``always @*`` block with copies and of each copy (the oracle's race check
+#: reads them: oracle.races.guards)
+_UNLESS = "if (!({sel} >= 32'd{lo} && {sel} <= 32'd{hi}))"
+_ONLY = "if ({sel} == 32'd{k})"
+
+
+def _guardable(ps: Any, block: Any) -> Any:
+    """The statement of an ``always @*`` block that may be copied under a guard (see
+    _Writer.copies), or None. Not ``always_comb`` or ``always_latch``: Icarus runs those once at
+    time zero among the other processes (an ``always @*`` starts before all of them), so a copy
+    changes the order of that time's processes, and a design whose state at a time-zero edge
+    depends on that order got another verdict (found by the side-by-side test, Prob109)."""
+    K = ps.syntax.SyntaxKind
+    if block.kind == K.AlwaysBlock and block.statement.kind == K.TimingControlStatement:
+        body = block.statement.statement
+        return body if _movable(ps, body) else None
+    return None
+
+
 def _implicit(ps: Any, block: Any) -> bool:
     """Whether the block's sensitivity is what it reads (``always_comb``, ``always_latch``,
     ``always @*``): then a variant reading a name the original does not would wake it more often."""
@@ -145,8 +176,12 @@ def names_of(text: str) -> set[str]:
     return set(_NAME.findall(_BASED.sub(" ", text)))
 
 
-def _reads_nothing_new(text: str, e: Edit) -> bool:
-    return names_of(e.text) <= names_of(text[e.start:e.end])
+def _same_names(text: str, e: Edit, block: tuple[int, int]) -> bool:
+    """Whether the block holding ``e`` names the same signals with the edit as without: then its
+    implicit sensitivity is the same (a name brought in would wake it at other times; a name taken
+    out, its last use gone, would no longer wake it: a latch's ``p = a`` made ``p = '0``)."""
+    start, end = block
+    return names_of(text[start:e.start] + e.text + text[e.end:end]) == names_of(text[start:end])
 
 
 def _movable(ps: Any, statement: Any) -> bool:
@@ -174,9 +209,11 @@ def build(source: Source, edits: Sequence[Edit], selector: Selector) -> tuple[Sc
     held: dict[Anchor, list[Edit]] = {}
     rest: list[Edit] = []
     for e in edits:
-        holding = [a for a in spans if a.start <= e.start and e.end <= a.end]
-        if holding and any(a.implicit for a in holding) and not _reads_nothing_new(source.text, e):
-            holding = []  # in an implicitly sensitive block, a new name would change when it runs
+        holding = [a for a in spans if a.start <= e.start and e.end <= a.end and a.body is None]
+        if holding and holding[0].implicit and not _same_names(source.text, e, holding[0].block):
+            # in an implicitly sensitive block, another set of names would change when it runs:
+            # the block is copied instead, if it may be
+            holding = [a for a in spans if a.body is not None and a.body[0] <= e.start and e.end <= a.body[1]]
         if holding and holding[0].assign:
             a = holding[0]
             changed = source.text[a.start:e.start] + e.text + source.text[e.end:a.end]
@@ -203,7 +240,7 @@ class _Writer:
         self.pieces: list[str] = []
         self.line = 1
         self.order: list[Edit] = []
-        self.lines: list[tuple[int, int]] = []
+        self.lines: dict[int, tuple[int, int]] = {}
         self.nets = 0
 
     def emit(self, chunk: str) -> None:
@@ -218,7 +255,8 @@ class _Writer:
             self.emit(f"\n{self.selector.declaration()}\n")
             at = header
         self.region(at, len(self.text))
-        return Schema("".join(self.pieces), tuple(self.order), tuple(self.lines))
+        lines = tuple(self.lines[k] for k in range(1, len(self.order) + 1))
+        return Schema("".join(self.pieces), tuple(self.order), lines)
 
     def region(self, start: int, end: int) -> None:
         """The text from ``start`` to ``end`` with the outermost anchors in it written as cases."""
@@ -227,6 +265,8 @@ class _Writer:
             self.emit(self.text[at:a.start])
             if a.assign:
                 self.drivers(a)
+            elif a.body is not None:
+                self.copies(a)
             else:
                 self.anchor(a)
             at = a.end
@@ -253,12 +293,38 @@ class _Writer:
             k = len(self.order)
             changed = original[:e.start - a.start] + e.text + original[e.end - a.start:]
             _, value = _split_assign(changed) or ("", "")
-            self.lines.append((self.line, self.line))
+            self.lines[k] = (self.line, self.line)
             self.emit(f"assign {net} = ({name} == 32'd{k}) ? ({value}) : 'z;\n")
         _, value = _split_assign(original) or ("", "")
         hi = len(self.order)
         self.emit(f"assign {net} = ({name} < 32'd{lo} || {name} > 32'd{hi}) ? ({value}) : 'z;\n"
                   f"assign {a.target} = {net};")
+
+    def copies(self, a: Anchor) -> None:
+        """An ``always @*`` block whose variants read names it does not: the block runs unless the
+        choice is one of its copies', and each copy, the block with one edit, runs in its own
+        choice alone. A copy is sensitive to what it reads (a variant in place would make the
+        block sensitive to the new names in every run); in other runs it wakes and does nothing.
+        The selector holds its value before any process starts, so no guard ever changes."""
+        assert a.body is not None
+        name, (body_start, body_end) = self.selector.name, a.body
+        header = self.text[a.start:body_start]
+        lo = len(self.order) + 1
+        for e in self.held[a]:
+            self.order.append(e)
+        hi = len(self.order)
+        self.emit(f"{header}{_UNLESS.format(sel=name, lo=lo, hi=hi)} begin ")
+        whole = [b for b in self.held if b.body is None and (b.start, b.end) == (body_start, body_end)]
+        if whole:  # the block's statement is itself an anchor with variants in place
+            self.anchor(whole[0])
+        else:
+            self.region(body_start, body_end)
+        self.emit(f" end{self.text[body_end:a.end]}")
+        for k, e in enumerate(self.held[a], start=lo):
+            first = self.line + 1
+            body = self.text[body_start:e.start] + e.text + self.text[e.end:body_end]
+            self.emit(f"\n{header}{_ONLY.format(sel=name, k=k)} begin {body} end")
+            self.lines[k] = (first, self.line)
 
     def anchor(self, a: Anchor) -> None:
         start, end = a.start, a.end
@@ -269,7 +335,7 @@ class _Writer:
             k = len(self.order)
             first = self.line
             self.emit(f"32'd{k}: begin {original[:e.start - start]}{e.text}{original[e.end - start:]} end\n")
-            self.lines.append((first, self.line - 1))
+            self.lines[k] = (first, self.line - 1)
         self.emit("default: begin ")
         self.region(start, end)
         self.emit(" end\nendcase end")

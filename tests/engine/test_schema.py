@@ -177,6 +177,80 @@ async def test_a_schema_whose_selector_is_lost_gives_no_verdicts(oracle):
     assert isinstance(result, Verdict) and result.status is Status.ERROR and "selector" in result.reason
 
 
+FSM_STAR = """module TopModule (input clk, input reset, input s, input w, output reg z);
+  reg [1:0] state, next;
+  always @(posedge clk) if (reset) state <= 2'd0; else state <= next;
+  always @(*) begin
+    case (state)
+      2'd0: next = s ? 2'd1 : 2'd0;
+      2'd1: next = w ? 2'd2 : 2'd0;
+      default: next = 2'd0;
+    endcase
+    z = state == 2'd2;
+  end
+endmodule
+"""
+
+
+def test_an_edit_changing_what_an_always_star_block_reads_goes_to_a_guarded_copy_of_it():
+    source = parse(FSM_STAR)
+    edits = candidate_edits(source, {"z": 1.0})
+    selector = Selector.fresh()
+    schema, rest = build(source, edits, selector)
+    assert schema is not None
+    block = FSM_STAR.index("always @(*)")
+    copied = [k for k, e in enumerate(schema.edits, start=1) if e.start > block
+              and f"if ({selector.name} == 32'd{k}) begin" in schema.text]
+    new_name = [e for e in schema.edits if e.start > block and "s ? 2'd1 : 2'd0" in FSM_STAR[e.start - 20:e.end + 20]
+                and "w" in e.text]
+    assert copied and new_name  # e.g. s -> w in the first arm: now the block reads w there
+    for k in copied:
+        e = schema.edits[k - 1]
+        first, last = schema.lines[k - 1]
+        copy = "\n".join(schema.text.splitlines()[first - 1:last])
+        assert copy.startswith("always @(*)") and e.text in copy
+    assert f"if (!({selector.name} >= 32'd" in schema.text  # the block itself runs in every other choice
+    same = [e for e in schema.edits if e.start > block and e.text in ("2'd3",)]
+    assert all(f"32'd{schema.edits.index(e) + 1}: begin" in schema.text for e in same)  # reads nothing new: in place
+
+
+def test_an_edit_dropping_the_last_use_of_a_name_in_an_always_star_block_is_not_placed_in_place():
+    latch = "module TopModule (input clock, input a, output reg p);\n  always @(*)\n    if (clock)\n      p = a;\nendmodule\n"
+    source = parse(latch)
+    edits = [e for e in candidate_edits(source, {"p": 1.0}) if e.text in ("'0", "'1")]
+    assert edits
+    selector = Selector.fresh()
+    schema, _ = build(source, edits, selector)
+    assert schema is not None
+    for k in range(1, len(schema.edits) + 1):
+        assert f"if ({selector.name} == 32'd{k}) begin" in schema.text  # a copy, not an arm in place
+        assert f"32'd{k}: begin" not in schema.text
+
+
+async def test_the_race_check_lets_guarded_copies_write_a_port_and_nothing_else(oracle):
+    problem = Problem.from_design(design_for(EX / "counter4" / "counter4.md"), oracle=oracle)
+    selector = Selector.fresh()
+    name = selector.name
+    body = "begin if (reset) count <= 4'd0; else if (en) count <= count + 4'd1; end"
+    blocks = (f"{selector.declaration()}\n"
+              f"always @(posedge clk) if (!({name} >= 32'd1 && {name} <= 32'd2)) {body}\n"
+              f"always @(posedge clk) if ({name} == 32'd1) {body}\n"
+              f"always @(posedge clk) if ({name} == 32'd2) {body.replace('+', '-')}\n")
+    start, end = GOOD.index("  always"), GOOD.index("endmodule")
+    text = GOOD[:start] + blocks + GOOD[end:]
+    result = await oracle.simulate_variants(SourceText("s.sv", text), problem.bench, selector, 2,
+                                            interface=problem.interface)
+    assert isinstance(result, list), result
+    assert [v.status for v in result] == [Status.PASS, Status.FUNCTIONAL_FAIL]
+    # the same blocks are two writers of a port when the guards overlap, or outside a schema
+    overlapping = text.replace(f"{name} == 32'd2", f"{name} >= 32'd2")
+    result = await oracle.simulate_variants(SourceText("s.sv", overlapping), problem.bench, selector, 2,
+                                            interface=problem.interface)
+    assert isinstance(result, Verdict) and "two always blocks" in result.reason
+    alone = await oracle.simulate(SourceText("d.sv", text), problem.bench, interface=problem.interface)
+    assert alone.status is Status.COMPILE_ERROR and "two always blocks" in alone.reason
+
+
 def test_one_bit_of_a_vector_is_an_anchor_and_a_word_of_an_array_is_not():
     from engine.patch.schema import anchors
 
