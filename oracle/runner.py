@@ -30,8 +30,10 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,9 +134,10 @@ class Runner:
         self.count += 1
         workdir = Path(tempfile.mkdtemp(prefix=f"run{self.count}-", dir=self.root))
         try:
+            began = time.perf_counter()
             run = OneRun(self, request, bench, workdir)
             verdict = await run.execute()
-            return verdict, run.variant_verdicts
+            return replace(verdict, run_s=round(time.perf_counter() - began, 4)), run.variant_verdicts
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -157,6 +157,9 @@ class Verdict:
     agreement: Agreement | None = None
     #: when asked for (--synth, --prefer area): what synthesis and lint say (oracle.synth)
     synthesis: Synthesis | None = None
+    #: the runner's own seconds on this run (compiling, screening, simulating), without waiting for
+    #: a worker or for the runner to start, which ``elapsed_s`` counts (not in the JSON)
+    run_s: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -186,7 +189,8 @@ class Verdict:
         data.update(reason=self.reason, log_tail=self.log_tail, hints=list(self.hints),
                     drivers={k: list(v) for k, v in self.drivers.items()},
                     trace=[[r.time, r.cycle, r.edge, r.inputs, {k: list(v) for k, v in r.outputs.items()}]
-                           for r in self.trace], agreement=self.agreement.to_wire() if self.agreement else None)
+                           for r in self.trace], agreement=self.agreement.to_wire() if self.agreement else None,
+                    run_s=self.run_s)
         return data
 
     @classmethod
@@ -200,7 +204,7 @@ class Verdict:
             tuple(TraceRow(t, c, e, dict(i), {k: tuple(v) for k, v in o.items()})
                   for t, c, e, i, o in data.get("trace", ())),
             tuple(data.get("hints", ())), {k: tuple(v) for k, v in data.get("drivers", {}).items()},
-            Agreement.from_wire(data.get("agreement")))
+            Agreement.from_wire(data.get("agreement")), run_s=data.get("run_s", 0.0))
 
 
 class RunLog(TypedDict):

@@ -2,7 +2,7 @@
 """The patch search on designs wrong in several places: how many it fixes with no model call.
 
     .venv/bin/python scripts/bench_multibug.py [--places 1 2 3] [--per 12] [--depth 2 4] \\
-        [--simulations 300] [--seconds 20] [--seed 7] [--eval ../shared/verilog-eval]
+        [--simulations 300] [--seconds 20] [--seed 7] [--eval ../shared/verilog-eval] [--only Prob077_wire_decl]
 
 For each K in ``--places``, ``--per`` designs wrong in exactly K places are made from the shared
 VerilogEval references by an independent lexical mutator (scripts/support/bugs.py: operators,
@@ -74,6 +74,8 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--schemata", nargs="+", choices=("on", "off"), default=["on"],
                         help="judge many edits per compilation (on), one each (off), or both in turn")
+    parser.add_argument("--only", nargs="+", default=[], metavar="PROBLEM",
+                        help="search only the designs made from these problems (the same designs as in a whole run)")
     args = parser.parse_args()
     tests = sorted((args.eval / "dataset_spec-to-rtl").glob("*_test.sv"))
     if not tests:
@@ -88,6 +90,8 @@ async def main() -> None:
             seconds = 0.0
             began = time.perf_counter()
             for name, bench, ref, text, what in bugs:
+                if args.only and name not in args.only:
+                    continue
                 problem = Problem(name, "", bench, interface=oracle.interface(bench) or ())
                 budget = PatchBudget(simulations=args.simulations, seconds=args.seconds, depth=depth,
                                      schemata=schemata == "on")

@@ -10,7 +10,9 @@ one place), the patch search's first ``--edits`` edits of it are generated, and 
 judged twice: by ``Oracle.simulate`` on the edited text (the oracle's one-compilation-per-edit
 path, ``workers`` at a time) and by the search's schema judging (engine.patch.judging). Printed
 per problem and in total: simulations per second each way, how many edits had an anchor, and how
-many verdicts differ (status, samples, mismatches, score and agreement figures compared). Figures,
+many verdicts differ (status, samples, mismatches, score and agreement figures compared), and the
+bench's own floor: one ``vvp`` run of the reference's compiled harness (fastest of 3), which no
+way of judging an edit on this bench can beat, and the rate it bounds on the workers. Figures,
 not assertions: the rates depend on the machine's load.
 """
 
@@ -19,7 +21,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,10 +33,12 @@ sys.path.insert(0, str(ROOT))
 from engine.patch.edits import apply, candidate_edits  # noqa: E402
 from engine.patch.fitness import weights  # noqa: E402
 from engine.patch.judging import EditJudge  # noqa: E402
+from engine.patch.search import edit_timeout  # noqa: E402
 from engine.patch.source import parse  # noqa: E402
 from engine.problem import Problem  # noqa: E402
-from oracle import DEFAULT_REFERENCE, DEFAULT_TOP, Bench, Oracle, SourceText, Status, Verdict  # noqa: E402
+from oracle import DEFAULT_REFERENCE, DEFAULT_TOP, Bench, Oracle, SourceText, Status, Verdict, find_tools  # noqa: E402
 from oracle.bench import rename_module  # noqa: E402
+from oracle.icarus import harness_commands  # noqa: E402
 from scripts.support.bugs import apply as apply_bugs  # noqa: E402
 from scripts.support.bugs import pick  # noqa: E402
 
@@ -43,6 +49,22 @@ def figures(v: Verdict) -> tuple[object, ...]:
     return (v.status, v.samples, v.mismatched_samples, v.score,
             tuple((m.time, m.signal, m.expected, m.actual, tuple(sorted(m.inputs.items()))) for m in v.mismatches),
             a.to_wire() if a else None)
+
+
+def floor_s(tb: Path, ref: Path) -> float:
+    """Seconds of one ``vvp`` run of the reference against its bench, compiled once (fastest of 3)."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        design = work / "design.sv"
+        design.write_text(rename_module(ref.read_text(), DEFAULT_REFERENCE, DEFAULT_TOP))
+        plan = harness_commands(find_tools(), design=[design], testbench=tb, extra=[ref], tb_top="tb", workdir=work)
+        subprocess.run(plan.compile, cwd=work, capture_output=True, stdin=subprocess.DEVNULL, check=True)
+        best = float("inf")
+        for _ in range(3):
+            began = time.perf_counter()
+            subprocess.run(plan.run, cwd=work, capture_output=True, stdin=subprocess.DEVNULL)
+            best = min(best, time.perf_counter() - began)
+        return best
 
 
 async def main() -> None:
@@ -58,8 +80,10 @@ async def main() -> None:
         raise SystemExit(f"no VerilogEval problems under {args.eval}")
     step = max(1, len(tests) // args.problems)
     oracle = Oracle(workers=args.workers)
+    workers = oracle.workers
     rng = random.Random(args.seed)
-    totals = {"edits": 0, "anchored": 0, "differ": 0, "single_s": 0.0, "schema_s": 0.0, "schema_runs": 0}
+    totals = {"edits": 0, "anchored": 0, "differ": 0, "single_s": 0.0, "schema_s": 0.0, "schema_runs": 0,
+              "floor_s": 0.0}
     for tb in tests[::step][: args.problems]:
         name = tb.name.replace("_test.sv", "")
         good = rename_module(tb.with_name(f"{name}_ref.sv").read_text(), DEFAULT_REFERENCE, DEFAULT_TOP)
@@ -83,7 +107,7 @@ async def main() -> None:
             continue
         edits = candidate_edits(source, weights(verdict), verdict=verdict)[: args.edits]
         pairs = [(e, apply(text, [e])) for e in edits]
-        timeout = min(oracle.timeout_s, max(1.0, 20 * verdict.elapsed_s))
+        timeout = edit_timeout(oracle, verdict)
 
         async def single(t: str) -> Verdict:
             return await oracle.simulate(SourceText("patch.sv", t), bench, timeout_s=timeout,  # noqa: B023
@@ -105,17 +129,20 @@ async def main() -> None:
         totals["single_s"] += single_s
         totals["schema_s"] += schema_s
         totals["schema_runs"] += judge.runs
+        floor = floor_s(tb, tb.with_name(f"{name}_ref.sv"))
+        totals["floor_s"] += floor * len(pairs) / workers
         print(f"{name:<34} {len(pairs):>3} edits, {anchored:>3} in {judge.schemata} schemata "
               f"({judge.failed} failed): one by one {len(pairs) / single_s:6.1f}/s, with schemata "
-              f"{len(pairs) / schema_s:6.1f}/s ({single_s / schema_s:4.2f}x); verdicts differing: {len(differ)}",
-              flush=True)
+              f"{len(pairs) / schema_s:6.1f}/s ({single_s / schema_s:4.2f}x); verdicts differing: {len(differ)}; "
+              f"bench alone {floor * 1000:.1f} ms (at most {workers / floor:.0f}/s)", flush=True)
         for e, a, m in differ[:3]:
             print(f"    {e.describe()}: alone {a.status.value} {a.score}, schema {m.verdict.status.value} "
                   f"{m.verdict.score}")
     n = totals["edits"]
     print(f"\n{n} edits, {totals['anchored']} judged in schemata; one by one {n / totals['single_s']:.1f}/s, "
           f"with schemata {n / totals['schema_s']:.1f}/s ({totals['single_s'] / totals['schema_s']:.2f}x); "
-          f"verdicts differing: {totals['differ']}")
+          f"verdicts differing: {totals['differ']}; the benches alone bound the rate at "
+          f"{n / totals['floor_s']:.1f}/s on {workers} workers")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,21 @@ class _Node:
 
 
 
+#: the shortest deadline an edited design gets (see edit_timeout)
+MIN_EDIT_TIMEOUT_S = 0.3
+
+
+def edit_timeout(oracle: Oracle, parent: Verdict) -> float:
+    """The deadline of one edited design: an edit that hangs (a combinational loop, an event
+    control that never fires) must not eat the budget, and a design one edit from its parent
+    runs about as long as the parent. So 20 times the parent's run, the runner's own time on it
+    when known (``elapsed_s`` also counts waiting for a worker and, on a process's first run,
+    starting the runner: 20x of that gave edits that hang 6 s each), at least
+    ``MIN_EDIT_TIMEOUT_S`` (a few times a small bench's whole run on busy cores), at most the
+    oracle's own timeout."""
+    return min(oracle.timeout_s, max(MIN_EDIT_TIMEOUT_S, 20 * (parent.run_s or parent.elapsed_s)))
+
+
 class PatchSearch:
     def __init__(self, oracle: Oracle, problem: Problem, budget: PatchBudget = PatchBudget(), *,
                  label: str = "patch.sv", on_progress: Callable[[int, Fitness], None] | None = None,
@@ -160,8 +175,8 @@ class PatchSearch:
         deadline = start + self.budget.seconds
         if verdict is None or (verdict.status is Status.FUNCTIONAL_FAIL and verdict.agreement is None):
             verdict = await self.judge(code)
-        if self.timeout_s is None:  # an edit that hangs must not eat the budget: a few times the parent's run
-            self.timeout_s = min(self.oracle.timeout_s, max(1.0, 20 * verdict.elapsed_s))
+        if self.timeout_s is None:
+            self.timeout_s = edit_timeout(self.oracle, verdict)
         root_fit = self.fit(verdict)
         order = itertools.count()
         root = _Node(_neg(root_fit), next(order), code, verdict)
@@ -278,5 +293,5 @@ def unified_diff(before: str, after: str, name: str, how: str = "patch") -> str:
                                         fromfile=name, tofile=f"{stem}+{how}.sv"))
 
 
-__all__ = ["PatchBudget", "PatchReport", "PatchSearch", "Patched", "unified_diff"]
+__all__ = ["MIN_EDIT_TIMEOUT_S", "PatchBudget", "PatchReport", "PatchSearch", "Patched", "edit_timeout", "unified_diff"]
 

@@ -10,8 +10,9 @@ from engine import Problem, Strategy
 from engine.designs import design_for
 from engine.patch import PatchBudget, PatchSearch
 from engine.patch.edits import apply
+from engine.patch.search import MIN_EDIT_TIMEOUT_S, edit_timeout
 from engine.patch.source import parse
-from oracle import Oracle, SourceText, Status
+from oracle import Oracle, SourceText, Status, Verdict
 from tests.conftest import ROOT, run_anvil
 from tests.engine.fakes import ScriptedProvider, Solver, fenced
 
@@ -93,6 +94,32 @@ async def test_the_budget_is_kept_and_a_hopeless_design_is_left_alone(oracle):
     quick = await PatchSearch(oracle, problem("counter4", oracle), PatchBudget(simulations=10_000, seconds=0.5)).run(
         hopeless)
     assert quick.elapsed_s < 3
+
+
+async def test_an_edit_gets_a_deadline_from_the_runners_own_time_on_its_parent(oracle):
+    """A process's first run also starts the runner and runs the reference (elapsed_s counts
+    both); the deadline of an edit follows the runner's own time on the design, so an edit that
+    hangs costs a fraction of a second, not 20x a cold start."""
+    fresh = Oracle(workers=1)
+    bench = problem("counter4", fresh).bench
+    broken = bug(GOOD, "count <= count + 4'd1", "count <= count + 4'd2")
+    first = await fresh.simulate(SourceText("a.sv", broken), bench)
+    again = await fresh.simulate(SourceText("b.sv", broken + "\n"), bench)
+    assert first.status is again.status is Status.FUNCTIONAL_FAIL
+    for v in (first, again):
+        assert 0 < v.run_s <= v.elapsed_s
+        assert Verdict.from_wire(v.to_wire()).run_s == v.run_s
+    assert first.run_s < first.elapsed_s / 2, first  # the cold start is not the runner's time on the design
+    deadline = edit_timeout(fresh, first)
+    assert deadline == max(MIN_EDIT_TIMEOUT_S, 20 * first.run_s) < 20 * first.elapsed_s
+    assert edit_timeout(fresh, Verdict(Status.FUNCTIONAL_FAIL, elapsed_s=0.2)) == 4.0  # only elapsed known
+    assert edit_timeout(fresh, Verdict(Status.FUNCTIONAL_FAIL, run_s=1e6)) == fresh.timeout_s
+    hangs = bug(GOOD, "always @(posedge clk)", "always @(*)")
+    search = PatchSearch(fresh, problem("counter4", fresh), PatchBudget(simulations=1, seconds=20))
+    report = await search.run(broken, first)
+    assert search.timeout_s == deadline and report.judged >= 1
+    cut = await fresh.simulate(SourceText("c.sv", hangs), bench, timeout_s=deadline)
+    assert cut.status is Status.TIMEOUT, cut
 
 
 def test_edits_keep_every_other_character():
