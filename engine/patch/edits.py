@@ -91,8 +91,15 @@ class Templates(BlockTemplates):
                 if not text.isdigit():
                     continue
                 v = int(text)
-                for other in sorted({v + 1, max(v - 1, 0), 0, 1} - {v}):
+                # a replication's count of 0 does not compile ({0{x}}): not an edit worth a run
+                lowest = 1 if self._replication_count(n) else 0
+                for other in sorted({v + 1, max(v - 1, lowest), lowest, 1} - {v}):
                     yield self.replace_node(n, str(other), "replace literal", score)
+
+    def _replication_count(self, node: Any) -> bool:
+        parent = node.parent
+        return (parent is not None and parent.kind == self.K.MultipleConcatenationExpression
+                and self.s.span(parent.expression) == self.s.span(node))
 
     def _in_select(self, node: Any) -> bool:
         parent = node.parent

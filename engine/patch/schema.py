@@ -16,9 +16,10 @@ In a block whose sensitivity is what it reads (``always_comb``, ``always @*``) a
 in place only if the block names the same signals with it as without: a variant reading another
 signal would wake the block at other times in every run, one that drops a signal's last use would
 not wake at times it should (both found by the side-by-side test). In an
-``always @*`` block, such an edit is placed instead in a copy of the whole block guarded by its
-choice, while the block itself is guarded to run in every other choice (the oracle's race check
-knows these guards: no two of them run in one simulation). An anchor may not
+``always @*`` or ``always_comb`` block, such an edit is placed instead in a copy of the whole
+block guarded by its choice, declared before it, while the block itself is guarded to run in
+every other choice (the oracle's race check knows these guards: no two of them run in one
+simulation). An anchor may not
 hold timing controls, waits, named blocks or declarations (each variant is a
 copy, so names would clash and time would pass differently). An anchor inside another sits in
 the outer one's default arm: one edit is on in a run, so the other arms hold the original text.
@@ -143,15 +144,15 @@ _ONLY = "if ({sel} == 32'd{k})"
 
 
 def _guardable(ps: Any, block: Any) -> Any:
-    """The statement of an ``always @*`` block that may be copied under a guard (see
-    _Writer.copies), or None. Not ``always_comb`` or ``always_latch``: Icarus runs those once at
-    time zero among the other processes (an ``always @*`` starts before all of them), so a copy
-    changes the order of that time's processes, and a design whose state at a time-zero edge
-    depends on that order got another verdict (found by the side-by-side test, Prob109)."""
+    """The statement of an ``always @*`` or ``always_comb`` block that may be copied under a
+    guard (see _Writer.copies), or None. Not ``always_latch`` (none of the shared problems has
+    one to check it on)."""
     K = ps.syntax.SyntaxKind
     if block.kind == K.AlwaysBlock and block.statement.kind == K.TimingControlStatement:
         body = block.statement.statement
         return body if _movable(ps, body) else None
+    if block.kind == K.AlwaysCombBlock:
+        return block.statement if _movable(ps, block.statement) else None
     return None
 
 
@@ -305,7 +306,15 @@ class _Writer:
         choice is one of its copies', and each copy, the block with one edit, runs in its own
         choice alone. A copy is sensitive to what it reads (a variant in place would make the
         block sensitive to the new names in every run); in other runs it wakes and does nothing.
-        The selector holds its value before any process starts, so no guard ever changes."""
+        The selector holds its value before any process starts, so no guard ever changes.
+
+        The copies are declared before the block, not after it: a design racing a clocked
+        block's read of the comb block's output against the bench's change of an asynchronous
+        reset is decided by the order Icarus wakes processes in, and a copy reading that reset
+        declared after the clocked block changed it (Prob109; in plain Icarus, adding even
+        ``always_comb dummy = areset;`` there flips the race, and before the block it does not).
+        The side-by-side test and scripts/bench_schema.py (3 x ~2,490 edits) find no verdict
+        differing with this order."""
         assert a.body is not None
         name, (body_start, body_end) = self.selector.name, a.body
         header = self.text[a.start:body_start]
@@ -313,6 +322,11 @@ class _Writer:
         for e in self.held[a]:
             self.order.append(e)
         hi = len(self.order)
+        for k, e in enumerate(self.held[a], start=lo):
+            first = self.line
+            body = self.text[body_start:e.start] + e.text + self.text[e.end:body_end]
+            self.emit(f"{header}{_ONLY.format(sel=name, k=k)} begin {body} end\n")
+            self.lines[k] = (first, self.line - 1)
         self.emit(f"{header}{_UNLESS.format(sel=name, lo=lo, hi=hi)} begin ")
         whole = [b for b in self.held if b.body is None and (b.start, b.end) == (body_start, body_end)]
         if whole:  # the block's statement is itself an anchor with variants in place
@@ -320,11 +334,6 @@ class _Writer:
         else:
             self.region(body_start, body_end)
         self.emit(f" end{self.text[body_end:a.end]}")
-        for k, e in enumerate(self.held[a], start=lo):
-            first = self.line + 1
-            body = self.text[body_start:e.start] + e.text + self.text[e.end:body_end]
-            self.emit(f"\n{header}{_ONLY.format(sel=name, k=k)} begin {body} end")
-            self.lines[k] = (first, self.line)
 
     def anchor(self, a: Anchor) -> None:
         start, end = a.start, a.end

@@ -9,7 +9,7 @@ import pytest
 from engine import Problem, Strategy
 from engine.designs import design_for
 from engine.patch import PatchBudget, PatchSearch
-from engine.patch.edits import apply
+from engine.patch.edits import apply, candidate_edits
 from engine.patch.search import MIN_EDIT_TIMEOUT_S, edit_timeout
 from engine.patch.source import parse
 from oracle import Oracle, SourceText, Status, Verdict
@@ -120,6 +120,17 @@ async def test_an_edit_gets_a_deadline_from_the_runners_own_time_on_its_parent(o
     assert search.timeout_s == deadline and report.judged >= 1
     cut = await fresh.simulate(SourceText("c.sv", hangs), bench, timeout_s=deadline)
     assert cut.status is Status.TIMEOUT, cut
+
+
+def test_no_edit_makes_a_replication_count_zero():
+    """{0{x}} does not compile in Icarus; in a schema it failed the whole compilation."""
+    text = "module TopModule (input a, input b, output [9:0] out);\n  assign out = {5{a}} ^ {5{b, 1'b0}} >> 1;\nendmodule\n"
+    source = parse(text)
+    assert source is not None
+    edited = [apply(text, [e]) for e in candidate_edits(source, {"out": 1.0})]
+    assert any("{6{a}}" in t for t in edited) and any("{4{a}}" in t for t in edited)
+    assert any("{1{a}}" in t for t in edited) and any("1;" not in t and ">> 0" in t for t in edited)
+    assert not [t for t in edited if re.search(r"\{\s*0\s*\{", t)]
 
 
 def test_edits_keep_every_other_character():
