@@ -150,10 +150,11 @@ def _guardable(ps: Any, block: Any) -> Any:
     K = ps.syntax.SyntaxKind
     if block.kind == K.AlwaysBlock and block.statement.kind == K.TimingControlStatement:
         body = block.statement.statement
-        return body if _movable(ps, body) else None
-    if block.kind == K.AlwaysCombBlock:
-        return block.statement if _movable(ps, block.statement) else None
-    return None
+    elif block.kind == K.AlwaysCombBlock:
+        body = block.statement
+    else:
+        return None
+    return body if _movable(ps, body) else None
 
 
 def _implicit(ps: Any, block: Any) -> bool:

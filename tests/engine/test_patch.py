@@ -103,7 +103,7 @@ async def test_an_edit_gets_a_deadline_from_the_runners_own_time_on_its_parent(o
     fresh = Oracle(workers=1)
     bench = problem("counter4", fresh).bench
     broken = bug(GOOD, "count <= count + 4'd1", "count <= count + 4'd2")
-    first = await fresh.simulate(SourceText("a.sv", broken), bench)
+    first = await fresh.simulate(SourceText("a.sv", broken), bench, agreement=True)  # the search takes it as is
     again = await fresh.simulate(SourceText("b.sv", broken + "\n"), bench)
     assert first.status is again.status is Status.FUNCTIONAL_FAIL
     for v in (first, again):
