@@ -112,3 +112,27 @@ async def test_choices_of_a_bench_printing_past_the_cap_are_run_again_on_their_o
                                     interface=problem.interface, agreement=True)
         assert figures(verdict) == figures(own), arm
     assert [v.status for v in result] == [Status.FUNCTIONAL_FAIL, Status.PASS]
+
+
+async def test_a_candidate_cannot_call_the_modules_function_or_pass_for_a_schemas_guarded_copies(oracle, problem):
+    """Hostile: the fork module's function, guessed (its real name is random per runner), is
+    refused in design code alone and in a schema's arm; blocks shaped like a schema's guarded
+    copies, on a selector-like variable of the candidate's own, are two writers of one variable
+    when judged alone (the race check exempts guards only on the selector the oracle names)."""
+    calls = GOOD.replace("count <= count + 4'd1;", "count <= count + $anvil_choice_0();")
+    alone_verdict = await oracle.simulate(SourceText("h.sv", calls), problem.bench, interface=problem.interface)
+    assert alone_verdict.status is Status.COMPILE_ERROR and "$anvil_choice_0" in alone_verdict.reason
+    selector = Selector.fresh()
+    text = counter_schema(selector, ["count <= count + 4'd1;", "count <= count + 4'd1 + $anvil_choice_0() - 1;"])
+    result = await oracle.simulate_variants(SourceText("s.sv", text), problem.bench, selector, 2,
+                                            interface=problem.interface, timeout_s=5)
+    assert isinstance(result, Verdict) and result.status is Status.COMPILE_ERROR, result
+    own = "anvil_choice_0123456789ab"
+    body = "begin if (reset) count <= 4'd0; else if (en) count <= count + 4'd1; end"
+    blocks = (f"reg [31:0] {own} = 32'd1;\n"
+              f"always @(posedge clk) if (!({own} >= 32'd1 && {own} <= 32'd1)) {body}\n"
+              f"always @(posedge clk) if ({own} == 32'd1) {body}\n")
+    start, end = GOOD.index("  always"), GOOD.index("endmodule")
+    shaped = GOOD[:start] + blocks + GOOD[end:]
+    verdict = await oracle.simulate(SourceText("g.sv", shaped), problem.bench, interface=problem.interface)
+    assert verdict.status is Status.COMPILE_ERROR and "two always blocks" in verdict.reason, verdict
