@@ -86,8 +86,10 @@ class Runner:
             bench = BenchMessage.from_wire(message)
             self.benches[bench.key] = bench
         elif op == "run":
-            task = asyncio.get_running_loop().create_task(self._answer(message["id"], RunRequest.from_wire(message)))
-            self.jobs[message["id"]] = task
+            rid = message["id"]
+            task = asyncio.get_running_loop().create_task(self._answer(rid, RunRequest.from_wire(message)))
+            task.add_done_callback(lambda done: self._unstarted(rid, done))
+            self.jobs[rid] = task
         elif op == "cancel":
             running = self.jobs.get(message["id"])
             if running is None:
@@ -115,6 +117,13 @@ class Runner:
                                                      reason=f"the oracle's runner failed: {exc!r}").to_wire()})
         finally:
             self.jobs.pop(rid, None)
+
+    def _unstarted(self, rid: int, task: asyncio.Task[None]) -> None:
+        """A run cancelled before it began (its cancel came in the same read as the run itself)
+        never reached :meth:`_answer`'s handler: its answer is sent here, or the host waits for it."""
+        if task.cancelled():
+            self.jobs.pop(rid, None)
+            self.send({"id": rid, "cancelled": True})
 
     async def shutdown(self) -> None:
         for task in list(self.jobs.values()):

@@ -98,3 +98,28 @@ async def test_runner_reads_no_stdin(tmp_path):
     result = await run_bounded([sys.executable, "-c", "import sys; print(repr(sys.stdin.read()))"],
                                cwd=tmp_path, limits=Limits(timeout_s=5))
     assert result.output.strip() == "''" and not result.timed_out
+
+
+async def test_a_run_cancelled_in_the_same_read_as_its_request_is_answered(tmp_path):
+    """The search cancels runs it sent ahead as soon as a pass makes them moot; a cancel read with
+    its run, before the run's task began, must still be answered (the host waits for it)."""
+    import io
+    import json
+
+    from oracle.runner import Runner
+
+    (tmp_path / "root").mkdir()
+    runner = Runner(Oracle().tools, tmp_path / "root", 1 << 30)
+    runner.out = io.BytesIO()
+    try:
+        runner.handle({"op": "run", "id": 7, "key": "no-such-bench", "design": [["a.sv", "a.sv", "module m; endmodule"]],
+                       "timeout": 5, "limit": 8})
+        runner.handle({"op": "cancel", "id": 7})
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if runner.out.getvalue():
+                break
+        assert [json.loads(line) for line in runner.out.getvalue().splitlines()] == [{"id": 7, "cancelled": True}]
+        assert runner.jobs == {}
+    finally:
+        await runner.shutdown()
