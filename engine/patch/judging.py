@@ -50,8 +50,10 @@ class EditJudge:
         #: anchor), failed (their schema could not run)
         self.alone: Counter[str] = Counter()
 
-    async def many(self, source: Source | None, pairs: Sequence[tuple[Edit, str]]) -> list[Judged]:
-        """The verdict of each (edit, edited text), in order."""
+    async def many(self, source: Source | None, pairs: Sequence[tuple[Edit, str]], *,
+                   spread: bool = True) -> list[Judged]:
+        """The verdict of each (edit, edited text), in order; ``spread``: at least one schema per
+        worker (else as few as hold them: the caller keeps the workers busy with other calls)."""
         if source is None or len(pairs) < MIN_SCHEMA or self.problem.bench.cocotb:
             self.alone["few"] += len(pairs)
             return [Judged(v, True) for v in await asyncio.gather(*(self.single(t) for _, t in pairs))]
@@ -62,7 +64,7 @@ class EditJudge:
         placed = [e for e, _ in pairs if all(e is not r for r in rest)]
         if len(placed) < MIN_SCHEMA:
             rest, placed = [e for e, _ in pairs], []
-        groups = _split(placed, max(1, self.oracle.workers), PER_SCHEMA)
+        groups = _split(placed, max(1, self.oracle.workers) if spread else 1, PER_SCHEMA)
 
         async def alone(e: Edit, why: str) -> None:
             self.alone[why] += 1
@@ -120,4 +122,4 @@ def _split(edits: list[Edit], workers: int, size: int) -> list[list[Edit]]:
     return [edits[i::count] for i in range(count)]
 
 
-__all__ = ["EditJudge", "Judged", "PER_SCHEMA"]
+__all__ = ["EditJudge", "Judged", "MIN_SCHEMA", "PER_SCHEMA"]

@@ -15,7 +15,9 @@ import heapq
 import itertools
 import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 
 from oracle import Oracle, SourceText, Status, Verdict
@@ -25,7 +27,7 @@ from ..problem import Problem, has_clock
 from .edits import Edit, apply, candidate_edits
 from .fitness import Fitness, fitness, improves, weights
 from .fixes import fixes
-from .judging import PER_SCHEMA, EditJudge, Judged
+from .judging import MIN_SCHEMA, PER_SCHEMA, EditJudge, Judged
 from .source import Source, parse
 
 
@@ -125,6 +127,7 @@ class PatchSearch:
         self.tried = 0
         self.sequential = has_clock(problem.interface) if problem.interface else True
         self.batch = EditJudge(oracle, problem, self.judge, lambda: self.timeout_s, label)
+        self.confirming: dict[str, asyncio.Future[Verdict]] = {}
 
     def fit(self, verdict: Verdict) -> Fitness:
         return fitness(verdict, sequential=self.sequential)
@@ -151,10 +154,10 @@ class PatchSearch:
         """Each edit's verdict; a schema's verdict that passes is judged again alone, and that
         verdict is used (the rest are judged alone when the search expands them or returns them,
         :meth:`confirm`)."""
-        judged = await self.batch.many(source, batch)
-        self.judged += self.batch.runs
-        self.by_schema += self.batch.runs
-        self.batch.runs = 0
+        judged = await self.batch.many(source, batch, spread=False)
+        runs = sum(not j.exact for j in judged)  # the schemata's choices (judged alone: counted by judge)
+        self.judged += runs
+        self.by_schema += runs
         again = [i for i, j in enumerate(judged) if not j.exact and j.verdict.passed]
         for i, v in zip(again, await asyncio.gather(*(self.judge(batch[i][1]) for i in again))):
             judged[i] = Judged(v, True)
@@ -166,7 +169,64 @@ class PatchSearch:
         the one the oracle gives alone in all else (tests/engine/test_schema_exact.py)."""
         if node.exact:
             return node
-        return replace(node, verdict=await self.judge(node.text), exact=True)
+        return replace(node, verdict=await self.early_confirm(node.text), exact=True)
+
+    def early_confirm(self, text: str) -> asyncio.Future[Verdict]:
+        """The oracle's own verdict on ``text``, started now (while the node's other edits are
+        judged, a worker would otherwise wait for the slowest of them) and kept for
+        :meth:`confirm`."""
+        future = self.confirming.get(text)
+        if future is None:
+            future = self.confirming[text] = asyncio.ensure_future(self.judge(text))
+        return future
+
+    async def _slices(self, text: str, edits: list[Edit], source: Source | None, seen: set[str], deadline: float,
+                      ahead: int) -> AsyncGenerator[list[tuple[Edit, str, Judged]], None]:
+        """Each slice of ``edits`` (:func:`_batches`) applied to ``text`` and judged, in order;
+        ``ahead`` slices are sent before the first is read, so the workers never wait for the
+        search between slices. Texts judged before (``seen``) are skipped; nothing is sent past
+        the budget or ``deadline``, and what is still running when the caller stops is cancelled."""
+        slices = iter(_batches(len(edits), max(1, self.oracle.workers), schemata=source is not None))
+        pending: deque[tuple[list[tuple[Edit, str]], asyncio.Future[list[Judged]]]] = deque()
+        sent = 0  # edits sent and not yet counted in self.judged
+
+        def send() -> bool:
+            nonlocal sent
+            for lo, hi in slices:
+                if self.judged + sent >= self.budget.simulations or time.monotonic() >= deadline:
+                    return False
+                batch = []
+                for edit in edits[lo:hi]:
+                    changed = apply(text, [edit])
+                    key = normalise(changed)
+                    if key not in seen:
+                        seen.add(key)
+                        batch.append((edit, changed))
+                if batch:
+                    self.tried += len(batch)
+                    sent += len(batch)
+                    pending.append((batch, asyncio.ensure_future(self.judge_batch(source, batch))))
+                    return True
+            return False
+
+        try:
+            while len(pending) < ahead and send():
+                pass
+            while pending:
+                batch, future = pending[0]
+                try:
+                    judged = await asyncio.wait_for(asyncio.shield(future), max(0.1, deadline - time.monotonic()))
+                except TimeoutError:
+                    return
+                pending.popleft()
+                sent -= len(batch)
+                while len(pending) < ahead and send():
+                    pass
+                yield [(edit, changed, j) for (edit, changed), j in zip(batch, judged)]
+        finally:
+            for _, future in pending:
+                future.cancel()
+            await asyncio.gather(*(future for _, future in pending), return_exceptions=True)
 
     async def run(self, code: str, verdict: Verdict | None = None, *, parent_name: str = "candidate.sv") -> PatchReport:
         """Search from ``code`` (its ``verdict`` is judged again with agreement figures if it
@@ -184,6 +244,9 @@ class PatchSearch:
         seen = {normalise(code)}
         best: _Node | None = None
         workers = max(1, self.oracle.workers)
+        # slices sent ahead of the one being read: every worker busy, and one more waiting for the
+        # first to free (a slice's results are still read in order, so the search is the same)
+        ahead = workers + 1
 
         async def report() -> PatchReport:
             nonlocal best
@@ -191,6 +254,10 @@ class PatchSearch:
             if best is not None:
                 best = await self.confirm(best)
                 patched = Patched(best.text, best.verdict, best.edits, unified_diff(code, best.text, parent_name))
+            unused = [f for f in self.confirming.values() if not f.done()]
+            for future in unused:
+                future.cancel()
+            await asyncio.gather(*unused, return_exceptions=True)
             return PatchReport(patched, self.judged, self.tried, round(time.monotonic() - start, 3), root_fit,
                                self.by_schema, self.batch.schemata)
 
@@ -206,40 +273,33 @@ class PatchSearch:
             kept: list[_Node] = []
             equal: list[_Node] = []
             flipped: list[_Node] = []  # an output now (nearly) the complement of the reference's
-            for lo, hi in _batches(len(edits), workers, schemata=source is not None):
-                if self.judged >= self.budget.simulations or time.monotonic() >= deadline:
-                    break
-                batch = []
-                for edit in edits[lo:hi]:
-                    text = apply(node.text, [edit])
-                    key = normalise(text)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    batch.append((edit, text))
-                self.tried += len(batch)
-                remaining = deadline - time.monotonic()
-                try:
-                    judged = await asyncio.wait_for(self.judge_batch(source, batch), max(0.1, remaining))
-                except TimeoutError:
-                    break
-                for (edit, text), j in zip(batch, judged):
-                    v = j.verdict
-                    child_fit = self.fit(v)
-                    child = _Node(_neg(child_fit), next(order), text, v, node.edits + (edit,), j.exact)
-                    if v.passed:
-                        best = child
-                        return await report()
-                    if improves(v, node.verdict, sequential=self.sequential):
-                        kept.append(child)
-                        if best is None or child_fit > _neg(best.priority):
-                            best = child
-                    elif child_fit == node_fit and v.status is node.verdict.status:
-                        equal.append(child)
-                    elif complements(v) and not complements(node.verdict):
-                        flipped.append(child)
-                if self.on_progress is not None:
-                    self.on_progress(self.judged, _neg(best.priority) if best else root_fit)
+            passed: _Node | None = None
+            async with aclosing(self._slices(node.text, edits, source, seen, deadline, ahead)) as slices:
+                async for judged in slices:
+                    for edit, text, j in judged:
+                        v = j.verdict
+                        child_fit = self.fit(v)
+                        child = _Node(_neg(child_fit), next(order), text, v, node.edits + (edit,), j.exact)
+                        if v.passed:
+                            best = passed = child
+                            break
+                        if improves(v, node.verdict, sequential=self.sequential):
+                            kept.append(child)
+                            if best is None or child_fit > _neg(best.priority):
+                                best = child
+                        elif child_fit == node_fit and v.status is node.verdict.status:
+                            equal.append(child)
+                        elif complements(v) and not complements(node.verdict):
+                            flipped.append(child)
+                    if self.on_progress is not None:
+                        self.on_progress(self.judged, _neg(best.priority) if best else root_fit)
+                    if passed is not None:
+                        break
+                    if kept and len(node.edits) + 1 < self.budget.depth:
+                        # the fittest child so far is most likely expanded next: its own verdict now
+                        self.early_confirm(min(kept).text)
+            if passed is not None:
+                return await report()
             kept.sort()
             for child in kept[: self.budget.beam]:
                 heapq.heappush(frontier, child)
@@ -270,16 +330,17 @@ def complements(verdict: Verdict, share: float = 0.9) -> bool:
 
 
 def _batches(count: int, workers: int, *, schemata: bool) -> list[tuple[int, int]]:
-    """The slices of a node's edits judged together: two per worker first (the most suspicious
-    edits, one compilation each: a pass there ends the search soonest), then, with schemata, a
-    schema per worker each time."""
-    first = 2 * workers
-    size = workers * PER_SCHEMA if schemata else first
-    bounds = [(0, min(first, count))]
-    while bounds[-1][1] < count:
-        lo = bounds[-1][1]
-        bounds.append((lo, min(lo + size, count)))
-    return [b for b in bounds if b[1] > b[0]]
+    """The slices of a node's edits judged together, most suspicious first: with schemata, at
+    most a schema's worth each, as many slices as a multiple of the workers (so the last ones end
+    together, no worker waiting for the slowest) and none below a schema's least; without, two
+    per worker."""
+    if not schemata:
+        size = 2 * workers
+        return [(lo, min(lo + size, count)) for lo in range(0, count, size)]
+    slices = -(-count // PER_SCHEMA)
+    slices = max(1, min(-(-slices // workers) * workers, count // MIN_SCHEMA))
+    cuts = [count * k // slices for k in range(slices + 1)]
+    return [(lo, hi) for lo, hi in zip(cuts, cuts[1:]) if hi > lo]
 
 
 def _neg(fit: Fitness) -> Fitness:

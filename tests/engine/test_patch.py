@@ -291,3 +291,23 @@ async def test_every_compile_error_gets_its_mechanical_fixes_beyond_the_patch_wi
     assert result.solved and result.calls == 2, [(c.id, c.origin, c.verdict.status) for c in result.candidates]
     best = result.best
     assert best.origin == "patch" and best.parent == 2 and "break/continue as disable" in best.edits[0]
+
+
+def test_a_nodes_edits_are_cut_in_slices_that_end_together():
+    """Every edit once, most suspicious first; with schemata no slice above a schema's size or
+    below its least (when there are enough), and a multiple of the workers of them, so the last
+    slices end together instead of one worker waiting for the slowest."""
+    from engine.patch.judging import MIN_SCHEMA, PER_SCHEMA
+    from engine.patch.search import _batches
+
+    for workers in (1, 2, 3):
+        for count in range(1, 130):
+            slices = _batches(count, workers, schemata=True)
+            assert [i for lo, hi in slices for i in range(lo, hi)] == list(range(count))
+            assert all(hi - lo <= PER_SCHEMA for lo, hi in slices), (count, slices)
+            if count >= MIN_SCHEMA:
+                assert all(hi - lo >= MIN_SCHEMA for lo, hi in slices), (count, slices)
+            if count >= workers * MIN_SCHEMA:
+                assert len(slices) % workers == 0, (count, workers, slices)
+            alone = _batches(count, workers, schemata=False)
+            assert [i for lo, hi in alone for i in range(lo, hi)] == list(range(count))
