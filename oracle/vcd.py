@@ -144,35 +144,27 @@ class Cut(Exception):
     """Reading stopped at its time limit."""
 
 
-def _samples(stream: TextIO, layout: Layout,
-             until: float | None = None) -> Iterator[tuple[int, int, str, dict[str, str]]]:
-    """(time, cycle, edge, values) at each clock edge, with the values as of just before it
+def _samples(stream: TextIO, layout: Layout, until: float | None = None,
+             codes: frozenset[str] | None = None) -> Iterator[tuple[int, int, str, dict[str, str]]]:
+    """Each sample: (time, posedges before it, edge, the values as of the previous timestamp)
     (``values`` is live: read it before asking for the next sample). ``until``: a
-    ``time.monotonic()`` past which reading stops with :class:`Cut`."""
+    ``time.monotonic()`` past which reading stops with :class:`Cut`. ``codes``: the only
+    variables the caller reads (the clock is followed whatever it says; None: every one).
+
+    One pass, no call per line: the waveform of every choice of a schema is read here, in the
+    runner's one process. A timestamp is an edge when a change of the clock in it goes 0 -> 1 or
+    1 -> 0 from the clock's value before it (the last such change decides)."""
     widths = layout.widths
     clock = layout.clock
+    keep = frozenset(widths) if codes is None else frozenset(c for c in codes if c in widths)
+    if clock is not None:
+        keep = keep | {clock}
     values: dict[str, str] = {}
     changes: list[tuple[str, str]] = []
     time = 0
     posedges = 0
-
-    def edge_of() -> str | None:
-        if clock is None:
-            return None
-        edge = None
-        for code, value in changes:
-            if code == clock:
-                old = values.get(clock, "x")
-                if old == "0" and value == "1":
-                    edge = "posedge"
-                elif old == "1" and value == "0":
-                    edge = "negedge"
-        return edge
-
-    def apply() -> None:
-        for code, value in changes:
-            values[code] = value
-        changes.clear()
+    before = "x"  # the clock's value as of the previous timestamp
+    edge: str | None = None
 
     for count, line in enumerate(stream):
         if until is not None and not count & 0xFFF and _now() > until:
@@ -181,27 +173,38 @@ def _samples(stream: TextIO, layout: Layout,
             continue
         head = line[0]
         if head == "#":
-            edge = edge_of()
             if edge is not None:
                 yield time, posedges, edge, values
                 if edge == "posedge":
                     posedges += 1
-            apply()
+                edge = None
+            if changes:
+                for code, value in changes:
+                    values[code] = value
+                changes.clear()
+                if clock is not None:
+                    before = values.get(clock, "x")
             time = int(line[1:])
-        elif head in "01xzXZ":
+            continue
+        if head in "01xzXZ":
             code = line[1:].strip()
-            if code in widths:
-                changes.append((code, head.lower()))
-        elif head in "bB":
+            if code not in keep:
+                continue
+            value = head.lower()
+        elif head in "bB" or head in "rR":
             value, _, code = line[1:].strip().partition(" ")
-            if code in widths:
-                changes.append((code, extend(value, widths[code])))
-        elif head in "rR":
-            value, _, code = line[1:].strip().partition(" ")
-            if code in widths:
-                changes.append((code, value))
-        # $dumpvars / $end / $comment lines carry no values themselves
-    edge = edge_of()
+            if code not in keep:
+                continue
+            if head in "bB":
+                value = extend(value, widths[code])
+        else:  # $dumpvars / $end / $comment lines carry no values themselves
+            continue
+        changes.append((code, value))
+        if code == clock:
+            if before == "0" and value == "1":
+                edge = "posedge"
+            elif before == "1" and value == "0":
+                edge = "negedge"
     if edge is not None:
         yield time, posedges, edge, values
 
@@ -210,13 +213,18 @@ def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
     return values.get(code, "x" * widths[code])
 
 
+#: a sample kept for the trace, its values not yet formatted: time, cycle, edge, inputs, (expected, actual)
+_RawRow = tuple[int, int, str, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
 def scan(path: Path, limit: int = 8, window: int = 0,
          until: float | None = None) -> tuple[list[Mismatch], tuple[TraceRow, ...]]:
     """The first ``limit`` failing entries, and the ``window`` samples up to and including the
     first failing one (what a waveform viewer would show around the first failure). Reading
-    stops there, or at ``until`` (``time.monotonic()``) with what was found by then."""
+    stops there, or at ``until`` (``time.monotonic()``) with what was found by then. Values are
+    formatted only for what is returned (formatting every sample's was most of the time)."""
     found: list[Mismatch] = []
-    recent: deque[TraceRow] = deque(maxlen=max(window, 1))
+    recent: deque[_RawRow] = deque(maxlen=max(window, 1))
     trace: tuple[TraceRow, ...] = ()
     if limit <= 0:
         return found, trace
@@ -225,24 +233,34 @@ def scan(path: Path, limit: int = 8, window: int = 0,
         if layout is None:
             return found, trace
         widths = layout.widths
+        ins, pairs = layout.inputs, layout.pairs
+
+        def row(raw: _RawRow) -> TraceRow:
+            at, cycle, edge, given, compared = raw
+            return TraceRow(at, cycle, edge, {name: format_value(v) for (name, _), v in zip(ins, given)},
+                            {signal: (format_value(e), format_value(a))
+                             for (signal, _, _), (e, a) in zip(pairs, compared)})
+
         try:
-            for at, cycle, edge, values in _samples(stream, layout, until):
+            wanted = frozenset(c for _, c in ins) | {c for _, r, d in pairs for c in (r, d)}
+            for at, cycle, edge, values in _samples(stream, layout, until, wanted):
                 before = len(found)
-                inputs = {name: format_value(_value(values, code, widths)) for name, code in layout.inputs}
                 if window:
-                    recent.append(TraceRow(at, cycle, edge, inputs, {
-                        signal: (format_value(_value(values, r, widths)), format_value(_value(values, d, widths)))
-                        for signal, r, d in layout.pairs}))
-                for signal, ref_code, dut_code in layout.pairs:
+                    recent.append((at, cycle, edge, tuple(_value(values, code, widths) for _, code in ins),
+                                   tuple((_value(values, r, widths), _value(values, d, widths)) for _, r, d in pairs)))
+                inputs: dict[str, str] | None = None
+                for signal, ref_code, dut_code in pairs:
                     expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
                     if differs(expected, actual):
+                        if inputs is None:
+                            inputs = {name: format_value(_value(values, code, widths)) for name, code in ins}
                         found.append(Mismatch(time=at, cycle=cycle, edge=edge, signal=signal,
                                               expected=format_value(expected), actual=format_value(actual),
                                               inputs=dict(inputs)))
                         if len(found) >= limit:
                             break
                 if window and before == 0 and found:
-                    trace = tuple(recent)
+                    trace = tuple(row(raw) for raw in recent)
                 if len(found) >= limit:
                     break
         except Cut:
@@ -273,7 +291,8 @@ def agreement(path: Path, until: float | None = None) -> Agreement | None:
         outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples wrong, bits wrong, width]
         counted: dict[tuple[str, str], int] = {}  # (expected, actual) -> wrong bits: values repeat
         try:
-            for at, cycle, _, values in _samples(stream, layout, until):
+            wanted = frozenset(c for _, r, d in layout.pairs for c in (r, d))
+            for at, cycle, _, values in _samples(stream, layout, until, wanted):
                 samples += 1
                 last_time = at
                 for signal, ref_code, dut_code in layout.pairs:
