@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .results import Rule
 from .simlog import SimResult, parse_sim_log
-from .vcd import scan
+from .vcd import read_run
 from .verdict import Mismatch, RunLog, Status, Verdict, score_of
 
 TRACE_WINDOW = 8  # samples shown up to the first mismatch
@@ -21,10 +21,12 @@ LOG_TAIL = 2000
 
 def judge(output: str, returncode: int | None, dump: Path, expected_samples: int | None, limit: int,
           simulator: str, *, rule: Rule = Rule(), ports: Mapping[str, str] | None = None,
-          until: float | None = None) -> Verdict:
+          until: float | None = None, agreement: bool = False) -> Verdict:
     """The verdict of a finished run from the bench's output (``rule``: the design's pass and
     failure patterns; ``ports``: the design's port directions, to name signals in failure lines;
-    ``until``: when reading the waveform for failing samples stops, ``time.monotonic()``)."""
+    ``until``: when reading the waveform for failing samples stops, ``time.monotonic()``;
+    ``agreement``: a failing run's verdict also carries the agreement figures, read in the same
+    pass over the waveform)."""
     result = parse_sim_log(output, rule=rule, ports=ports)
     common: RunLog = {"simulator": simulator, "log_tail": output[-LOG_TAIL:]}
     samples = result.samples or 0
@@ -44,11 +46,12 @@ def judge(output: str, returncode: int | None, dump: Path, expected_samples: int
         if mismatched == 0 and result.failure_count == 0:
             return Verdict(Status.PASS, samples=samples, score=1.0,
                            reason=f"0 mismatches in {samples} samples", **common)
-        found, trace = scan(dump, limit, TRACE_WINDOW, until) if dump.exists() else ([], ())
+        # with ``agreement``, the figures over the whole run from the same reading of the waveform
+        found, trace, agree = read_run(dump, limit, TRACE_WINDOW, until, whole=agreement)
         if not found:
             found = from_log(result, limit)
         return Verdict(Status.FUNCTIONAL_FAIL, samples=samples, mismatched_samples=mismatched,
-                       score=score_of(samples, mismatched), mismatches=tuple(found), trace=trace,
+                       score=score_of(samples, mismatched), mismatches=tuple(found), trace=trace, agreement=agree,
                        reason=f"{mismatched} mismatches in {samples} samples", **common)
 
     if result.failure_count:

@@ -346,8 +346,9 @@ class OneRun:
                                              request.limit, f"{self.version}, {cocotb.version}", ports)
         until = max(self.deadline, time.monotonic()) + READ_S
         verdict = judge(ran.output, ran.returncode, simdir / DUMP, request.expected_samples, request.limit,
-                        self.version, rule=bench.rule, ports=ports, until=until)
-        if request.agreement and verdict.status in (Status.FUNCTIONAL_FAIL, Status.PASS):
+                        self.version, rule=bench.rule, ports=ports, until=until, agreement=request.agreement)
+        if request.agreement and verdict.agreement is None and verdict.status in (Status.FUNCTIONAL_FAIL,
+                                                                                  Status.PASS):
             verdict = replace(verdict, agreement=agreement(simdir / DUMP, until))
         return verdict
 

@@ -217,55 +217,125 @@ def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
 _RawRow = tuple[int, int, str, tuple[str, ...], tuple[tuple[str, str], ...]]
 
 
+class _Failures:
+    """The first ``limit`` failing entries and the ``window`` samples up to and including the first
+    failing one, sample by sample. Values are formatted only for what is returned (formatting
+    every sample's was most of the time spent reading a long run)."""
+
+    def __init__(self, layout: Layout, limit: int, window: int) -> None:
+        self.layout, self.limit, self.window = layout, limit, window
+        self.found: list[Mismatch] = []
+        self.recent: deque[_RawRow] = deque(maxlen=max(window, 1))
+        self.trace: tuple[TraceRow, ...] = ()
+        self.codes = frozenset(c for _, c in layout.inputs) | {c for _, r, d in layout.pairs for c in (r, d)}
+
+    @property
+    def done(self) -> bool:
+        return len(self.found) >= self.limit
+
+    def see(self, at: int, cycle: int, edge: str, values: dict[str, str]) -> None:
+        widths, ins, pairs, found = self.layout.widths, self.layout.inputs, self.layout.pairs, self.found
+        before = len(found)
+        if self.window:
+            self.recent.append((at, cycle, edge, tuple(_value(values, code, widths) for _, code in ins),
+                                tuple((_value(values, r, widths), _value(values, d, widths)) for _, r, d in pairs)))
+        inputs: dict[str, str] | None = None
+        for signal, ref_code, dut_code in pairs:
+            expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
+            if differs(expected, actual):
+                if inputs is None:
+                    inputs = {name: format_value(_value(values, code, widths)) for name, code in ins}
+                found.append(Mismatch(time=at, cycle=cycle, edge=edge, signal=signal,
+                                      expected=format_value(expected), actual=format_value(actual),
+                                      inputs=dict(inputs)))
+                if len(found) >= self.limit:
+                    break
+        if self.window and before == 0 and found:
+            self.trace = tuple(self._row(raw) for raw in self.recent)
+
+    def _row(self, raw: _RawRow) -> TraceRow:
+        at, cycle, edge, given, compared = raw
+        return TraceRow(at, cycle, edge, {name: format_value(v) for (name, _), v in zip(self.layout.inputs, given)},
+                        {signal: (format_value(e), format_value(a))
+                         for (signal, _, _), (e, a) in zip(self.layout.pairs, compared)})
+
+
+class _Agreement:
+    """The agreement figures over every sample (see :func:`agreement`)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.samples = 0
+        self.first: tuple[int, int] | None = None  # time and cycle of the first wrong sample
+        self.last_time = 0
+        widths = layout.widths
+        self.outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples, bits wrong, width]
+        self.counted: dict[tuple[str, str], int] = {}  # (expected, actual) -> wrong bits: values repeat
+        self.codes = frozenset(c for _, r, d in layout.pairs for c in (r, d))
+
+    def see(self, at: int, cycle: int, values: dict[str, str]) -> None:
+        widths, counted = self.layout.widths, self.counted
+        self.samples += 1
+        self.last_time = at
+        for signal, ref_code, dut_code in self.layout.pairs:
+            expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
+            if expected == actual:
+                continue  # nothing wrong, whatever is unknown
+            wrong = counted.get((expected, actual))
+            if wrong is None:
+                wrong = counted[(expected, actual)] = _wrong_bits(expected, actual)
+                if len(counted) > 4096:
+                    counted.clear()
+            if wrong:
+                entry = self.outputs[signal]
+                entry[0] += 1
+                entry[1] += wrong
+                if self.first is None:
+                    self.first = (at, cycle)
+
+    def result(self) -> Agreement:
+        first_time, first_cycle = self.first if self.first is not None else (None, None)
+        return Agreement(self.samples, first_time, first_cycle, self.last_time,
+                         {k: OutputAgreement(v[0], v[1], v[2]) for k, v in self.outputs.items()})
+
+
+def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = None, *,
+             whole: bool = False) -> tuple[list[Mismatch], tuple[TraceRow, ...], Agreement | None]:
+    """:func:`scan`'s failing entries and trace and, with ``whole``, :func:`agreement`'s figures,
+    from one reading of the waveform (the runner judges every choice of a schema this way)."""
+    failures: _Failures | None = None
+    agree: _Agreement | None = None
+    if not path.exists():
+        return [], (), None
+    with open(path, encoding="ascii", errors="replace") as stream:
+        layout = layout_of(read_header(stream))
+        if layout is None:
+            return [], (), None
+        failures = _Failures(layout, limit, window) if limit > 0 else None
+        agree = _Agreement(layout) if whole else None
+        codes = (failures.codes if failures else frozenset()) | (agree.codes if agree else frozenset())
+        try:
+            if failures is not None or agree is not None:
+                for at, cycle, edge, values in _samples(stream, layout, until, codes):
+                    if failures is not None and not failures.done:
+                        failures.see(at, cycle, edge, values)
+                    if agree is not None:
+                        agree.see(at, cycle, values)
+                    elif failures is None or failures.done:
+                        break
+        except Cut:
+            agree = None
+    found, trace = (failures.found[:limit], failures.trace) if failures is not None else ([], ())
+    return found, trace, agree.result() if agree is not None else None
+
+
 def scan(path: Path, limit: int = 8, window: int = 0,
          until: float | None = None) -> tuple[list[Mismatch], tuple[TraceRow, ...]]:
     """The first ``limit`` failing entries, and the ``window`` samples up to and including the
     first failing one (what a waveform viewer would show around the first failure). Reading
-    stops there, or at ``until`` (``time.monotonic()``) with what was found by then. Values are
-    formatted only for what is returned (formatting every sample's was most of the time)."""
-    found: list[Mismatch] = []
-    recent: deque[_RawRow] = deque(maxlen=max(window, 1))
-    trace: tuple[TraceRow, ...] = ()
-    if limit <= 0:
-        return found, trace
-    with open(path, encoding="ascii", errors="replace") as stream:
-        layout = layout_of(read_header(stream))
-        if layout is None:
-            return found, trace
-        widths = layout.widths
-        ins, pairs = layout.inputs, layout.pairs
-
-        def row(raw: _RawRow) -> TraceRow:
-            at, cycle, edge, given, compared = raw
-            return TraceRow(at, cycle, edge, {name: format_value(v) for (name, _), v in zip(ins, given)},
-                            {signal: (format_value(e), format_value(a))
-                             for (signal, _, _), (e, a) in zip(pairs, compared)})
-
-        try:
-            wanted = frozenset(c for _, c in ins) | {c for _, r, d in pairs for c in (r, d)}
-            for at, cycle, edge, values in _samples(stream, layout, until, wanted):
-                before = len(found)
-                if window:
-                    recent.append((at, cycle, edge, tuple(_value(values, code, widths) for _, code in ins),
-                                   tuple((_value(values, r, widths), _value(values, d, widths)) for _, r, d in pairs)))
-                inputs: dict[str, str] | None = None
-                for signal, ref_code, dut_code in pairs:
-                    expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
-                    if differs(expected, actual):
-                        if inputs is None:
-                            inputs = {name: format_value(_value(values, code, widths)) for name, code in ins}
-                        found.append(Mismatch(time=at, cycle=cycle, edge=edge, signal=signal,
-                                              expected=format_value(expected), actual=format_value(actual),
-                                              inputs=dict(inputs)))
-                        if len(found) >= limit:
-                            break
-                if window and before == 0 and found:
-                    trace = tuple(row(raw) for raw in recent)
-                if len(found) >= limit:
-                    break
-        except Cut:
-            pass
-    return found[:limit], trace
+    stops there, or at ``until`` (``time.monotonic()``) with what was found by then."""
+    found, trace, _ = read_run(path, limit, window, until)
+    return found, trace
 
 
 def _wrong_bits(expected: str, actual: str) -> int:
@@ -278,39 +348,4 @@ def agreement(path: Path, until: float | None = None) -> Agreement | None:
     and cycle of the first mismatch, and per output the mismatched samples and wrong bits (x/z
     from the design where the reference is known counts as wrong). None without a usable dump,
     or when reading it all would go past ``until`` (``time.monotonic()``)."""
-    if not path.exists():
-        return None
-    with open(path, encoding="ascii", errors="replace") as stream:
-        layout = layout_of(read_header(stream))
-        if layout is None:
-            return None
-        widths = layout.widths
-        samples = 0
-        first_time = first_cycle = None
-        last_time = 0
-        outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples wrong, bits wrong, width]
-        counted: dict[tuple[str, str], int] = {}  # (expected, actual) -> wrong bits: values repeat
-        try:
-            wanted = frozenset(c for _, r, d in layout.pairs for c in (r, d))
-            for at, cycle, _, values in _samples(stream, layout, until, wanted):
-                samples += 1
-                last_time = at
-                for signal, ref_code, dut_code in layout.pairs:
-                    expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
-                    if expected == actual:
-                        continue  # nothing wrong, whatever is unknown
-                    wrong = counted.get((expected, actual))
-                    if wrong is None:
-                        wrong = counted[(expected, actual)] = _wrong_bits(expected, actual)
-                        if len(counted) > 4096:
-                            counted.clear()
-                    if wrong:
-                        entry = outputs[signal]
-                        entry[0] += 1
-                        entry[1] += wrong
-                        if first_time is None:
-                            first_time, first_cycle = at, cycle
-        except Cut:
-            return None
-    return Agreement(samples, first_time, first_cycle, last_time,
-                     {k: OutputAgreement(v[0], v[1], v[2]) for k, v in outputs.items()})
+    return read_run(path, 0, 0, until, whole=True)[2]
