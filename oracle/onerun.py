@@ -61,6 +61,8 @@ MAX_PREPROCESSED = 16 << 20
 #: after the deadline, the waveform is read for at most this long (a verdict comes within
 #: the timeout plus 2 s, whatever the dump's size)
 READ_S = 0.8
+#: how often a schema's forked choices are looked for while the image runs them
+FORK_POLL_S = 0.002
 
 
 class OneRun:
@@ -278,7 +280,12 @@ class OneRun:
     async def _forked(self, data: bytes, choices: range, each: float) -> dict[int, Verdict]:
         """The choices run from one loaded image (:mod:`oracle.forking`), each under its own
         deadline of ``each`` seconds; a choice missing from the answer (its output or waveform
-        too large, the fork failed) is left to be run on its own."""
+        too large, the fork failed) is left to be run on its own.
+
+        A choice is judged as soon as the module reports it, while the next ones still run. Its
+        output is what the loaded image printed before forking, then its own: judged early only
+        while the image has printed nothing, and judged again at the end if it printed after all,
+        so every verdict is the one the finished run gives."""
         module = self.runner.fork_module
         folder = self.workdir / "forks"
         folder.mkdir()
@@ -293,22 +300,38 @@ class OneRun:
             self._sim_dir(f"forks/sim{choice}")
         env = dict(self.env, ANVIL_FORK=forking.spec(function, len(choices), each, str(folder)))
         limits = Limits(timeout_s=each * len(choices) + 1.0, memory_bytes=self.runner.memory_bytes)
-        parent = await run_bounded(argv, cwd=folder, limits=limits, env=env)
         results = folder / "forks"
-        outcomes = forking.read_outcomes(results.read_text() if results.is_file() else "")
+        parent = Child(argv, cwd=folder, limits=limits, env=env)
+        waiting = asyncio.ensure_future(parent.wait())
         verdicts: dict[int, Verdict] = {}
-        for choice, outcome in outcomes.items():
-            if choice not in choices or outcome.how not in ("exit", "signal", "timeout") \
-                    or (outcome.how == "signal" and outcome.code == signal.SIGXFSZ):
-                continue
-            capture = forking.capture(parent.output, folder / f"out{choice}", Limits())
-            ran = ProcessResult(None if outcome.how == "timeout" else outcome.returncode, capture.text(),
-                                capture.total, outcome.how == "timeout", 0.0)
-            self.deadline = time.monotonic()
-            verdicts[choice] = await self._judged(ran, folder / f"sim{choice}")
+        try:
+            while not waiting.done():
+                await asyncio.wait({waiting}, timeout=FORK_POLL_S)
+                if parent.capture.total:  # the image printed: its choices are judged once it ends
+                    continue
+                for choice, outcome in _reported(results, choices, complete=True).items():
+                    if choice not in verdicts:
+                        verdicts[choice] = await self._judge_choice(folder, choice, outcome, "")
+        finally:
+            if not waiting.done():
+                waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+        ran = waiting.result()
+        if ran.output:
+            verdicts.clear()
+        for choice, outcome in _reported(results, choices, complete=False).items():
+            if choice not in verdicts:
+                verdicts[choice] = await self._judge_choice(folder, choice, outcome, ran.output)
         shutil.rmtree(folder, ignore_errors=True)
         self.runner.forked += len(verdicts)
         return verdicts
+
+    async def _judge_choice(self, folder: Path, choice: int, outcome: forking.Outcome, prefix: str) -> Verdict:
+        capture = forking.capture(prefix, folder / f"out{choice}", Limits())
+        ran = ProcessResult(None if outcome.how == "timeout" else outcome.returncode, capture.text(),
+                            capture.total, outcome.how == "timeout", 0.0)
+        self.deadline = time.monotonic()
+        return await self._judged(ran, folder / f"sim{choice}")
 
     def _sim_dir(self, name: str = "sim") -> Path:
         """The simulation's working directory: the bench's data files at their places."""
@@ -351,6 +374,20 @@ class OneRun:
                                                                                   Status.PASS):
             verdict = replace(verdict, agreement=agreement(simdir / DUMP, until))
         return verdict
+
+
+def _reported(results: Path, choices: range, *, complete: bool) -> dict[int, forking.Outcome]:
+    """The choices the fork module has reported and that can be judged from its report (the
+    rest run on their own); ``complete``: only whole lines (the module may be writing one)."""
+    try:
+        text = results.read_text()
+    except OSError:
+        return {}
+    if complete:
+        text = text[:text.rfind("\n") + 1]
+    return {choice: outcome for choice, outcome in forking.read_outcomes(text).items()
+            if choice in choices and outcome.how in ("exit", "signal", "timeout")
+            and not (outcome.how == "signal" and outcome.code == signal.SIGXFSZ)}
 
 
 def _rejection(report: ScreenReport | Verdict, version: str) -> Verdict | None:
