@@ -11,8 +11,9 @@ judged twice: by ``Oracle.simulate`` on the edited text (the oracle's one-compil
 path, ``workers`` at a time) and by the search's schema judging (engine.patch.judging). Printed
 per problem and in total: simulations per second each way, how many edits had an anchor, and how
 many verdicts differ (status, samples, mismatches, score and agreement figures compared), and the
-bench's own floor: one ``vvp`` run of the reference's compiled harness (fastest of 3), which no
-way of judging an edit on this bench can beat, and the rate it bounds on the workers. Figures,
+bench's own floor: one ``vvp`` run of the reference's compiled harness (fastest of 3) and the
+part of it spent loading the image, and the rates they bound on the workers (a forked choice
+does not load: the simulation alone is its floor). Figures,
 not assertions: the rates depend on the machine's load.
 """
 
@@ -51,20 +52,30 @@ def figures(v: Verdict) -> tuple[object, ...]:
             a.to_wire() if a else None)
 
 
-def floor_s(tb: Path, ref: Path) -> float:
-    """Seconds of one ``vvp`` run of the reference against its bench, compiled once (fastest of 3)."""
+def floor_s(tb: Path, ref: Path) -> tuple[float, float]:
+    """Seconds of one ``vvp`` run of the reference against its bench, compiled once (fastest of 3),
+    and of the part of it that is loading the image (the same harness ended at time 0 by another
+    root module): a forked choice does not load, so the rest is what it cannot avoid."""
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         design = work / "design.sv"
         design.write_text(rename_module(ref.read_text(), DEFAULT_REFERENCE, DEFAULT_TOP))
+        stop = work / "stop.sv"
+        stop.write_text("module anvil_stop_at_zero; initial $finish; endmodule\n")
         plan = harness_commands(find_tools(), design=[design], testbench=tb, extra=[ref], tb_top="tb", workdir=work)
-        subprocess.run(plan.compile, cwd=work, capture_output=True, stdin=subprocess.DEVNULL, check=True)
-        best = float("inf")
-        for _ in range(3):
-            began = time.perf_counter()
-            subprocess.run(plan.run, cwd=work, capture_output=True, stdin=subprocess.DEVNULL)
-            best = min(best, time.perf_counter() - began)
-        return best
+        image = plan.compile[plan.compile.index("-o") + 1]
+        loading = [*plan.compile, "-s", "anvil_stop_at_zero", str(stop)]
+        loading[loading.index("-o") + 1] = image + ".load"
+        times = []
+        for compile_argv, run_argv in ((plan.compile, plan.run), (loading, [*plan.run[:-1], image + ".load"])):
+            subprocess.run(compile_argv, cwd=work, capture_output=True, stdin=subprocess.DEVNULL, check=True)
+            best = float("inf")
+            for _ in range(3):
+                began = time.perf_counter()
+                subprocess.run(run_argv, cwd=work, capture_output=True, stdin=subprocess.DEVNULL)
+                best = min(best, time.perf_counter() - began)
+            times.append(best)
+        return times[0], min(times[1], times[0])
 
 
 async def main() -> None:
@@ -83,7 +94,7 @@ async def main() -> None:
     workers = oracle.workers
     rng = random.Random(args.seed)
     totals = {"edits": 0, "anchored": 0, "differ": 0, "single_s": 0.0, "schema_s": 0.0, "schema_runs": 0,
-              "floor_s": 0.0}
+              "floor_s": 0.0, "sim_s": 0.0}
     for tb in tests[::step][: args.problems]:
         name = tb.name.replace("_test.sv", "")
         good = rename_module(tb.with_name(f"{name}_ref.sv").read_text(), DEFAULT_REFERENCE, DEFAULT_TOP)
@@ -129,12 +140,14 @@ async def main() -> None:
         totals["single_s"] += single_s
         totals["schema_s"] += schema_s
         totals["schema_runs"] += judge.runs
-        floor = floor_s(tb, tb.with_name(f"{name}_ref.sv"))
+        floor, loading = floor_s(tb, tb.with_name(f"{name}_ref.sv"))
         totals["floor_s"] += floor * len(pairs) / workers
+        totals["sim_s"] += max(floor - loading, 1e-4) * len(pairs) / workers
         print(f"{name:<34} {len(pairs):>3} edits, {anchored:>3} in {judge.schemata} schemata "
               f"({judge.failed} failed): one by one {len(pairs) / single_s:6.1f}/s, with schemata "
               f"{len(pairs) / schema_s:6.1f}/s ({single_s / schema_s:4.2f}x); verdicts differing: {len(differ)}; "
-              f"bench alone {floor * 1000:.1f} ms (at most {workers / floor:.0f}/s)", flush=True)
+              f"bench alone {floor * 1000:.1f} ms (at most {workers / floor:.0f}/s), "
+              f"{(floor - loading) * 1000:.1f} ms without loading", flush=True)
         for e, a, m in differ[:3]:
             print(f"    {e.describe()}: alone {a.status.value} {a.score}, schema {m.verdict.status.value} "
                   f"{m.verdict.score}")
@@ -142,7 +155,8 @@ async def main() -> None:
     print(f"\n{n} edits, {totals['anchored']} judged in schemata; one by one {n / totals['single_s']:.1f}/s, "
           f"with schemata {n / totals['schema_s']:.1f}/s ({totals['single_s'] / totals['schema_s']:.2f}x); "
           f"verdicts differing: {totals['differ']}; the benches alone bound the rate at "
-          f"{n / totals['floor_s']:.1f}/s on {workers} workers")
+          f"{n / totals['floor_s']:.1f}/s on {workers} workers, their simulations without loading the image "
+          f"(a forked choice's floor) at {n / totals['sim_s']:.1f}/s")
 
 
 if __name__ == "__main__":
