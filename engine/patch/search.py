@@ -180,13 +180,17 @@ class PatchSearch:
             future = self.confirming[text] = asyncio.ensure_future(self.judge(text))
         return future
 
-    async def _slices(self, text: str, edits: list[Edit], source: Source | None, seen: set[str], deadline: float,
-                      ahead: int) -> AsyncGenerator[list[tuple[Edit, str, Judged]], None]:
+    async def _slices(self, text: str, edits: list[Edit], source: Source | None, seen: set[str],
+                      deadline: float) -> AsyncGenerator[list[tuple[Edit, str, Judged]], None]:
         """Each slice of ``edits`` (:func:`_batches`) applied to ``text`` and judged, in order;
-        ``ahead`` slices are sent before the first is read, so the workers never wait for the
-        search between slices. Texts judged before (``seen``) are skipped; nothing is sent past
-        the budget or ``deadline``, and what is still running when the caller stops is cancelled."""
-        slices = iter(_batches(len(edits), max(1, self.oracle.workers), schemata=source is not None))
+        one slice more than there are workers is sent before the first is read, so the workers
+        never wait for the search between slices (the results are still read in order, so the
+        search decides as it would one slice at a time). Texts judged before (``seen``) are
+        skipped; nothing is sent past the budget or ``deadline``, and what is still running when
+        the caller stops is cancelled."""
+        workers = max(1, self.oracle.workers)
+        ahead = workers + 1
+        slices = iter(_batches(len(edits), workers, schemata=source is not None))
         pending: deque[tuple[list[tuple[Edit, str]], asyncio.Future[list[Judged]]]] = deque()
         sent = 0  # edits sent and not yet counted in self.judged
 
@@ -243,10 +247,6 @@ class PatchSearch:
         frontier = [root]
         seen = {normalise(code)}
         best: _Node | None = None
-        workers = max(1, self.oracle.workers)
-        # slices sent ahead of the one being read: every worker busy, and one more waiting for the
-        # first to free (a slice's results are still read in order, so the search is the same)
-        ahead = workers + 1
 
         async def report() -> PatchReport:
             nonlocal best
@@ -274,7 +274,7 @@ class PatchSearch:
             equal: list[_Node] = []
             flipped: list[_Node] = []  # an output now (nearly) the complement of the reference's
             passed: _Node | None = None
-            async with aclosing(self._slices(node.text, edits, source, seen, deadline, ahead)) as slices:
+            async with aclosing(self._slices(node.text, edits, source, seen, deadline)) as slices:
                 async for judged in slices:
                     for edit, text, j in judged:
                         v = j.verdict
