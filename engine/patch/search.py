@@ -295,9 +295,10 @@ class PatchSearch:
                         self.on_progress(self.judged, _neg(best.priority) if best else root_fit)
                     if passed is not None:
                         break
-                    if kept and len(node.edits) + 1 < self.budget.depth:
-                        # the fittest child so far is most likely expanded next: its own verdict now
-                        self.early_confirm(min(kept).text)
+                    fittest = min(kept) if kept else None
+                    if fittest is not None and not fittest.exact and len(fittest.edits) < self.budget.depth:
+                        # most likely expanded next: the oracle's own verdict on it now
+                        self.early_confirm(fittest.text)
             if passed is not None:
                 return await report()
             kept.sort()
