@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -149,6 +150,22 @@ def read_outcomes(text: str) -> dict[int, Outcome]:
     return outcomes
 
 
+def reported(results: Path, choices: range, *, complete: bool) -> dict[int, Outcome]:
+    """The choices the module's report (``results``) gives and that can be judged from it: ended,
+    killed or timed out, not killed for writing past ``MAX_OUTPUT`` (SIGXFSZ; those run again on
+    their own), not a fork that failed. ``complete``: only whole lines (the module may be writing
+    one while it still runs choices)."""
+    try:
+        text = results.read_text()
+    except OSError:
+        return {}
+    if complete:
+        text = text[:text.rfind("\n") + 1]
+    return {choice: outcome for choice, outcome in read_outcomes(text).items()
+            if choice in choices and outcome.how in ("exit", "signal", "timeout")
+            and not (outcome.how == "signal" and outcome.code == signal.SIGXFSZ)}
+
+
 def capture(prefix: str, output: Path, limits: Limits) -> Capture:
     """A child's output as a run of its own would have captured it: what the parent printed
     before forking (its load-time messages), then what the child printed."""
@@ -169,4 +186,4 @@ def spec(function: str, choices: int, deadline_s: float, folder: str) -> str:
 
 
 __all__ = ["INSIDE", "MAX_OUTPUT", "MODULE", "Outcome", "capture", "fork_image", "module_folder", "module_state",
-           "read_outcomes", "spec"]
+           "read_outcomes", "reported", "spec"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import signal
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -309,7 +308,7 @@ class OneRun:
                 await asyncio.wait({waiting}, timeout=FORK_POLL_S)
                 if parent.capture.total:  # the image printed: its choices are judged once it ends
                     continue
-                for choice, outcome in _reported(results, choices, complete=True).items():
+                for choice, outcome in forking.reported(results, choices, complete=True).items():
                     if choice not in verdicts:
                         verdicts[choice] = await self._judge_choice(folder, choice, outcome, "")
         finally:
@@ -319,7 +318,7 @@ class OneRun:
         ran = waiting.result()
         if ran.output:
             verdicts.clear()
-        for choice, outcome in _reported(results, choices, complete=False).items():
+        for choice, outcome in forking.reported(results, choices, complete=False).items():
             if choice not in verdicts:
                 verdicts[choice] = await self._judge_choice(folder, choice, outcome, ran.output)
         shutil.rmtree(folder, ignore_errors=True)
@@ -374,20 +373,6 @@ class OneRun:
                                                                                   Status.PASS):
             verdict = replace(verdict, agreement=agreement(simdir / DUMP, until))
         return verdict
-
-
-def _reported(results: Path, choices: range, *, complete: bool) -> dict[int, forking.Outcome]:
-    """The choices the fork module has reported and that can be judged from its report (the
-    rest run on their own); ``complete``: only whole lines (the module may be writing one)."""
-    try:
-        text = results.read_text()
-    except OSError:
-        return {}
-    if complete:
-        text = text[:text.rfind("\n") + 1]
-    return {choice: outcome for choice, outcome in forking.read_outcomes(text).items()
-            if choice in choices and outcome.how in ("exit", "signal", "timeout")
-            and not (outcome.how == "signal" and outcome.code == signal.SIGXFSZ)}
 
 
 def _rejection(report: ScreenReport | Verdict, version: str) -> Verdict | None:

@@ -45,16 +45,16 @@ def test_choices_are_judged_as_the_module_reports_them_whole_lines_only(tmp_path
     """While the image still runs choices, only whole lines of its report are read (it may be
     writing the next); what cannot be judged from the report (a fork that failed, a child killed
     for writing past its cap, a choice not asked for) is left to run on its own."""
-    from oracle.onerun import _reported
+    from oracle.forking import reported
 
     results = tmp_path / "forks"
-    assert _reported(results, range(1, 5), complete=True) == {}
+    assert reported(results, range(1, 5), complete=True) == {}
     results.write_text("1 exit 0 1.2\n2 signal 25 0.4\n3 fork-failed\n9 exit 0 1.0\n4 exit 1")
-    assert set(_reported(results, range(1, 5), complete=True)) == {1}
-    assert set(_reported(results, range(1, 5), complete=False)) == {1, 4}
+    assert set(reported(results, range(1, 5), complete=True)) == {1}
+    assert set(reported(results, range(1, 5), complete=False)) == {1, 4}
     results.write_text("1 exit 0 1.2\n2 signal 9 0.4\n3 timeout 200.0\n4 exit 12 1.0\n")
-    reported = _reported(results, range(1, 5), complete=True)
-    assert set(reported) == {1, 2, 3, 4} and reported[4].returncode == 12 and reported[2].returncode == -9
+    found = reported(results, range(1, 5), complete=True)
+    assert set(found) == {1, 2, 3, 4} and found[4].returncode == 12 and found[2].returncode == -9
 
 
 def test_the_module_is_built_once_and_can_be_switched_off(monkeypatch):
