@@ -191,7 +191,7 @@ def _samples(stream: TextIO, layout: Layout, until: float | None = None,
             if code not in keep:
                 continue
             value = head.lower()
-        elif head in "bB" or head in "rR":
+        elif head in "bBrR":
             value, _, code = line[1:].strip().partition(" ")
             if code not in keep:
                 continue
@@ -303,9 +303,7 @@ def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = 
              whole: bool = False) -> tuple[list[Mismatch], tuple[TraceRow, ...], Agreement | None]:
     """:func:`scan`'s failing entries and trace and, with ``whole``, :func:`agreement`'s figures,
     from one reading of the waveform (the runner judges every choice of a schema this way)."""
-    failures: _Failures | None = None
-    agree: _Agreement | None = None
-    if not path.exists():
+    if not path.exists() or (limit <= 0 and not whole):
         return [], (), None
     with open(path, encoding="ascii", errors="replace") as stream:
         layout = layout_of(read_header(stream))
@@ -315,14 +313,13 @@ def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = 
         agree = _Agreement(layout) if whole else None
         codes = (failures.codes if failures else frozenset()) | (agree.codes if agree else frozenset())
         try:
-            if failures is not None or agree is not None:
-                for at, cycle, edge, values in _samples(stream, layout, until, codes):
-                    if failures is not None and not failures.done:
-                        failures.see(at, cycle, edge, values)
-                    if agree is not None:
-                        agree.see(at, cycle, values)
-                    elif failures is None or failures.done:
-                        break
+            for at, cycle, edge, values in _samples(stream, layout, until, codes):
+                if failures is not None and not failures.done:
+                    failures.see(at, cycle, edge, values)
+                if agree is not None:
+                    agree.see(at, cycle, values)
+                elif failures is not None and failures.done:  # nothing more to read for
+                    break
         except Cut:
             agree = None
     found, trace = (failures.found[:limit], failures.trace) if failures is not None else ([], ())
