@@ -8,10 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from .edit import CLOCK_NAMES, RESET_NAMES, Edit, TemplateBase
-from .source import walk_nodes
+from .source import Source, walk_nodes
 
 
 class BlockTemplates(TemplateBase):
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        self._paths: dict[str, dict[str, set[str]]] = {}  # per module: a signal -> what its combinational drivers read
+
     def for_block(self, block: Any, score: float) -> Iterator[Edit]:
         K = self.K
         control = _event_control(self.ps, block)
@@ -34,7 +38,7 @@ class BlockTemplates(TemplateBase):
             for name, polarity in self._reset_candidates(block):
                 new = f"@({self.s.snippet(edges[0])} or {polarity} {name})"
                 yield self.replace_node(control, new, "asynchronous reset", score, f"{text} -> {new}")
-        if edges:
+        if edges and not self._loops(block):
             yield self.replace_node(control, "@(*)", "combinational block", score * 0.5, f"{text} -> @(*)")
         elif "*" in text or not edges:
             clock = next((s for s in self.s.module_signals.get(self._module_of(block), {}).values()
@@ -42,6 +46,47 @@ class BlockTemplates(TemplateBase):
             if clock is not None:
                 yield self.replace_node(control, f"@(posedge {clock.name})", "clocked block", score * 0.5,
                                         f"{text} -> @(posedge {clock.name})")
+
+    def _loops(self, block: Any) -> bool:
+        """Made combinational, would the block read what it writes: a value it assigns
+        non-blocking, or anything it assigns through other combinational logic? Such a design is
+        a combinational loop: it hangs the simulation (every such edit the multi-place benchmark
+        tried ran to its deadline) or holds a latch, and is no fix. A value assigned blocking and
+        read after is a temporary, not a loop."""
+        mine = [a for a in self.s.assignments if a.block is block]
+        written = {t for a in mine for t in a.targets}
+        late = {t for a in mine if a.kind == "nonblocking" for t in a.targets}
+        read = {n for a in mine for n in a.reads | a.controls}
+        return bool(read & late) or bool(self.fanin(self._module_of(block), read) & written)
+
+    def fanin(self, module: str, names: set[str]) -> set[str]:
+        """``names`` and everything they read through combinational logic of ``module``
+        (continuous assignments, always blocks without edges)."""
+        paths = self._paths.get(module)
+        if paths is None:
+            paths = self._paths[module] = {}
+            for a in self.s.assignments:
+                if a.module == module and (a.kind == "continuous" or (
+                        a.block is not None and a.kind in ("blocking", "nonblocking") and self.combinational(a.block))):
+                    for t in a.targets:
+                        paths.setdefault(t, set()).update(a.reads | a.controls)
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(paths.get(name, ()))
+        return seen
+
+    def combinational(self, block: Any) -> bool:
+        """An always block without edges in its event control (``always_comb``, ``@*``, a list)."""
+        if block.kind == self.K.AlwaysCombBlock:
+            return True
+        control = _event_control(self.ps, block)
+        return control is not None and not any(
+            n.kind == self.K.SignalEventExpression and n.edge is not None and n.edge.rawText in ("posedge", "negedge")
+            for n in walk_nodes(self.ps, control))
 
     def _module_of(self, block: Any) -> str:
         node = block.parent

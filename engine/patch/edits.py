@@ -156,6 +156,9 @@ class Templates(BlockTemplates):
             others = same_width(self.s, name, a.module)
             if scalar_only:
                 others = [o for o in others if o.scalar]
+            if a.kind == "continuous" or (a.block is not None and self.combinational(a.block)):
+                # reading what the assignment drives, through combinational logic: a loop, no fix
+                others = [o for o in others if not self.fanin(a.module, {o.name}) & a.targets]
             others = sorted(others, key=lambda o: (o.direction != "input", o.name))[:MAX_SWAPS]
             for other in others:
                 if other.name in a.targets and a.kind != "blocking":

@@ -133,6 +133,29 @@ def test_no_edit_makes_a_replication_count_zero():
     assert not [t for t in edited if re.search(r"\{\s*0\s*\{", t)]
 
 
+def test_no_edit_closes_a_combinational_loop():
+    """A clocked block that reads what it writes (here through a combinational block) is not
+    made combinational, and a combinational assignment does not read what it drives: each such
+    edit hung its simulation to the deadline in the multi-place benchmark. The same edits stay
+    where they close no loop: a register of its inputs alone, a variable beside the cone."""
+    fsm = ("module TopModule (input clk, input x, output y);\n  reg s; reg n;\n"
+           "  always @(posedge clk) s <= n;\n  always @(*) n = s ^ x;\n  assign y = s;\nendmodule\n")
+    dff = "module TopModule (input clk, input a, input b, output reg q);\n  always @(posedge clk) q <= a & b;\nendmodule\n"
+    chain = ("module TopModule (input a, input b, input c, output y, output z);\n  wire w;\n"
+             "  assign w = a & b;\n  assign y = w | c;\n  assign z = a ^ c;\nendmodule\n")
+
+    def edits(text, weights):
+        source = parse(text)
+        assert source is not None
+        return [(e.template, apply(text, [e])) for e in candidate_edits(source, weights)]
+
+    assert not [t for name, t in edits(fsm, {"y": 1.0}) if name == "combinational block"]
+    assert [t for name, t in edits(dff, {"q": 1.0}) if name == "combinational block"] == [
+        dff.replace("@(posedge clk)", "@(*)")]
+    swaps = [t for name, t in edits(chain, {"y": 1.0, "z": 1.0}) if name == "replace variable"]
+    assert "assign w = y & b;" not in "".join(swaps) and "assign w = a & y;" not in "".join(swaps)
+    assert any("assign w = z & b;" in t for t in swaps)  # z does not read w: no loop
+
 def test_edits_keep_every_other_character():
     text = GOOD.replace("count + 4'd1", "count   +   4'd1 /* keep */")
     source = parse(text)
