@@ -173,10 +173,13 @@ class Templates(BlockTemplates):
             # written by another block or assignment (a net may have several drivers, a variable not)
             elsewhere = {t for b in self.s.assignments if b.module == a.module and b.kind != "declaration"
                          and (b.block is None or b.block is not a.block) for t in b.targets}
+            whole = self.s.snippet(node).strip() == name
             for other in same_width(self.s, name, a.module)[:MAX_SWAPS]:
                 if other.direction == "input" or (procedural and not other.variable) or (
-                        other.variable and other.name in elsewhere):
-                    # the oracle rejects a net written by procedural code, a variable of two writers
+                        other.name in elsewhere and (other.variable or whole)):
+                    # the oracle rejects a net written by procedural code, a variable of two writers;
+                    # a whole net driven twice resolves the two (or the bench's uwire rejects it):
+                    # never a fix
                     continue
                 yield self.edit(start, end, other.name, "assign another variable", f"{name} -> {other.name}", score)
             break  # the base name only

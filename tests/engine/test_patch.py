@@ -156,6 +156,20 @@ def test_no_edit_closes_a_combinational_loop():
     assert "assign w = y & b;" not in "".join(swaps) and "assign w = a & y;" not in "".join(swaps)
     assert any("assign w = z & b;" in t for t in swaps)  # z does not read w: no loop
 
+
+def test_a_whole_net_is_not_given_a_second_driver():
+    """Retargeting a continuous assignment onto a net another one drives resolves the two (or the
+    bench's uwire rejects it), never a fix; onto an undriven net it may be (here z, which the
+    design forgot)."""
+    text = ("module TopModule (input a, input b, output y, output z);\n  wire w;\n"
+            "  assign w = a & b;\n  assign y = w;\n  assign y = a | b;\nendmodule\n")
+    source = parse(text)
+    assert source is not None
+    moved = [apply(text, [e]) for e in candidate_edits(source, {"y": 1.0, "z": 1.0})
+             if e.template == "assign another variable"]
+    assert any("assign z = a | b;" in t for t in moved) and any("assign z = w;" in t for t in moved)
+    assert not [t for t in moved if "assign w = w;" in t or "assign y = a & b;" in t or "assign w = a | b;" in t]
+
 def test_edits_keep_every_other_character():
     text = GOOD.replace("count + 4'd1", "count   +   4'd1 /* keep */")
     source = parse(text)
