@@ -18,7 +18,6 @@ Reading stops as soon as ``limit`` mismatches are found.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic as _now
@@ -144,77 +143,106 @@ class Cut(Exception):
     """Reading stopped at its time limit."""
 
 
-def _samples(stream: TextIO, layout: Layout, until: float | None = None,
-             codes: frozenset[str] | None = None) -> Iterator[tuple[int, int, str, dict[str, str]]]:
-    """Each sample: (time, posedges before it, edge, the values as of the previous timestamp)
-    (``values`` is live: read it before asking for the next sample). ``until``: a
-    ``time.monotonic()`` past which reading stops with :class:`Cut`. ``codes``: the only
-    variables the caller reads (the clock is followed whatever it says; None: every one).
+def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Agreement | None,
+          until: float | None) -> None:
+    """One pass over the waveform's values: each sample (a clock edge, with the values as of the
+    previous timestamp) goes to ``failures`` until it has what it wants, and to ``agree``, which
+    follows the compared outputs by their changes (:meth:`_Agreement.changed`) and only counts
+    samples. ``until``: a ``time.monotonic()`` past which reading stops with :class:`Cut`.
 
-    One pass, no call per line: the waveform of every choice of a schema is read here, in the
-    runner's one process. A timestamp is an edge when a change of the clock in it goes 0 -> 1 or
-    1 -> 0 from the clock's value before it (the last such change decides)."""
+    One function, no call per line or per sample once the failures are found: the waveform of
+    every choice of a schema is read here, in the runner's one process. A timestamp is an edge
+    when a change of the clock in it goes 0 -> 1 or 1 -> 0 from the clock's value before it (the
+    last such change decides). Only the variables a reader follows are kept (and the clock)."""
     widths = layout.widths
     clock = layout.clock
-    keep = frozenset(widths) if codes is None else frozenset(c for c in codes if c in widths)
+    codes = (failures.codes if failures is not None else frozenset()) | (agree.codes if agree is not None
+                                                                         else frozenset())
+    keep = frozenset(c for c in codes if c in widths)
     if clock is not None:
         keep = keep | {clock}
+    followed = agree.index if agree is not None else {}
     values: dict[str, str] = {}
     changes: list[tuple[str, str]] = []
     time = 0
     posedges = 0
     before = "x"  # the clock's value as of the previous timestamp
     edge: str | None = None
+    looking = failures is not None and not failures.done
 
-    for count, line in enumerate(stream):
-        if until is not None and not count & 0xFFF and _now() > until:
+    while True:
+        block = stream.readlines(1 << 16)  # in blocks: faster than line by line
+        if not block:
+            break
+        if until is not None and _now() > until:
             raise Cut
-        if not line:
-            continue
-        head = line[0]
-        if head == "#":
-            if edge is not None:
-                yield time, posedges, edge, values
-                if edge == "posedge":
-                    posedges += 1
-                edge = None
-            if changes:
-                for code, value in changes:
-                    values[code] = value
-                changes.clear()
-                if clock is not None:
-                    before = values.get(clock, "x")
-            time = int(line[1:])
-            continue
-        if head in "01xzXZ":
-            code = line[1:].strip()
-            if code not in keep:
+        for line in block:
+            head = line[0]
+            if head == "#":
+                if edge is not None:
+                    if looking:
+                        assert failures is not None
+                        if agree is not None and not agree.bad:  # no output wrong now: nothing to find
+                            failures.keep(time, posedges, edge, values)
+                        else:
+                            failures.see(time, posedges, edge, values)
+                        if failures.done:
+                            looking = False
+                            if agree is None:
+                                return
+                    if agree is not None:
+                        agree.sample(time, posedges)
+                    if edge == "posedge":
+                        posedges += 1
+                    edge = None
+                if changes:
+                    touched = False
+                    for code, value in changes:
+                        values[code] = value
+                        if code in followed:
+                            touched = True
+                    changes.clear()
+                    if clock is not None:
+                        before = values.get(clock, "x")
+                    if touched:
+                        assert agree is not None
+                        agree.changed(values)
+                time = int(line[1:])
                 continue
-            value = head.lower()
-        elif head in "bBrR":
-            value, _, code = line[1:].strip().partition(" ")
-            if code not in keep:
+            if head in "01xzXZ":
+                code = line[1:].strip()
+                if code not in keep:
+                    continue
+                value = head.lower()
+            elif head in "bBrR":
+                value, _, code = line[1:].strip().partition(" ")
+                if code not in keep:
+                    continue
+                if head in "bB":
+                    value = extend(value, widths[code])
+            else:  # $dumpvars / $end / $comment lines carry no values themselves
                 continue
-            if head in "bB":
-                value = extend(value, widths[code])
-        else:  # $dumpvars / $end / $comment lines carry no values themselves
-            continue
-        changes.append((code, value))
-        if code == clock:
-            if before == "0" and value == "1":
-                edge = "posedge"
-            elif before == "1" and value == "0":
-                edge = "negedge"
+            changes.append((code, value))
+            if code == clock:
+                if before == "0" and value == "1":
+                    edge = "posedge"
+                elif before == "1" and value == "0":
+                    edge = "negedge"
     if edge is not None:
-        yield time, posedges, edge, values
+        if looking:
+            assert failures is not None
+            failures.see(time, posedges, edge, values)
+        if agree is not None:
+            agree.sample(time, posedges)
 
 
 def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
     return values.get(code, "x" * widths[code])
 
 
-#: a sample kept for the trace, its values not yet formatted: time, cycle, edge, inputs, (expected, actual)
-_RawRow = tuple[int, int, str, tuple[str, ...], tuple[tuple[str, str], ...]]
+#: a sample kept for the trace, its values not yet formatted: time, cycle, edge, and the values of
+#: the inputs, then each compared output's reference and design (None: not dumped yet)
+_RawRow = tuple[int, int, str, tuple[str | None, ...]]
 
 
 class _Failures:
@@ -227,18 +255,23 @@ class _Failures:
         self.found: list[Mismatch] = []
         self.recent: deque[_RawRow] = deque(maxlen=max(window, 1))
         self.trace: tuple[TraceRow, ...] = ()
-        self.codes = frozenset(c for _, c in layout.inputs) | {c for _, r, d in layout.pairs for c in (r, d)}
+        #: what a trace row holds, in order: the inputs, then each output's reference and design
+        self.order = tuple(c for _, c in layout.inputs) + tuple(c for _, r, d in layout.pairs for c in (r, d))
+        self.codes = frozenset(self.order)
 
     @property
     def done(self) -> bool:
         return len(self.found) >= self.limit
 
+    def keep(self, at: int, cycle: int, edge: str, values: dict[str, str]) -> None:
+        """A sample with no failing output: kept for the trace while there is none yet."""
+        if self.window and not self.found:
+            self.recent.append((at, cycle, edge, tuple(map(values.get, self.order))))
+
     def see(self, at: int, cycle: int, edge: str, values: dict[str, str]) -> None:
         widths, ins, pairs, found = self.layout.widths, self.layout.inputs, self.layout.pairs, self.found
         before = len(found)
-        if self.window:
-            self.recent.append((at, cycle, edge, tuple(_value(values, code, widths) for _, code in ins),
-                                tuple((_value(values, r, widths), _value(values, d, widths)) for _, r, d in pairs)))
+        self.keep(at, cycle, edge, values)
         inputs: dict[str, str] | None = None
         for signal, ref_code, dut_code in pairs:
             expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
@@ -254,46 +287,73 @@ class _Failures:
             self.trace = tuple(self._row(raw) for raw in self.recent)
 
     def _row(self, raw: _RawRow) -> TraceRow:
-        at, cycle, edge, given, compared = raw
-        return TraceRow(at, cycle, edge, {name: format_value(v) for (name, _), v in zip(self.layout.inputs, given)},
-                        {signal: (format_value(e), format_value(a))
-                         for (signal, _, _), (e, a) in zip(self.layout.pairs, compared)})
+        at, cycle, edge, kept = raw
+        widths = self.layout.widths
+        shown = [format_value(v if v is not None else "x" * widths[c]) for c, v in zip(self.order, kept)]
+        given, compared = shown[:len(self.layout.inputs)], shown[len(self.layout.inputs):]
+        return TraceRow(at, cycle, edge, {name: v for (name, _), v in zip(self.layout.inputs, given)},
+                        {signal: (compared[2 * k], compared[2 * k + 1])
+                         for k, (signal, _, _) in enumerate(self.layout.pairs)})
 
 
 class _Agreement:
-    """The agreement figures over every sample (see :func:`agreement`)."""
+    """The agreement figures over every sample (see :func:`agreement`), kept by change: each
+    compared output's wrong bits are worked out when its reference or design value changes, and
+    held since the sample count of then; a sample only counts (the outputs of a long run change far
+    less often than it samples)."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
+        widths = layout.widths
         self.samples = 0
         self.first: tuple[int, int] | None = None  # time and cycle of the first wrong sample
         self.last_time = 0
-        widths = layout.widths
         self.outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples, bits wrong, width]
         self.counted: dict[tuple[str, str], int] = {}  # (expected, actual) -> wrong bits: values repeat
         self.codes = frozenset(c for _, r, d in layout.pairs for c in (r, d))
+        self.index = {c: [i for i, (_, r, d) in enumerate(layout.pairs) if c in (r, d)] for c in self.codes}
+        self.wrong = [0] * len(layout.pairs)  # each output's wrong bits now (none while both are unknown)
+        self.since = [0] * len(layout.pairs)  # the sample count when it last changed
+        self.bad = 0  # outputs wrong now
 
-    def see(self, at: int, cycle: int, values: dict[str, str]) -> None:
-        widths, counted = self.layout.widths, self.counted
+    def sample(self, at: int, cycle: int) -> None:
         self.samples += 1
         self.last_time = at
-        for signal, ref_code, dut_code in self.layout.pairs:
+        if self.bad and self.first is None:
+            self.first = (at, cycle)
+
+    def changed(self, values: dict[str, str]) -> None:
+        """The values changed at a timestamp (after its sample): each output's wrong bits again."""
+        widths, counted, samples = self.layout.widths, self.counted, self.samples
+        for k, (signal, ref_code, dut_code) in enumerate(self.layout.pairs):
             expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
             if expected == actual:
-                continue  # nothing wrong, whatever is unknown
-            wrong = counted.get((expected, actual))
-            if wrong is None:
-                wrong = counted[(expected, actual)] = _wrong_bits(expected, actual)
-                if len(counted) > 4096:
-                    counted.clear()
-            if wrong:
-                entry = self.outputs[signal]
-                entry[0] += 1
-                entry[1] += wrong
-                if self.first is None:
-                    self.first = (at, cycle)
+                wrong = 0  # nothing wrong, whatever is unknown
+            else:
+                cached = counted.get((expected, actual))
+                if cached is None:
+                    cached = counted[(expected, actual)] = _wrong_bits(expected, actual)
+                    if len(counted) > 4096:
+                        counted.clear()
+                wrong = cached
+            held = self.wrong[k]
+            if wrong != held:
+                self._close(k, signal, samples)
+                self.wrong[k] = wrong
+                self.bad += (wrong > 0) - (held > 0)
+
+    def _close(self, k: int, signal: str, samples: int) -> None:
+        """Count output ``k``'s samples since its last change with the wrong bits it held."""
+        held, span = self.wrong[k], samples - self.since[k]
+        if held and span:
+            entry = self.outputs[signal]
+            entry[0] += span
+            entry[1] += span * held
+        self.since[k] = samples
 
     def result(self) -> Agreement:
+        for k, (signal, _, _) in enumerate(self.layout.pairs):
+            self._close(k, signal, self.samples)
         first_time, first_cycle = self.first if self.first is not None else (None, None)
         return Agreement(self.samples, first_time, first_cycle, self.last_time,
                          {k: OutputAgreement(v[0], v[1], v[2]) for k, v in self.outputs.items()})
@@ -311,15 +371,8 @@ def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = 
             return [], (), None
         failures = _Failures(layout, limit, window) if limit > 0 else None
         agree = _Agreement(layout) if whole else None
-        codes = (failures.codes if failures else frozenset()) | (agree.codes if agree else frozenset())
         try:
-            for at, cycle, edge, values in _samples(stream, layout, until, codes):
-                if failures is not None and not failures.done:
-                    failures.see(at, cycle, edge, values)
-                if agree is not None:
-                    agree.see(at, cycle, values)
-                elif failures is not None and failures.done:  # nothing more to read for
-                    break
+            _read(stream, layout, failures, agree, until)
         except Cut:
             agree = None
     found, trace = (failures.found[:limit], failures.trace) if failures is not None else ([], ())

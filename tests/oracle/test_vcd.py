@@ -112,6 +112,11 @@ def test_trace_shows_the_samples_leading_to_the_first_mismatch(tmp_path):
     assert [(r.time, r.edge) for r in trace] == [(10, "negedge"), (15, "posedge"), (20, "negedge")]
     assert trace[1].inputs == {"reset": "1"} and trace[0].inputs == {"reset": "0"}
     assert trace[-1].outputs == {"q": ("4'h1", "4'h0")} and trace[0].outputs == {"q": ("4'h1", "4'h1")}
+    # read with the agreement figures, samples with no output wrong are only kept for the trace
+    from oracle.vcd import read_run
+
+    again, kept, agree = read_run(write(tmp_path, body), 8, 3, whole=True)
+    assert (again, kept) == (found, trace) and agree is not None and agree.first_time == 20
 
 
 def test_agreement_counts_wrong_bits_per_sample_with_x_as_dont_care(tmp_path):
