@@ -192,10 +192,11 @@ class _SyntaxChecks:
         ps, K = self.ps, self.K
         members = top_members(tree, ps)
         self.modules = {m.header.name.valueText: m for m in members if m.kind == K.ModuleDeclaration}
-        self.functions = set().union(*(self._declared(m)[1] for m in self.modules.values()))
+        declared = {id(m): self._declared(m) for m in members if m.kind == K.ModuleDeclaration}  # walked once
+        self.functions = set().union(*(declared[id(m)][1] for m in self.modules.values()))
         for member in members:
             if member.kind == K.ModuleDeclaration:
-                self.scope = self._declared(member)[0] | set(self.modules)
+                self.scope = declared[id(member)][0] | set(self.modules)
             elif member.kind in (K.TypedefDeclaration, K.ParameterDeclarationStatement, K.FunctionDeclaration):
                 clash = sorted(names_in(member) & self.bench_names)
                 if clash:
@@ -343,8 +344,9 @@ def _semantic_checks(ps: Any, tree: Any, sm: Any, engine: Any, where: Callable[[
                                                  "belong to the testbench")
                 break
     races(ps, tree, analysis, tops[0], reject, lambda location: where(location)[1], selector)
-    top_file = where(tops[0].location)[0]
-    report.drivers = _driver_lines(ps, tree, where, {p.name for p in ports if p.direction != In}, top_file)
+    if selector is None:  # a schema's verdicts carry no driver lines (each is judged alone when shown)
+        top_file = where(tops[0].location)[0]
+        report.drivers = _driver_lines(ps, tree, where, {p.name for p in ports if p.direction != In}, top_file)
 
 
 def top_members(tree: Any, ps: Any) -> list[Any]:

@@ -61,6 +61,12 @@ def test_ordinary_design_code_is_accepted(body):
 def test_the_output_drivers_are_found_on_their_original_lines():
     report = judge("`define ONE 1'b1\nwire w = `ONE;\nalways @(posedge clk)\n  out <= {w, in[0]};\n")
     assert report.drivers == {"out": [5]}
+    # a schema's screen leaves them out: its choices' verdicts carry none (each is judged alone when shown)
+    body = "reg [31:0] sel = 32'd7;\nalways @(posedge clk)\n  out <= in[1:0];\n"
+    text = HEAD + body + "endmodule\n"
+    schema = screen(preprocess(text), files={"design0.sv": "cand0.sv"}, top="TopModule", interface=INTERFACE,
+                    reference_ports=PORTS, bench_names=BENCH_NAMES, reference_module="RefModule", selector="sel")
+    assert schema.problems == [] and schema.drivers == {} and judge(body).drivers == {"out": [4]}
 
 
 @pytest.mark.parametrize("body, line, words", [
