@@ -139,6 +139,10 @@ def find_mismatches(path: Path, limit: int = 8) -> list[Mismatch]:
     return scan(path, limit)[0]
 
 
+#: a scalar change's first character -> its value
+_SCALARS = {"0": "0", "1": "1", "x": "x", "z": "z", "X": "x", "Z": "z"}
+
+
 class Cut(Exception):
     """Reading stopped at its time limit."""
 
@@ -169,6 +173,7 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
     before = "x"  # the clock's value as of the previous timestamp
     edge: str | None = None
     looking = failures is not None and not failures.done
+    samples, last, first = 0, 0, None  # the agreement's sample count, last sample and first wrong one
 
     while True:
         block = stream.readlines(1 << 16)  # in blocks: faster than line by line
@@ -190,8 +195,11 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
                             looking = False
                             if agree is None:
                                 return
-                    if agree is not None:
-                        agree.sample(time, posedges)
+                    if agree is not None:  # the sample counted (inline: one per clock edge)
+                        samples += 1
+                        last = time
+                        if first is None and agree.bad:
+                            first = (time, posedges)
                     if edge == "posedge":
                         posedges += 1
                     edge = None
@@ -206,14 +214,15 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
                         before = values.get(clock, "x")
                     if touched:
                         assert agree is not None
-                        agree.changed(values)
+                        agree.changed(values, samples)
                 time = int(line[1:])
                 continue
-            if head in "01xzXZ":
+            scalar = _SCALARS.get(head)
+            if scalar is not None:
                 code = line[1:].strip()
                 if code not in keep:
                     continue
-                value = head.lower()
+                value = scalar
             elif head in "bBrR":
                 value, _, code = line[1:].strip().partition(" ")
                 if code not in keep:
@@ -233,7 +242,12 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
             assert failures is not None
             failures.see(time, posedges, edge, values)
         if agree is not None:
-            agree.sample(time, posedges)
+            samples += 1
+            last = time
+            if first is None and agree.bad:
+                first = (time, posedges)
+    if agree is not None:
+        agree.samples, agree.last_time, agree.first = samples, last, first
 
 
 def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
@@ -316,15 +330,10 @@ class _Agreement:
         self.since = [0] * len(layout.pairs)  # the sample count when it last changed
         self.bad = 0  # outputs wrong now
 
-    def sample(self, at: int, cycle: int) -> None:
-        self.samples += 1
-        self.last_time = at
-        if self.bad and self.first is None:
-            self.first = (at, cycle)
-
-    def changed(self, values: dict[str, str]) -> None:
-        """The values changed at a timestamp (after its sample): each output's wrong bits again."""
-        widths, counted, samples = self.layout.widths, self.counted, self.samples
+    def changed(self, values: dict[str, str], samples: int) -> None:
+        """The values changed at a timestamp, after ``samples`` samples: each output's wrong bits
+        again."""
+        widths, counted = self.layout.widths, self.counted
         for k, (signal, ref_code, dut_code) in enumerate(self.layout.pairs):
             expected, actual = _value(values, ref_code, widths), _value(values, dut_code, widths)
             if expected == actual:
