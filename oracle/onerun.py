@@ -303,11 +303,19 @@ class OneRun:
         parent = Child(argv, cwd=folder, limits=limits, env=env)
         waiting = asyncio.ensure_future(parent.wait())
         verdicts: dict[int, Verdict] = {}
+        size = 0  # of the report when last read: read again only when the module has written to it
         try:
             while not waiting.done():
                 await asyncio.wait({waiting}, timeout=FORK_POLL_S)
                 if parent.capture.total:  # the image printed: its choices are judged once it ends
                     continue
+                try:
+                    grown = results.stat().st_size
+                except OSError:
+                    continue
+                if grown == size:
+                    continue
+                size = grown
                 for choice, outcome in forking.reported(results, choices, complete=True).items():
                     if choice not in verdicts:
                         verdicts[choice] = await self._judge_choice(folder, choice, outcome, "")
