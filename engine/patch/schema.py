@@ -131,30 +131,6 @@ def _split_assign(text: str) -> tuple[str, str] | None:
     return m.group(1), m.group(2)
 
 
-#: what an expression's identifiers may hide in: based literals, strings, system and escaped names
-_TOKENS = re.compile(r"""(\d*\s*'\s*[sS]?[bBoOdDhH]\s*[0-9a-fA-F_xXzZ?]+|'[01xXzZ]|"(?:[^"\\]|\\.)*"|"""
-                     r"""[$`][A-Za-z0-9_$]*|\\\S+|\.\s*[A-Za-z_][A-Za-z0-9_$]*)|([A-Za-z_][A-Za-z0-9_$]*)(?![A-Za-z0-9_$])(?!\s*[(.])""")
-
-
-def _gated(value: str, widths: dict[str, str], prefix: str, test: str) -> tuple[str, str]:
-    """``value`` reading each signal of ``widths`` it names through a gate, and the gates'
-    declarations: ``wire <range> <prefix><name> = <test> ? <name> : '0;`` (the signal's exact
-    value, unknown bits and all, while ``test`` holds). Names in literals, strings, system calls,
-    member selects and function calls are left alone."""
-    gates: dict[str, str] = {}
-
-    def gate(m: re.Match[str]) -> str:
-        word = m.group(2)
-        if word is None or word not in widths:
-            return m.group(0)
-        if word not in gates:
-            gates[word] = f"wire {widths[word]} {prefix}{word} = {test} ? {word} : '0; "
-        return prefix + word
-
-    gated = _TOKENS.sub(gate, value)
-    return "".join(gates.values()), gated
-
-
 def _outside_brackets(text: str) -> str:
     """``text`` with everything inside (), [] and {} dropped (to find a top-level comma)."""
     out, depth = [], 0
@@ -207,6 +183,30 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 def names_of(text: str) -> set[str]:
     """The names (keywords included) in a piece of Verilog, its based literals left out."""
     return set(_NAME.findall(_BASED.sub(" ", text)))
+
+
+#: what an expression's identifiers may hide in: based literals, strings, system and escaped names
+_TOKENS = re.compile(rf"""({_BASED.pattern}|"(?:[^"\\]|\\.)*"|[$`][A-Za-z0-9_$]*|\\\S+|\.\s*{_NAME.pattern})"""
+                     rf"""|({_NAME.pattern})(?![A-Za-z0-9_$])(?!\s*[(.])""")
+
+
+def _gated(value: str, widths: dict[str, str], prefix: str, test: str) -> tuple[str, str]:
+    """``value`` reading each signal of ``widths`` it names through a gate, and the gates'
+    declarations: ``wire <range> <prefix><name> = <test> ? <name> : '0;`` (the signal's exact
+    value, unknown bits and all, while ``test`` holds). Names in literals, strings, system calls,
+    member selects and function calls are left alone."""
+    gates: dict[str, str] = {}
+
+    def gate(m: re.Match[str]) -> str:
+        word = m.group(2)
+        if word is None or word not in widths:
+            return m.group(0)
+        if word not in gates:
+            gates[word] = f"wire {widths[word]} {prefix}{word} = {test} ? {word} : '0; "
+        return prefix + word
+
+    gated = _TOKENS.sub(gate, value)
+    return "".join(gates.values()), gated
 
 
 def _same_names(text: str, e: Edit, block: tuple[int, int]) -> bool:
