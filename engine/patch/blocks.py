@@ -17,13 +17,11 @@ class BlockTemplates(TemplateBase):
         self._paths: dict[str, dict[str, set[str]]] = {}  # per module: a signal -> what its combinational drivers read
 
     def for_block(self, block: Any, score: float) -> Iterator[Edit]:
-        K = self.K
         control = _event_control(self.ps, block)
         if control is None:
             return
         text = self.s.snippet(control)
-        events = [n for n in walk_nodes(self.ps, control) if n.kind == K.SignalEventExpression]
-        edges = [e for e in events if e.edge is not None and e.edge.rawText in ("posedge", "negedge")]
+        edges = _edges(self.ps, control)
         for e in edges:
             start, end = self.token_span(e.edge)
             other = "negedge" if e.edge.rawText == "posedge" else "posedge"
@@ -84,9 +82,7 @@ class BlockTemplates(TemplateBase):
         if block.kind == self.K.AlwaysCombBlock:
             return True
         control = _event_control(self.ps, block)
-        return control is not None and not any(
-            n.kind == self.K.SignalEventExpression and n.edge is not None and n.edge.rawText in ("posedge", "negedge")
-            for n in walk_nodes(self.ps, control))
+        return control is not None and not _edges(self.ps, control)
 
     def _module_of(self, block: Any) -> str:
         node = block.parent
@@ -112,6 +108,13 @@ class BlockTemplates(TemplateBase):
             low = bool(negated) or value == "0"
             out.append((name, "negedge" if low else "posedge"))
         return out
+
+
+def _edges(ps: Any, control: Any) -> list[Any]:
+    """The ``posedge``/``negedge`` events of an event control."""
+    K = ps.syntax.SyntaxKind
+    return [n for n in walk_nodes(ps, control) if n.kind == K.SignalEventExpression
+            and n.edge is not None and n.edge.rawText in ("posedge", "negedge")]
 
 
 def _event_control(ps: Any, block: Any) -> Any:
