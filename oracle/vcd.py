@@ -160,12 +160,11 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
     last such change decides). Only the variables a reader follows are kept (and the clock)."""
     widths = layout.widths
     clock = layout.clock
-    codes = (failures.codes if failures is not None else frozenset()) | (agree.codes if agree is not None
-                                                                         else frozenset())
+    followed = agree.codes if agree is not None else frozenset()  # a change to these: the agreement again
+    codes = (failures.codes if failures is not None else frozenset()) | followed
     keep = frozenset(c for c in codes if c in widths)
     if clock is not None:
         keep = keep | {clock}
-    followed = agree.index if agree is not None else {}
     values: dict[str, str] = {}
     changes: list[tuple[str, str]] = []
     time = 0
@@ -175,11 +174,12 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
     looking = failures is not None and not failures.done
     samples, last, first = 0, 0, None  # the agreement's sample count, last sample and first wrong one
 
-    while True:
+    ended = False
+    while not ended:
         block = stream.readlines(1 << 16)  # in blocks: faster than line by line
-        if not block:
-            break
-        if until is not None and _now() > until:
+        if not block:  # the end: the last timestamp's sample is taken as a next timestamp's would be
+            ended, block = True, ["#0\n"]
+        elif until is not None and _now() > until:
             raise Cut
         for line in block:
             head = line[0]
@@ -237,15 +237,6 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
                     edge = "posedge"
                 elif before == "1" and value == "0":
                     edge = "negedge"
-    if edge is not None:
-        if looking:
-            assert failures is not None
-            failures.see(time, posedges, edge, values)
-        if agree is not None:
-            samples += 1
-            last = time
-            if first is None and agree.bad:
-                first = (time, posedges)
     if agree is not None:
         agree.samples, agree.last_time, agree.first = samples, last, first
 
@@ -325,7 +316,6 @@ class _Agreement:
         self.outputs = {signal: [0, 0, widths[r]] for signal, r, _ in layout.pairs}  # [samples, bits wrong, width]
         self.counted: dict[tuple[str, str], int] = {}  # (expected, actual) -> wrong bits: values repeat
         self.codes = frozenset(c for _, r, d in layout.pairs for c in (r, d))
-        self.index = {c: [i for i, (_, r, d) in enumerate(layout.pairs) if c in (r, d)] for c in self.codes}
         self.wrong = [0] * len(layout.pairs)  # each output's wrong bits now (none while both are unknown)
         self.since = [0] * len(layout.pairs)  # the sample count when it last changed
         self.bad = 0  # outputs wrong now
