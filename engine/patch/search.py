@@ -74,6 +74,9 @@ class PatchReport:
     parent_fitness: Fitness = ()
     by_schema: int = 0  # of the simulations, those run as a choice of a schema
     schemata: int = 0  # schemata compiled
+    #: edits whose verdicts the search read and decided on: the same from run to run, where
+    #: ``judged`` also counts slices sent ahead that had finished when the search stopped
+    decided: int = 0
 
     @property
     def passed(self) -> bool:
@@ -247,6 +250,7 @@ class PatchSearch:
         frontier = [root]
         seen = {normalise(code)}
         best: _Node | None = None
+        decided = 0
 
         async def report() -> PatchReport:
             nonlocal best
@@ -259,7 +263,7 @@ class PatchSearch:
                 future.cancel()
             await asyncio.gather(*unused, return_exceptions=True)
             return PatchReport(patched, self.judged, self.tried, round(time.monotonic() - start, 3), root_fit,
-                               self.by_schema, self.batch.schemata)
+                               self.by_schema, self.batch.schemata, decided)
 
         while frontier and self.judged < self.budget.simulations and time.monotonic() < deadline:
             node = heapq.heappop(frontier)
@@ -277,6 +281,7 @@ class PatchSearch:
             async with aclosing(self._slices(node.text, edits, source, seen, deadline)) as slices:
                 async for judged in slices:
                     for edit, text, j in judged:
+                        decided += 1
                         v = j.verdict
                         child_fit = self.fit(v)
                         child = _Node(_neg(child_fit), next(order), text, v, node.edits + (edit,), j.exact)

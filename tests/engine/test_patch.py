@@ -257,7 +257,9 @@ async def test_an_edit_that_makes_an_output_the_complement_is_expanded_first(ora
     assert [e.describe().split(":")[1].strip() for e in report.best.edits] == ["negate condition", "remove inversion"]
     monkeypatch.setattr(search, "complements", lambda verdict, share=0.9: False)
     without = await PatchSearch(oracle, p, budget).run(INVERTED_BEHIND_RESET)
-    assert report.judged < without.judged
+    # the edits decided on (``judged`` also counts slices sent ahead that happened to finish
+    # before the pass was read: 95 or 110 here from run to run, and once above the other search)
+    assert 0 < report.decided < without.decided <= without.judged
 
 
 async def test_complements_tells_an_inverted_output_from_a_wrong_or_unknown_one(oracle):
