@@ -23,7 +23,7 @@ from collections import deque
 from pathlib import Path
 from typing import IO, Any
 
-from . import sandbox, scratch  # noqa: F401 - scratch first: its folder is removed after the runners stop
+from . import sandbox, scratch, vcdfast  # noqa: F401 - scratch first: its folder is removed after the runners stop
 from .cocotb import Cocotb, find_cocotb
 from .errors import OracleError
 from .forking import INSIDE as FORK_INSIDE
@@ -120,9 +120,15 @@ class RunnerClient:
             if fork is not None and sandboxed:
                 binds.append((str(fork), FORK_INSIDE))
             fork_seen = (FORK_INSIDE if sandboxed else str(fork)) if fork is not None else None
+            reader = vcdfast.library_folder()
+            if reader is not None and sandboxed:
+                binds.append((str(reader), vcdfast.INSIDE))
+            reader_seen = (f"{vcdfast.INSIDE if sandboxed else reader}/{vcdfast.LIBRARY}"
+                           if reader is not None else None)
             launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.folders,
                                     root_name=f"anvil-runs-{run_tag()}-{secrets.token_hex(4)}", host_tmp=self.host_tmp,
-                                    config_for=lambda root: self._config(root, cocotb, fork_seen), binds=binds)
+                                    config_for=lambda root: self._config(root, cocotb, fork_seen, reader_seen),
+                                    binds=binds)
             process = subprocess.Popen(list(launch.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, cwd=launch.cwd, env=launch.env or None,
                                        start_new_session=True)
@@ -166,10 +172,10 @@ class RunnerClient:
             if entry is not None and entry[1] is not None:
                 _fail(entry, died)
 
-    def _config(self, root: str, cocotb: Cocotb | None, fork_module: str | None) -> str:
+    def _config(self, root: str, cocotb: Cocotb | None, fork_module: str | None, vcd_library: str | None) -> str:
         probe_paths = ["/etc/passwd", os.getcwd(), "/proc/self/mountinfo"]
         return json.dumps({"tools": self.tools.to_wire(), "root": root, "memory_bytes": self.memory_bytes,
-                           "probe_paths": probe_paths, "fork_module": fork_module,
+                           "probe_paths": probe_paths, "fork_module": fork_module, "vcd_library": vcd_library,
                            "cocotb": cocotb.to_wire() if cocotb is not None else None})
 
     def close(self) -> None:

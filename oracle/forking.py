@@ -23,13 +23,11 @@ import hashlib
 import logging
 import os
 import re
-import shutil
 import signal
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import native
 from .process import Capture, Limits
 from .toolchain import Toolchain
 
@@ -44,10 +42,6 @@ MAX_OUTPUT = 8 << 20
 
 _built: dict[str, Path | None] = {}
 _problems: dict[str, str] = {}
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "anvil" / "vpi"
 
 
 def module_folder(tools: Toolchain) -> Path | None:
@@ -65,7 +59,7 @@ def module_state(tools: Toolchain) -> tuple[Path | None, str]:
     vvp = tools.program("vvp")
     key = hashlib.sha256(SOURCE.read_bytes() + f"\0{tools.version}\0{os.path.realpath(vvp)}".encode()).hexdigest()[:20]
     if key not in _built:
-        folder: Path | None = cache_dir() / key
+        folder: Path | None = native.cache_dir() / key
         assert folder is not None
         if not (folder / f"{MODULE}.vpi").is_file():
             try:
@@ -81,31 +75,10 @@ def module_state(tools: Toolchain) -> tuple[Path | None, str]:
 
 def _build(vvp: str, folder: Path) -> str:
     """Compile the module into ``folder`` (atomically); a reason when it could not."""
-    compiler = shutil.which("gcc") or shutil.which("cc")
-    if compiler is None:
-        return "no C compiler (gcc)"
     include = _include_dir(vvp)
     if include is None:
         return "Icarus's VPI header vpi_user.h was not found"
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
-        out = Path(tmp) / f"{MODULE}.vpi"
-        try:
-            done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-I", str(include), "-o", str(out),
-                                   str(SOURCE)], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{compiler}: {exc}"
-        if done.returncode != 0 or not out.is_file():
-            return f"{compiler} failed: {(done.stderr or done.stdout).strip()[:300]}"
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process built it first
-            if not (folder / f"{MODULE}.vpi").is_file():
-                return f"cannot write {folder}"
-        else:
-            os.chmod(folder, 0o755)
-            os.mkdir(tmp)  # for TemporaryDirectory's cleanup
-    return ""
+    return native.build(SOURCE, f"{MODULE}.vpi", folder, ("-I", str(include)))
 
 
 def _include_dir(vvp: str) -> Path | None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cocotb as cocotb_bench
+from . import vcdfast
 from .backend import Simulator, simulator
 from .compiling import ALONE_IMAGE
 from .onerun import OneRun
@@ -260,6 +261,7 @@ def main() -> int:
                     cocotb_bench.Cocotb.from_wire(config.get("cocotb")))
     runner.probe_paths = list(config.get("probe_paths", ()))
     runner.fork_module = config.get("fork_module")
+    vcdfast.use(config.get("vcd_library"))
     runner.screens.prestart(2)
     try:
         asyncio.run(serve(runner))

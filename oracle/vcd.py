@@ -18,11 +18,13 @@ Reading stops as soon as ``limit`` mismatches are found.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic as _now
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+from . import vcdfast
 from .verdict import Agreement, Mismatch, OutputAgreement, TraceRow
 
 
@@ -70,7 +72,7 @@ def differs(expected: str, actual: str) -> bool:
     return False
 
 
-def read_header(stream: TextIO) -> list[VarDef]:
+def read_header(stream: Iterable[str]) -> list[VarDef]:
     """Variable definitions up to ``$enddefinitions``; leaves ``stream`` just after it."""
     scope: list[str] = []
     defs: list[VarDef] = []
@@ -353,9 +355,15 @@ class _Agreement:
     def result(self) -> Agreement:
         for k, (signal, _, _) in enumerate(self.layout.pairs):
             self._close(k, signal, self.samples)
-        first_time, first_cycle = self.first if self.first is not None else (None, None)
-        return Agreement(self.samples, first_time, first_cycle, self.last_time,
-                         {k: OutputAgreement(v[0], v[1], v[2]) for k, v in self.outputs.items()})
+        return _agreement(self.samples, self.first, self.last_time,
+                          {k: (v[0], v[1], v[2]) for k, v in self.outputs.items()})
+
+
+def _agreement(samples: int, first: tuple[int, int] | None, last_time: int,
+               outputs: dict[str, tuple[int, int, int]]) -> Agreement:
+    first_time, first_cycle = first if first is not None else (None, None)
+    return Agreement(samples, first_time, first_cycle, last_time,
+                     {k: OutputAgreement(*v) for k, v in outputs.items()})
 
 
 def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = None, *,
@@ -364,6 +372,10 @@ def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = 
     from one reading of the waveform (the runner judges every choice of a schema this way)."""
     if not path.exists() or (limit <= 0 and not whole):
         return [], (), None
+    if vcdfast.active():
+        fast = _read_fast(path, limit, window, until, whole)
+        if fast is not None:
+            return fast
     with open(path, encoding="ascii", errors="replace") as stream:
         layout = layout_of(read_header(stream))
         if layout is None:
@@ -376,6 +388,83 @@ def read_run(path: Path, limit: int = 8, window: int = 0, until: float | None = 
             agree = None
     found, trace = (failures.found[:limit], failures.trace) if failures is not None else ([], ())
     return found, trace, agree.result() if agree is not None else None
+
+
+class _Unsure(Exception):
+    """The C reader would not read this file exactly as this module does."""
+
+
+#: the headers read last (their bytes, up to the end of the line ending the definitions) and
+#: their layouts: every choice of a schema writes the same header
+_headers: deque[tuple[bytes, Layout | None]] = deque(maxlen=8)
+
+
+def _header_of(raw: BinaryIO) -> tuple[Layout | None, int] | None:
+    """The layout of the waveform open in ``raw`` and the byte offset of its values, as
+    :func:`read_header` reads them from a text stream; None when a line end there is a lone or
+    CR-LF one (a text stream ends lines there too)."""
+    if _headers:
+        head = raw.read(max(len(h) for h, _ in _headers))
+        for known, layout in _headers:
+            if head.startswith(known):  # the parse of the same bytes ends at the same line
+                return layout, len(known)
+        raw.seek(0)
+
+    def lines() -> Iterator[str]:
+        for line in iter(raw.readline, b""):
+            if b"\r" in line:
+                raise _Unsure
+            yield line.decode("ascii", errors="replace")
+    try:
+        layout = layout_of(read_header(lines()))
+    except _Unsure:
+        return None
+    offset = raw.tell()
+    if raw.read(1):  # the definitions ended before the end of the file: any file so begun ends them there
+        raw.seek(0)
+        _headers.appendleft((raw.read(offset), layout))
+    return layout, offset
+
+
+def _read_fast(path: Path, limit: int, window: int, until: float | None,
+               whole: bool) -> tuple[list[Mismatch], tuple[TraceRow, ...], Agreement | None] | None:
+    """:func:`read_run` with the values pass in C (:mod:`oracle.vcdfast`), the same results; None
+    when it is unsure of the file (a line end or a line it does not read as :func:`_read` does)."""
+    with open(path, "rb") as raw:
+        known = _header_of(raw)
+        if known is None:
+            return None
+        layout, offset = known
+    if layout is None:
+        return [], (), None
+    widths = layout.widths
+    if any(widths[r] != widths[d] for _, r, d in layout.pairs):
+        return None
+    failures = _Failures(layout, limit, window) if limit > 0 else None
+    followed = [c for _, r, d in layout.pairs for c in (r, d)] if whole else []
+    kept = list(dict.fromkeys(c for c in [*(failures.order if failures else ()), *followed] if c in widths))
+    if layout.clock is not None and layout.clock not in kept:
+        kept.append(layout.clock)
+    index = {c: i for i, c in enumerate(kept)}
+    got = vcdfast.read_values(path, offset, kept, [widths[c] for c in kept],
+                              index[layout.clock] if layout.clock is not None else -1,
+                              [(index[r], index[d]) for _, r, d in layout.pairs],
+                              [index[c] for c in failures.order] if failures else [], limit, window, whole, until)
+    if got is None:
+        return None
+    if failures is not None:
+        for bad, at, cycle, edge, values in got.rows:
+            if failures.done:
+                break
+            seen = {c: v for c, v in zip(failures.order, values) if v is not None}
+            (failures.see if bad else failures.keep)(at, cycle, edge, seen)
+    agree = None
+    if whole and got.status == vcdfast.OK:
+        agree = _agreement(got.samples, got.first, got.last,
+                           {signal: (wrong, bits, widths[r])
+                            for (signal, r, _), (wrong, bits) in zip(layout.pairs, got.outputs)})
+    found, trace = (failures.found[:limit], failures.trace) if failures is not None else ([], ())
+    return found, trace, agree
 
 
 def scan(path: Path, limit: int = 8, window: int = 0,
