@@ -300,10 +300,11 @@ class PatchSearch:
                         self.on_progress(self.judged, _neg(best.priority) if best else root_fit)
                     if passed is not None:
                         break
-                    fittest = min(kept) if kept else None
-                    if fittest is not None and not fittest.exact and len(fittest.edits) < self.budget.depth:
-                        # most likely expanded next: the oracle's own verdict on it now
-                        self.early_confirm(fittest.text)
+                    upcoming = _upcoming(frontier, kept, equal, flipped, root=node is root, budget=self.budget)
+                    if upcoming is not None and not upcoming.exact:
+                        # expanded next if the node's other edits change nothing: the oracle's own
+                        # verdict on it now, while they run
+                        self.early_confirm(upcoming.text)
             if passed is not None:
                 return await report()
             kept.sort()
@@ -320,6 +321,17 @@ class PatchSearch:
                 first = tuple(-math.inf for _ in node.priority)
                 heapq.heappush(frontier, replace(child, priority=first, order=next(order)))
         return await report()
+
+
+def _upcoming(frontier: list[_Node], kept: list[_Node], equal: list[_Node], flipped: list[_Node], *, root: bool,
+              budget: PatchBudget) -> _Node | None:
+    """The node :meth:`PatchSearch.run` would expand next if the node being expanded had no more
+    edits: the first of its children made the complement of an output, else the fittest of the
+    frontier and of the children it would push there (none as deep as the budget allows)."""
+    if flipped and len(flipped[0].edits) < budget.depth:
+        return flipped[0]
+    pushed = sorted(kept)[: budget.beam] if kept else (equal[:2] if root else [])
+    return min((n for n in (*frontier, *pushed) if len(n.edits) < budget.depth), default=None)
 
 
 def complements(verdict: Verdict, share: float = 0.9) -> bool:

@@ -350,3 +350,31 @@ def test_a_nodes_edits_are_cut_in_slices_that_end_together():
                 assert len(slices) % workers == 0, (count, workers, slices)
             alone = _batches(count, workers, schemata=False)
             assert [i for lo, hi in alone for i in range(lo, hi)] == list(range(count))
+
+
+def test_the_node_confirmed_ahead_is_the_one_expanded_next():
+    """While a node's last edits run, the search confirms the node it will expand next: the first
+    child that made an output the complement, else the fittest of the frontier and of the children
+    it will push there (the beam of them; the equal ones only from a root with none fitter), never
+    one as deep as the budget allows."""
+    from engine.patch.search import _Node, _upcoming
+
+    verdict = Verdict(Status.FUNCTIONAL_FAIL)
+    budget = PatchBudget(depth=2, beam=2)
+
+    def node(fit, order, depth=1):
+        return _Node((-fit,), order, f"text{order}", verdict, tuple(f"e{i}" for i in range(depth)), False)
+
+    frontier = [node(0.5, 1), node(0.9, 2, depth=2)]  # the fitter one is as deep as allowed
+    kept = [node(0.4, 3), node(0.45, 4)]
+    assert _upcoming(frontier, kept, [], [], root=False, budget=budget).order == 1
+    assert _upcoming(frontier, [*kept, node(0.7, 5)], [], [], root=False, budget=budget).order == 5
+    # the fittest of the children kept
+    assert _upcoming([], [node(0.1, 6), node(0.2, 7), node(0.3, 8)], [], [], root=False, budget=budget).order == 8
+    flipped = node(0.01, 9)
+    assert _upcoming(frontier, kept, [], [flipped], root=False, budget=budget) is flipped
+    assert _upcoming(frontier, kept, [], [node(0.01, 10, depth=2)], root=False, budget=budget).order == 1
+    equal = [node(0.6, 11)]
+    assert _upcoming(frontier, [], equal, [], root=True, budget=budget).order == 11
+    assert _upcoming(frontier, [], equal, [], root=False, budget=budget).order == 1
+    assert _upcoming([], [], [], [], root=False, budget=budget) is None
