@@ -22,7 +22,7 @@ def checks() -> list[Check]:
     """Everything, required components first."""
     found = simulator_checks() + python_checks()
     if found[0].ok:
-        found += sandbox_checks() + fork_checks() + cocotb_checks() + synthesis_checks()
+        found += sandbox_checks() + fork_checks() + reader_checks() + cocotb_checks() + synthesis_checks()
     return found + model_checks()
 
 
@@ -71,6 +71,18 @@ def fork_checks() -> list[Check]:
         return [Check("fork runs", True, f"a schema's choices run from one loaded simulation ({folder})")]
     return [Check("fork runs", False, f"not available ({why}): a schema's choices run one simulator each "
                                       "(same verdicts, 2-3x slower patch search)",
+                  "sudo apt-get install gcc" if "compiler" in why else "", required=False)]
+
+
+def reader_checks() -> list[Check]:
+    """Whether the runner reads waveforms with the C reader."""
+    from oracle.vcdfast import LIBRARY, library_state
+
+    folder, why = library_state()
+    if folder is not None:
+        return [Check("waveform reader", True, f"waveforms are read in C ({folder / LIBRARY})")]
+    return [Check("waveform reader", False, f"not available ({why}): waveforms are read in Python (same verdicts, "
+                                            "a slower patch search)",
                   "sudo apt-get install gcc" if "compiler" in why else "", required=False)]
 
 

@@ -33,14 +33,20 @@ OK, UNSURE, CUT, FAILED, SMALL = range(5)
 _FIGURES = 7  # samples, last, has first, first time, first cycle, found, bytes of rows
 
 _built: dict[str, Path | None] = {}
+_problems: dict[str, str] = {}
 _library: ctypes.CDLL | None = None
 
 
 def library_folder() -> Path | None:
     """The folder holding the library, built on first use; None when it cannot be built here
     (said once in the log) or ``ANVIL_FAST_VCD=0``."""
+    return library_state()[0]
+
+
+def library_state() -> tuple[Path | None, str]:
+    """(:func:`library_folder`, why there is none: "" when there is)."""
     if os.environ.get("ANVIL_FAST_VCD", "1") == "0":
-        return None
+        return None, "ANVIL_FAST_VCD=0"
     key = "vcd-" + hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:20]
     if key not in _built:
         folder: Path | None = native.cache_dir() / key
@@ -52,9 +58,9 @@ def library_folder() -> Path | None:
                 problem = f"cannot write {folder}: {exc}"
             if problem:
                 log.info("waveforms are read in Python (the C reader was not built: %s)", problem)
-                folder = None
+                _problems[key], folder = problem, None
         _built[key] = folder
-    return _built[key]
+    return _built[key], _problems.get(key, "")
 
 
 def use(path: str | os.PathLike[str] | None) -> bool:
@@ -141,4 +147,4 @@ def read_values(path: Path, offset: int, codes: Sequence[str], widths: Sequence[
                   tuple((outputs[2 * k], outputs[2 * k + 1]) for k in range(len(pairs))), tuple(parsed))
 
 
-__all__ = ["INSIDE", "LIBRARY", "Values", "active", "library_folder", "read_values", "use"]
+__all__ = ["INSIDE", "LIBRARY", "Values", "active", "library_folder", "library_state", "read_values", "use"]

@@ -122,3 +122,4 @@ def test_doctor_reports_the_simulator():
     checks = {c["name"]: c for c in json.loads(run.stdout)}
     assert checks["simulator"]["ok"] and "Icarus Verilog" in checks["simulator"]["detail"]
     assert checks["fork runs"]["ok"], checks["fork runs"]  # CI's machine has gcc: the patch search's fast path
+    assert checks["waveform reader"]["ok"], checks["waveform reader"]
