@@ -28,6 +28,8 @@ the outer one's default arm: one edit is on in a run, so the other arms hold the
 from __future__ import annotations
 
 import re
+import weakref
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -236,9 +238,24 @@ def _movable(ps: Any, statement: Any) -> bool:
     return True
 
 
+#: the anchors of the sources built from last: a node's edits go out in several slices, each a
+#: schema of the same source (a parsed source is never changed; held weakly, so a parse tree is
+#: never kept alive by this)
+_recent: deque[tuple[weakref.ref[Source], list[Anchor]]] = deque(maxlen=4)
+
+
+def _anchors_of(source: Source) -> list[Anchor]:
+    for known, spans in _recent:
+        if known() is source:
+            return spans
+    spans = sorted(set(anchors(source)))
+    _recent.appendleft((weakref.ref(source), spans))
+    return spans
+
+
 def build(source: Source, edits: Sequence[Edit], selector: Selector) -> tuple[Schema | None, list[Edit]]:
     """The schema for the edits that have an anchor, and the edits that have none."""
-    spans = sorted(set(anchors(source)))
+    spans = _anchors_of(source)
     held: dict[Anchor, list[Edit]] = {}
     rest: list[Edit] = []
     for e in edits:
