@@ -4,7 +4,8 @@ The runner reads the waveform of every choice of a schema in its one Python proc
 pass of :func:`oracle.vcd.read_run` was most of its time. The C library does the same pass with
 the same rules over the waveforms Icarus writes, and says *unsure* about any line it would not
 read exactly as the Python reader does; :mod:`oracle.vcd` then reads that file in Python. Its
-results are compared with the Python reader's on real waveforms in ``tests/oracle/test_vcd.py``.
+results are compared with the Python reader's on real and damaged waveforms in
+``tests/oracle/test_vcdfast.py``.
 
 Built on the host like the fork module (:mod:`oracle.native`); the runner is given its path
 (``vcd_library`` in its configuration) and loads it with :func:`use`.
@@ -31,6 +32,7 @@ INSIDE = "/anvil/vcd"
 
 OK, UNSURE, CUT, FAILED, SMALL = range(5)
 _FIGURES = 7  # samples, last, has first, first time, first cycle, found, bytes of rows
+MAX_ROWS_BYTES = 16 << 20
 
 _built: dict[str, Path | None] = {}
 _problems: dict[str, str] = {}
@@ -119,8 +121,9 @@ def read_values(path: Path, offset: int, codes: Sequence[str], widths: Sequence[
     n = len(codes)
     row_bytes = 100 + sum(1 + widths[i] for i in order)
     # rows: at most the window and one per failing entry; first a buffer for a few failing entries,
-    # then (asked for many) one for as many as the file can hold samples (a timestamp line each)
-    tries = [min(limit, 64), min(limit, path.stat().st_size // 3 + 1)]
+    # then (asked for many) one for as many as the file can hold samples (a timestamp line each),
+    # at most MAX_ROWS_BYTES (beyond, Python reads the file)
+    tries = [min(limit, 64), min(limit, path.stat().st_size // 3 + 1, MAX_ROWS_BYTES // row_bytes)]
     args = (os.fsencode(path), offset, "\n".join(codes).encode("ascii", errors="replace"), n,
             (ctypes.c_int * max(1, n))(*widths), clock,
             (ctypes.c_int * max(1, 2 * len(pairs)))(*(i for pair in pairs for i in pair)), len(pairs),
