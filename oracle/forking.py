@@ -20,7 +20,6 @@ compiler or the headers, choices are run one vvp each, as before (slower, same v
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import signal
@@ -31,8 +30,6 @@ from . import native
 from .process import Capture, Limits
 from .toolchain import Toolchain
 
-log = logging.getLogger(__name__)
-
 SOURCE = Path(__file__).with_name("forkrun.c")
 MODULE = "anvil_fork"  # vvp -m anvil_fork
 #: where a sandboxed runner sees the module's folder
@@ -40,8 +37,6 @@ INSIDE = "/anvil/vpi"
 #: a child writing more output than this (or a waveform larger) is run again on its own
 MAX_OUTPUT = 8 << 20
 
-_built: dict[str, Path | None] = {}
-_problems: dict[str, str] = {}
 
 
 def module_folder(tools: Toolchain) -> Path | None:
@@ -58,19 +53,8 @@ def module_state(tools: Toolchain) -> tuple[Path | None, str]:
         return None, "ANVIL_FORK_RUNS=0"
     vvp = tools.program("vvp")
     key = hashlib.sha256(SOURCE.read_bytes() + f"\0{tools.version}\0{os.path.realpath(vvp)}".encode()).hexdigest()[:20]
-    if key not in _built:
-        folder: Path | None = native.cache_dir() / key
-        assert folder is not None
-        if not (folder / f"{MODULE}.vpi").is_file():
-            try:
-                problem = _build(vvp, folder)
-            except OSError as exc:  # the cache folder cannot be written
-                problem = f"cannot write {folder}: {exc}"
-            if problem:
-                log.info("choices of a schema run one simulator each (the fork module was not built: %s)", problem)
-                _problems[key], folder = problem, None
-        _built[key] = folder
-    return _built[key], _problems.get(key, "")
+    return native.cached(key, f"{MODULE}.vpi", lambda folder: _build(vvp, folder),
+                         "choices of a schema run one simulator each: the fork module was not built")
 
 
 def _build(vvp: str, folder: Path) -> str:

@@ -8,16 +8,41 @@ compiler the oracle does without them: slower, the same verdicts.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_built: dict[str, Path | None] = {}
+_problems: dict[str, str] = {}
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "anvil" / "vpi"
+
+
+def cached(key: str, output: str, make: Callable[[Path], str], without: str) -> tuple[Path | None, str]:
+    """(the cache folder ``key`` holding ``output``, "") once ``make(folder)`` has built it there
+    (it returns a reason when it cannot), on first use in this process; (None, the reason) when
+    it cannot be built here, said once in the log after ``without`` (what is done instead)."""
+    if key not in _built:
+        folder: Path | None = cache_dir() / key
+        assert folder is not None
+        if not (folder / output).is_file():
+            try:
+                problem = make(folder)
+            except OSError as exc:  # the cache folder cannot be written
+                problem = f"cannot write {folder}: {exc}"
+            if problem:
+                log.info("%s (%s)", without, problem)
+                _problems[key], folder = problem, None
+        _built[key] = folder
+    return _built[key], _problems.get(key, "")
 
 
 def build(source: Path, output: str, folder: Path, flags: Sequence[str] = ()) -> str:
@@ -47,4 +72,4 @@ def build(source: Path, output: str, folder: Path, flags: Sequence[str] = ()) ->
     return ""
 
 
-__all__ = ["build", "cache_dir"]
+__all__ = ["build", "cache_dir", "cached"]

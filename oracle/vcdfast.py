@@ -34,8 +34,6 @@ OK, UNSURE, CUT, FAILED, SMALL = range(5)
 _FIGURES = 7  # samples, last, has first, first time, first cycle, found, bytes of rows
 MAX_ROWS_BYTES = 16 << 20
 
-_built: dict[str, Path | None] = {}
-_problems: dict[str, str] = {}
 _library: ctypes.CDLL | None = None
 
 
@@ -50,19 +48,8 @@ def library_state() -> tuple[Path | None, str]:
     if os.environ.get("ANVIL_FAST_VCD", "1") == "0":
         return None, "ANVIL_FAST_VCD=0"
     key = "vcd-" + hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:20]
-    if key not in _built:
-        folder: Path | None = native.cache_dir() / key
-        assert folder is not None
-        if not (folder / LIBRARY).is_file():
-            try:
-                problem = native.build(SOURCE, LIBRARY, folder)
-            except OSError as exc:
-                problem = f"cannot write {folder}: {exc}"
-            if problem:
-                log.info("waveforms are read in Python (the C reader was not built: %s)", problem)
-                _problems[key], folder = problem, None
-        _built[key] = folder
-    return _built[key], _problems.get(key, "")
+    return native.cached(key, LIBRARY, lambda folder: native.build(SOURCE, LIBRARY, folder),
+                         "waveforms are read in Python: the C reader was not built")
 
 
 def use(path: str | os.PathLike[str] | None) -> bool:
