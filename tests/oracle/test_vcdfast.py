@@ -171,3 +171,9 @@ def test_a_waveform_as_icarus_writes_it_is_read_by_the_library(library, tmp_path
     assert counted.read == 1
     assert [m.time for m in found] == [20, 25, 30] and [r.time for r in trace] == [10, 15, 20]
     assert agree is not None and (agree.outputs["q"].samples, agree.outputs["q"].bits) == (3, 5)
+
+
+def test_the_library_is_built_once_and_can_be_switched_off(library, monkeypatch):
+    assert vcdfast.library_folder() == library.parent  # the same build, not a second one
+    monkeypatch.setenv("ANVIL_FAST_VCD", "0")
+    assert vcdfast.library_folder() is None and vcdfast.library_state()[1] == "ANVIL_FAST_VCD=0"
