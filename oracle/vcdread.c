@@ -242,7 +242,6 @@ int anvil_vcd_read(const char *path, long offset, const char *codes, int ncodes,
     long long found = 0;
     int ring_start = 0, ring_count = 0;
     long rows_used = 0;
-    long long nrows = 0;
     /* a line may cross blocks: carried over in `line` */
     char *line = malloc(256);
     size_t line_cap = 256, line_len = 0;
@@ -309,14 +308,12 @@ int anvil_vcd_read(const char *path, long offset, const char *codes, int ncodes,
                                 if (ring_len[slot] < 0 || rows_used + ring_len[slot] > rows_size) goto small;
                                 memcpy(rows + rows_used, ring + (size_t)slot * rowmax, ring_len[slot]);
                                 rows_used += ring_len[slot];
-                                nrows++;
                             }
                         }
                         long n = row(&s, rows + rows_used, rows_size - rows_used, 'B', time_now, posedges, edge,
                                      order, norder);
                         if (n < 0) goto small;
                         rows_used += n;
-                        nrows++;
                         for (int k = 0; k < s.npairs; k++)
                             if (s.wrong[k] > 0) found++;
                         if (found >= limit) {
@@ -444,7 +441,6 @@ finish:
     figures[FIG_FIRST_CYCLE] = first_cycle;
     figures[FIG_FOUND] = found;
     figures[FIG_ROWS] = rows_used;
-    (void)nrows;
     free(line);
 done:
     if (f) fclose(f);
