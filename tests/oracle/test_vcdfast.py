@@ -177,3 +177,17 @@ def test_the_library_is_built_once_and_can_be_switched_off(library, monkeypatch)
     assert vcdfast.library_folder() == library.parent  # the same build, not a second one
     monkeypatch.setenv("ANVIL_FAST_VCD", "0")
     assert vcdfast.library_folder() is None and vcdfast.library_state()[1] == "ANVIL_FAST_VCD=0"
+
+
+def test_a_reading_past_its_deadline_stops_as_the_python_readers_does(library, tmp_path, monkeypatch):
+    import time
+
+    counted = Counted(monkeypatch)
+    path = tmp_path / "wave.vcd"
+    path.write_text(HEADER + BODY)
+    results = []
+    for lib in (None, library):
+        vcdfast.use(lib)
+        results.append(vcd.read_run(path, 8, 3, time.monotonic() - 1, whole=True))
+    assert results[0] == results[1] == ([], (), None)  # cut before the first block: no figures
+    assert counted.read == 1
