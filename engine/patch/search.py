@@ -307,12 +307,8 @@ class PatchSearch:
                         self.early_confirm(upcoming.text)
             if passed is not None:
                 return await report()
-            kept.sort()
-            for child in kept[: self.budget.beam]:
+            for child in _pushed(kept, equal, root=node is root, beam=self.budget.beam):
                 heapq.heappush(frontier, child)
-            if node is root and not kept:  # a plateau: try pairs from the most suspicious neutral edits
-                for child in equal[:2]:
-                    heapq.heappush(frontier, child)
             if flipped:
                 # an edit that turns an output into the complement of the right one is one inversion
                 # from fixing it, however unfit it looks (a reset fixed behind an inverted output):
@@ -330,8 +326,15 @@ def _upcoming(frontier: list[_Node], kept: list[_Node], equal: list[_Node], flip
     frontier and of the children it would push there (none as deep as the budget allows)."""
     if flipped and len(flipped[0].edits) < budget.depth:
         return flipped[0]
-    pushed = sorted(kept)[: budget.beam] if kept else (equal[:2] if root else [])
+    pushed = _pushed(kept, equal, root=root, beam=budget.beam)
     return min((n for n in (*frontier, *pushed) if len(n.edits) < budget.depth), default=None)
+
+
+def _pushed(kept: list[_Node], equal: list[_Node], *, root: bool, beam: int) -> list[_Node]:
+    """The children a node's expansion puts on the frontier: the ``beam`` fittest of those that
+    improve on it, or, at a root none improves on (a plateau), two of its neutral edits to try in
+    pairs (the most suspicious)."""
+    return sorted(kept)[:beam] if kept else (equal[:2] if root else [])
 
 
 def complements(verdict: Verdict, share: float = 0.9) -> bool:
