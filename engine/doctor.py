@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,8 @@ def fork_checks() -> list[Check]:
     from oracle.forking import module_state
 
     folder, why = module_state(simulator("icarus").find())
-    if folder is not None:
-        return [Check("fork runs", True, f"a schema's choices run from one loaded simulation ({folder})")]
-    return [Check("fork runs", False, f"not available ({why}): a schema's choices run one simulator each "
-                                      "(same verdicts, 2-3x slower patch search)",
-                  "sudo apt-get install gcc" if "compiler" in why else "", required=False)]
+    return _built_check("fork runs", folder, why, lambda f: f"a schema's choices run from one loaded simulation ({f})",
+                        "a schema's choices run one simulator each (same verdicts, 2-3x slower patch search)")
 
 
 def reader_checks() -> list[Check]:
@@ -79,10 +78,16 @@ def reader_checks() -> list[Check]:
     from oracle.vcdfast import LIBRARY, library_state
 
     folder, why = library_state()
+    return _built_check("waveform reader", folder, why, lambda f: f"waveforms are read in C ({f / LIBRARY})",
+                        "waveforms are read in Python (same verdicts, a slower patch search)")
+
+
+def _built_check(name: str, folder: Path | None, why: str, done: Callable[[Path], str], without: str) -> list[Check]:
+    """One of the oracle's C helpers (oracle/native.py): built (``done`` says where), or what is
+    done without it and why."""
     if folder is not None:
-        return [Check("waveform reader", True, f"waveforms are read in C ({folder / LIBRARY})")]
-    return [Check("waveform reader", False, f"not available ({why}): waveforms are read in Python (same verdicts, "
-                                            "a slower patch search)",
+        return [Check(name, True, done(folder))]
+    return [Check(name, False, f"not available ({why}): {without}",
                   "sudo apt-get install gcc" if "compiler" in why else "", required=False)]
 
 

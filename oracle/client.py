@@ -116,15 +116,19 @@ class RunnerClient:
             binds = [(p, f"/anvil/site{i}") for i, p in enumerate(self.cocotb.paths)] \
                 if self.cocotb is not None and sandboxed else []
             cocotb = self.cocotb.moved(binds) if self.cocotb is not None else None
-            fork = module_folder(self.tools)
-            if fork is not None and sandboxed:
-                binds.append((str(fork), FORK_INSIDE))
-            fork_seen = (FORK_INSIDE if sandboxed else str(fork)) if fork is not None else None
-            reader = vcdfast.library_folder()
-            if reader is not None and sandboxed:
-                binds.append((str(reader), vcdfast.INSIDE))
-            reader_seen = (f"{vcdfast.INSIDE if sandboxed else reader}/{vcdfast.LIBRARY}"
-                           if reader is not None else None)
+
+            def shown(folder: Path | None, inside: str) -> str | None:
+                """A C helper's folder as the runner sees it (shown read-only in the sandbox)."""
+                if folder is None:
+                    return None
+                if not sandboxed:
+                    return str(folder)
+                binds.append((str(folder), inside))
+                return inside
+
+            fork_seen = shown(module_folder(self.tools), FORK_INSIDE)
+            reader = shown(vcdfast.library_folder(), vcdfast.INSIDE)
+            reader_seen = f"{reader}/{vcdfast.LIBRARY}" if reader is not None else None
             launch = sandbox.launch(sandboxed=sandboxed, tool_prefixes=self.tools.folders,
                                     root_name=f"anvil-runs-{run_tag()}-{secrets.token_hex(4)}", host_tmp=self.host_tmp,
                                     config_for=lambda root: self._config(root, cocotb, fork_seen, reader_seen),

@@ -38,7 +38,6 @@ INSIDE = "/anvil/vpi"
 MAX_OUTPUT = 8 << 20
 
 
-
 def module_folder(tools: Toolchain) -> Path | None:
     """The folder holding ``anvil_fork.vpi`` for this Icarus, built on first use; None when it
     cannot be built here (said once in the log) or ``ANVIL_FORK_RUNS=0``."""
