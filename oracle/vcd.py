@@ -163,10 +163,7 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
     widths = layout.widths
     clock = layout.clock
     followed = agree.codes if agree is not None else frozenset()  # a change to these: the agreement again
-    codes = (failures.codes if failures is not None else frozenset()) | followed
-    keep = frozenset(c for c in codes if c in widths)
-    if clock is not None:
-        keep = keep | {clock}
+    keep = frozenset(_kept(layout, failures, agree is not None))
     values: dict[str, str] = {}
     changes: list[tuple[str, str]] = []
     time = 0
@@ -241,6 +238,17 @@ def _read(stream: TextIO, layout: Layout, failures: _Failures | None, agree: _Ag
                     edge = "negedge"
     if agree is not None:
         agree.samples, agree.last_time, agree.first = samples, last, first
+
+
+def _kept(layout: Layout, failures: _Failures | None, whole: bool) -> list[str]:
+    """The variables a reading keeps, each once: what a trace row holds (while failures are
+    looked for), the compared outputs (for the agreement), and the clock."""
+    codes = [*(failures.order if failures is not None else ()),
+             *(c for _, r, d in layout.pairs for c in (r, d) if whole)]
+    kept = list(dict.fromkeys(c for c in codes if c in layout.widths))
+    if layout.clock is not None and layout.clock not in kept:
+        kept.append(layout.clock)
+    return kept
 
 
 def _value(values: dict[str, str], code: str, widths: dict[str, int]) -> str:
@@ -441,10 +449,7 @@ def _read_fast(path: Path, limit: int, window: int, until: float | None,
     if any(widths[r] != widths[d] for _, r, d in layout.pairs):
         return None
     failures = _Failures(layout, limit, window) if limit > 0 else None
-    followed = [c for _, r, d in layout.pairs for c in (r, d)] if whole else []
-    kept = list(dict.fromkeys(c for c in [*(failures.order if failures else ()), *followed] if c in widths))
-    if layout.clock is not None and layout.clock not in kept:
-        kept.append(layout.clock)
+    kept = _kept(layout, failures, whole)
     index = {c: i for i, c in enumerate(kept)}
     got = vcdfast.read_values(path, offset, kept, [widths[c] for c in kept],
                               index[layout.clock] if layout.clock is not None else -1,

@@ -29,6 +29,7 @@ enum { FIG_SAMPLES, FIG_LAST, FIG_FIRST, FIG_FIRST_TIME, FIG_FIRST_CYCLE, FIG_FO
 typedef struct {
     int width;
     int present;
+    int compared; /* a compared output's reference or design: a change of it, the agreement again */
     char *value; /* width characters, [01xz] */
 } Var;
 
@@ -217,7 +218,10 @@ int anvil_vcd_read(const char *path, long offset, const char *codes, int ncodes,
         status = UNSURE;
         goto done;
     }
-    for (int i = 0; i < 2 * npairs; i++) outputs[i] = 0;
+    for (int i = 0; i < 2 * npairs; i++) {
+        outputs[i] = 0;
+        s.vars[pairs[i]].compared = 1;
+    }
     unknown = malloc(maxwidth);
     if (!unknown) goto done;
     memset(unknown, 'x', maxwidth);
@@ -345,9 +349,7 @@ int anvil_vcd_read(const char *path, long offset, const char *codes, int ncodes,
                     memcpy(v->value, s.pool + at, v->width);
                     at += v->width;
                     v->present = 1;
-                    int index = s.changed[i];
-                    for (int k = 0; k < s.npairs && !touched; k++)
-                        if (s.pairs[2 * k] == index || s.pairs[2 * k + 1] == index) touched = 1;
+                    touched |= v->compared;
                 }
                 s.nchanged = 0;
                 s.pool_used = 0;
